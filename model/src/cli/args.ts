@@ -1,0 +1,110 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DAY_MS } from '@fraudstream/shared';
+import { stat } from 'node:fs/promises';
+import { readHandbookCsv, type BadCsvRow, type HandbookRow } from '@fraudstream/shared';
+import { CSV_CHUNK_BYTES, collectDataset, type Dataset } from '../replay.js';
+import { createProgress } from './progress.js';
+
+/** A command-line mistake: the CLI prints it with its usage and exits with status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new UsageError(`missing --${flag}`);
+  return value;
+}
+
+/** A YYYY-MM-DD flag as UTC midnight in ms. */
+export function dateFlag(value: string | undefined, flag: string): number {
+  const text = required(value, flag);
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
+  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
+    throw new UsageError(`Expected --${flag} to be a date as YYYY-MM-DD, got ${JSON.stringify(text)}`);
+  }
+  return ms;
+}
+
+export function integerFlag(value: string | undefined, flag: string, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min) throw new UsageError(`Expected --${flag} to be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+export const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+export const addDays = (ms: number, days: number): number => ms + days * DAY_MS;
+
+/** Reports bad CSV rows on stderr (the first few in full) and counts them. */
+export function badRowReporter(path: string, shown = 20): { onBadRow: (bad: BadCsvRow) => void; summary: () => string | undefined } {
+  let count = 0;
+  return {
+    onBadRow(bad) {
+      count++;
+      if (count <= shown) process.stderr.write(`${path}:${bad.line}: skipped: ${bad.reason}\n`);
+    },
+    summary: () => (count === 0 ? undefined : `${count} bad row${count === 1 ? '' : 's'} skipped in ${path}${count > shown ? ` (first ${shown} shown)` : ''}`),
+  };
+}
+
+/** Runs a CLI: usage and exit 2 on a usage error, the message and exit 1 on any other failure. */
+export function runCli(usage: string, main: (argv: string[]) => Promise<void>): void {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage);
+    return;
+  }
+  main(argv).catch((err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${usage}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+/** The CSV's rows chunk by chunk, reporting bad rows and the share of the file read so far. */
+export async function* csvRows(
+  path: string,
+  onBadRow: (bad: BadCsvRow) => void,
+  onProgress?: (fraction: number) => void,
+): AsyncGenerator<HandbookRow[]> {
+  let totalBytes: number;
+  try {
+    totalBytes = (await stat(path)).size;
+  } catch (err) {
+    throw new UsageError(`Cannot read --input ${path}: ${(err as Error).message}`);
+  }
+  let chunks = 0;
+  for await (const rows of readHandbookCsv(path, { onBadRow, chunkBytes: CSV_CHUNK_BYTES })) {
+    chunks++;
+    onProgress?.(Math.min(1, (chunks * CSV_CHUNK_BYTES) / Math.max(1, totalBytes)));
+    yield rows;
+  }
+}
+
+/**
+ * Replays the CSV up to `toMs` and keeps the rows in [fromMs, toMs), with a progress bar, then reports
+ * the bad rows it skipped: the first step of `train` and `evaluate`.
+ */
+export async function replayPeriod(input: string, fromMs: number, toMs: number): Promise<Dataset> {
+  const bad = badRowReporter(input);
+  const reading = createProgress('replay ');
+  const dataset = await collectDataset(
+    csvRows(input, bad.onBadRow, (fraction) => reading.update(fraction)),
+    { fromMs, untilMs: toMs },
+  );
+  reading.done(`${dataset.n} rows in [${isoDay(fromMs)}, ${isoDay(toMs)})`);
+  const badSummary = bad.summary();
+  if (badSummary !== undefined) console.error(badSummary);
+  return dataset;
+}

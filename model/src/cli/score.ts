@@ -1,0 +1,43 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
+import { scoreRows } from '../score.js';
+import { badRowReporter, csvRows, dateFlag, parseFlags, required, runCli } from './args.js';
+import { createProgress } from './progress.js';
+
+const usage = `Usage: npm run score -- --input FILE --from YYYY-MM-DD --output FILE [--model DIR]
+
+Replays the whole CSV through the feature engine and the model (as the detector does online) and
+writes TRANSACTION_ID,score for every transaction at or after --from (TRANSACTION_ID as in the input).
+
+Options:
+  --model DIR      model directory (default ${DEFAULT_MODEL_DIR})
+  --input FILE     Handbook CSV
+  --from DATE      first day to write scores for (UTC)
+  --output FILE    where to write the scores CSV ("-" for stdout)
+  -h, --help       this text`;
+
+async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, { model: { type: 'string' }, input: { type: 'string' }, from: { type: 'string' }, output: { type: 'string' } });
+  const input = required(flags.input, 'input');
+  const output = required(flags.output, 'output');
+  const fromMs = dateFlag(flags.from, 'from');
+  const model = await loadModel(flags.model ?? DEFAULT_MODEL_DIR);
+
+  const sink = output === '-' ? process.stdout : createWriteStream(output);
+  const bad = badRowReporter(input);
+  const progress = createProgress('score  ');
+  let scored = 0;
+  const rows = csvRows(input, bad.onBadRow, (fraction) => progress.update(fraction, `${scored} scored`));
+  const written = await scoreRows(rows, model, { fromMs, sink, onScored: (count) => (scored = count) });
+  progress.done(`${written} scored`);
+  if (sink !== process.stdout) {
+    sink.end();
+    await once(sink, 'finish');
+  }
+  const badSummary = bad.summary();
+  if (badSummary !== undefined) console.error(badSummary);
+  console.error(`${written} scores (model ${model.version}) → ${output}`);
+}
+
+runCli(usage, main);

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import type { Kafka, KafkaMessage, Logger } from '@fraudstream/shared';
+
+/** The offsets to read in one partition: [start, end). */
+export interface PartitionRange {
+  partition: number;
+  start: string;
+  end: string;
+}
+
+/**
+ * Per partition, the first offset whose record timestamp is at or after `sinceMs`, up to the end of
+ * the partition as it is now. Messages produced after this call are not part of the range.
+ */
+export async function rangesSince(kafka: Kafka, topic: string, sinceMs: number): Promise<PartitionRange[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const starts = await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs);
+    const ends = await admin.fetchTopicOffsets(topic);
+    return starts
+      .map(({ partition, offset }) => {
+        const end = ends.find((candidate) => candidate.partition === partition)?.high ?? offset;
+        // A partition emptied by retention reports a start beyond its (old) end: nothing to read.
+        return { partition, start: offset, end: BigInt(offset) > BigInt(end) ? offset : end };
+      })
+      .sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export const messagesIn = (ranges: readonly PartitionRange[]): bigint =>
+  ranges.reduce((sum, range) => sum + BigInt(range.end) - BigInt(range.start), 0n);
+
+export interface ReadRangesOptions {
+  kafka: Kafka;
+  topic: string;
+  ranges: readonly PartitionRange[];
+  log: Logger;
+  /** Called with every committed message inside the ranges, partition by partition in offset order. */
+  onMessage: (message: KafkaMessage, partition: number) => void;
+  /** Called after each batch with the number of offsets consumed so far (control records included). */
+  onProgress?: (consumedOffsets: bigint) => void;
+  /** Give up when no partition advances for this long (e.g. a transaction left open on the topic). */
+  idleTimeoutMs?: number;
+  /** The throwaway group's id (default: a fresh random one). */
+  groupId?: string;
+}
+
+export interface ReadSummary {
+  messages: number;
+  /** Partitions that did not reach their end before the idle timeout. */
+  incomplete: number[];
+}
+
+/**
+ * Reads exactly the given offset ranges of one topic, read committed, with a throwaway consumer
+ * group whose start offsets are set by the admin client before the consumer joins; the group is
+ * deleted afterwards. Committed offsets of every other group are untouched.
+ */
+export async function readRanges({
+  kafka,
+  topic,
+  ranges,
+  log,
+  onMessage,
+  onProgress,
+  idleTimeoutMs = 30_000,
+  groupId = `fraudstream-export-${randomBytes(6).toString('hex')}`,
+}: ReadRangesOptions): Promise<ReadSummary> {
+  const pending = new Map(ranges.filter((range) => BigInt(range.start) < BigInt(range.end)).map((range) => [range.partition, range]));
+  const summary: ReadSummary = { messages: 0, incomplete: [] };
+  if (pending.size === 0) return summary;
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false });
+  const position = new Map(ranges.map((range) => [range.partition, BigInt(range.start)]));
+  let consumed = 0n;
+  let lastProgressAt = Date.now();
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+
+  const advance = (partition: number, lastOffset: string): void => {
+    const range = pending.get(partition);
+    const before = position.get(partition);
+    if (!range || before === undefined) return;
+    const next = BigInt(lastOffset) + 1n;
+    if (next <= before) return;
+    const end = BigInt(range.end);
+    const reached = next < end ? next : end;
+    consumed += reached - before;
+    position.set(partition, reached);
+    lastProgressAt = Date.now();
+    onProgress?.(consumed);
+    if (reached >= end) {
+      pending.delete(partition);
+      if (pending.size === 0) finish();
+    }
+  };
+
+  try {
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [...pending.values()].map(({ partition, start }) => ({ partition, offset: start })),
+    });
+    await consumer.connect();
+    // Batches of only control records (transaction markers) or aborted messages never reach
+    // eachBatch, but they move the position: this event reports them too.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic === topic) advance(payload.partition, payload.lastOffset);
+    });
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const range = pending.get(batch.partition);
+        if (!range) return;
+        const end = BigInt(range.end);
+        for (const message of batch.messages) {
+          if (BigInt(message.offset) >= end) break;
+          onMessage(message, batch.partition);
+          summary.messages += 1;
+        }
+      },
+    });
+    const idle = setInterval(() => {
+      if (Date.now() - lastProgressAt > idleTimeoutMs) finish();
+    }, 1_000);
+    await finished;
+    clearInterval(idle);
+    summary.incomplete = [...pending.keys()].sort((a, b) => a - b);
+    if (summary.incomplete.length > 0) {
+      log.warn({ topic, partitions: summary.incomplete, idleTimeoutMs }, 'partitions stopped advancing before their end; exporting what was read');
+    }
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch((err: unknown) => log.debug({ err, groupId }, 'could not delete the export group'));
+    await admin.disconnect();
+  }
+  return summary;
+}

@@ -1,0 +1,2 @@
+export * from './tensorflow.js';
+export * from './model.js';

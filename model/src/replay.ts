@@ -1,0 +1,140 @@
+import {
+  DAY_MS,
+  DEFAULT_LABEL_DELAY_DAYS,
+  FEATURE_NAMES,
+  createFeatureEngine,
+  createMemoryFeatureStore,
+  csvTransactionIdOf,
+  type HandbookRow,
+  type LabelRecord,
+} from '@fraudstream/shared';
+
+/** One chunk of the CSV's rows, as `readHandbookCsv` yields them; `rows/chunkBytes` measure progress. */
+export const CSV_CHUNK_BYTES = 1 << 20;
+
+export interface ReplayBatch {
+  rows: readonly HandbookRow[];
+  /** rows.length × FEATURE_NAMES.length, row-major. */
+  features: Float32Array;
+}
+
+export interface ReplayOptions {
+  /** Rows at or after this time are skipped. */
+  untilMs?: number;
+  labelDelayDays?: number;
+}
+
+/**
+ * Replays a CSV's transactions, in file (event-time) order, through the same feature engine the
+ * detector runs, with an in-memory store. Every fraud row's chargeback label is given to the engine
+ * with labeledAt = transaction time + delay, as the producer sends it online; the engine only counts a
+ * label from its labeledAt on, so handing it over right after its rows leaks nothing. A chunk of the
+ * CSV is transformed in pieces spanning less than the delay, with each piece's labels applied before the
+ * next: a label must count for the later rows of the same chunk (a small file is one chunk).
+ */
+export async function* replayFeatures(
+  source: AsyncIterable<readonly HandbookRow[]>,
+  options: ReplayOptions = {},
+): AsyncGenerator<ReplayBatch> {
+  const labelDelayDays = options.labelDelayDays ?? DEFAULT_LABEL_DELAY_DAYS;
+  const delayMs = labelDelayDays * DAY_MS;
+  const untilMs = options.untilMs ?? Infinity;
+  const engine = createFeatureEngine(createMemoryFeatureStore(), { labelDelayDays });
+  try {
+    for await (const batch of source) {
+      const kept = batch.every((row) => row.timestampMs < untilMs) ? batch : batch.filter((row) => row.timestampMs < untilMs);
+      for (let start = 0; start < kept.length; ) {
+        let end = start + 1;
+        const pieceEndMs = kept[start]!.timestampMs + delayMs;
+        while (end < kept.length && kept[end]!.timestampMs < pieceEndMs) end++;
+        const rows = start === 0 && end === kept.length ? kept : kept.slice(start, end);
+        start = end;
+        // A row already has the TransactionRecord shape (the fields the detector takes from an event).
+        const features = await engine.transformRecords(rows);
+        const labels: LabelRecord[] = [];
+        for (const row of rows) {
+          if (row.fraud) {
+            labels.push({
+              transactionId: row.transactionId,
+              terminalId: row.terminalId,
+              transactionTimestampMs: row.timestampMs,
+              labeledAtMs: row.timestampMs + delayMs,
+              fraud: true,
+            });
+          }
+        }
+        await engine.applyLabelRecords(labels);
+        yield { rows, features };
+      }
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The rows of one period with their features, plus which cards had fraud on which day (for the evaluation protocol). */
+export interface Dataset {
+  n: number;
+  features: Float32Array;
+  fraud: Uint8Array;
+  timestampMs: Float64Array;
+  cardIds: string[];
+  csvTransactionIds: string[];
+  /** UTC day index → cards with at least one fraud that day, over every replayed row. */
+  fraudCardsByDay: Map<number, Set<string>>;
+}
+
+export const dayIndexOf = (timestampMs: number): number => Math.floor(timestampMs / DAY_MS);
+
+/** Replays rows before `untilMs` and keeps the rows in [fromMs, untilMs) with their features. */
+export async function collectDataset(
+  source: AsyncIterable<readonly HandbookRow[]>,
+  options: { fromMs: number; untilMs: number; labelDelayDays?: number },
+): Promise<Dataset> {
+  const width = FEATURE_NAMES.length;
+  const kept: ReplayBatch[] = [];
+  const fraudCardsByDay = new Map<number, Set<string>>();
+  let n = 0;
+  for await (const batch of replayFeatures(source, options)) {
+    for (const row of batch.rows) {
+      if (!row.fraud) continue;
+      const day = dayIndexOf(row.timestampMs);
+      let cards = fraudCardsByDay.get(day);
+      if (cards === undefined) fraudCardsByDay.set(day, (cards = new Set()));
+      cards.add(row.cardId);
+    }
+    const rows = batch.rows.filter((row) => row.timestampMs >= options.fromMs);
+    if (rows.length === 0) continue;
+    let features = batch.features;
+    if (rows.length < batch.rows.length) {
+      features = new Float32Array(rows.length * width);
+      let kept = 0;
+      batch.rows.forEach((row, index) => {
+        if (row.timestampMs >= options.fromMs) features.set(batch.features.subarray(index * width, (index + 1) * width), width * kept++);
+      });
+    }
+    kept.push({ rows, features });
+    n += rows.length;
+  }
+  const dataset: Dataset = {
+    n,
+    features: new Float32Array(n * width),
+    fraud: new Uint8Array(n),
+    timestampMs: new Float64Array(n),
+    cardIds: new Array<string>(n),
+    csvTransactionIds: new Array<string>(n),
+    fraudCardsByDay,
+  };
+  let offset = 0;
+  for (const batch of kept) {
+    dataset.features.set(batch.features, offset * width);
+    batch.rows.forEach((row, index) => {
+      dataset.fraud[offset + index] = row.fraud ? 1 : 0;
+      dataset.timestampMs[offset + index] = row.timestampMs;
+      dataset.cardIds[offset + index] = row.cardId;
+      dataset.csvTransactionIds[offset + index] = csvTransactionIdOf(row.transactionId);
+    });
+    offset += batch.rows.length;
+  }
+  return dataset;
+}

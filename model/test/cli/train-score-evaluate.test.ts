@@ -1,0 +1,111 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEATURE_NAMES } from '@fraudstream/shared';
+import { runScript, type ScriptRun } from '../../../test/support/process.js';
+import { writeHandbookCsv } from '../support/handbook-csv.js';
+
+function cli(name: 'train' | 'score' | 'evaluate', args: string[]): Promise<ScriptRun> {
+  return runScript(`model/src/cli/${name}.ts`, args);
+}
+
+describe('train → score → evaluate on a small generated CSV', () => {
+  let dir: string;
+  let csv: string;
+  let rows: number;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fraudstream-cli-'));
+    csv = join(dir, 'tx.csv');
+    rows = await writeHandbookCsv(csv, { days: 50, cards: 300, terminals: 400 });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trains a model, scores the file with it and evaluates it', async () => {
+    const model = join(dir, 'model');
+    const train = await cli('train', ['--input', csv, '--from', '2018-07-25', '--to', '2018-08-01', '--out', model, '--seed', '3', '--max-epochs', '3', '--members', '2']);
+    expect(train.stderr).not.toMatch(/Error/);
+    expect(train.code).toBe(0);
+    const metadata = JSON.parse(await readFile(join(model, 'metadata.json'), 'utf8')) as Record<string, unknown>;
+    expect(metadata).toMatchObject({ featureNames: FEATURE_NAMES, training: { from: '2018-07-25', to: '2018-08-01', validationFrom: '2018-07-30', seed: 3 } });
+    const report = await readFile(join(model, 'report.html'), 'utf8');
+    expect(report).toContain('<svg');
+    expect(report).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+
+    const scores = join(dir, 'scores.csv');
+    const score = await cli('score', ['--model', model, '--input', csv, '--from', '2018-08-08', '--output', scores]);
+    expect(score.code).toBe(0);
+    const lines = (await readFile(scores, 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('TRANSACTION_ID,score');
+    const source = (await readFile(csv, 'utf8')).trim().split('\n').slice(1);
+    const expectedIds = source.filter((line) => line.split(',')[1]! >= '2018-08-08').map((line) => line.split(',')[0]);
+    expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(expectedIds);
+    for (const line of lines.slice(1)) {
+      const value = Number(line.split(',')[1]);
+      expect(value).toBeGreaterThanOrEqual(0);
+      expect(value).toBeLessThanOrEqual(1);
+    }
+    expect(expectedIds.length).toBeGreaterThan(rows / 5);
+
+    const evaluate = await cli('evaluate', ['--model', model, '--input', csv, '--from', '2018-08-08', '--to', '2018-08-15', '--json']);
+    expect(evaluate.code).toBe(0);
+    const result = JSON.parse(evaluate.stdout) as { aucRoc: number; averagePrecision: number; cardPrecisionAt100: number; cardPrecisionPerDay: unknown[]; rows: number };
+    expect(result.cardPrecisionPerDay).toHaveLength(7);
+    expect(result.aucRoc).toBeGreaterThan(0.5);
+    expect(result.averagePrecision).toBeGreaterThan(0);
+
+    // Same seed, same model.
+    const again = join(dir, 'model-again');
+    await cli('train', ['--input', csv, '--from', '2018-07-25', '--to', '2018-08-01', '--out', again, '--seed', '3', '--max-epochs', '3', '--members', '2']);
+    expect(await readFile(join(again, 'weights.bin'))).toEqual(await readFile(join(model, 'weights.bin')));
+  }, 120_000);
+
+  it('reports bad rows with their line numbers and skips them', async () => {
+    const text = await readFile(csv, 'utf8');
+    const lines = text.split('\n');
+    lines[5] = '4,2018-13-01 00:00:00,1,1,10.00,0';
+    lines[9] = '8,2018-07-01 01:00:00,1,1,ten,0';
+    const broken = join(dir, 'broken.csv');
+    await writeFile(broken, lines.join('\n'));
+    const scores = join(dir, 'broken-scores.csv');
+    const score = await cli('score', ['--model', join(dir, 'model'), '--input', broken, '--from', '2018-08-08', '--output', scores]);
+    expect(score.code).toBe(0);
+    expect(score.stderr).toContain(`${broken}:6: skipped: TX_DATETIME`);
+    expect(score.stderr).toContain(`${broken}:10: skipped: TX_AMOUNT`);
+    expect(score.stderr).toContain('2 bad rows skipped');
+  }, 60_000);
+
+  it('fails on a CSV without the required columns, naming them', async () => {
+    const missing = join(dir, 'missing.csv');
+    await writeFile(missing, 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TX_AMOUNT\n0,2018-07-01 00:00:00,1,10.00\n');
+    const result = await cli('evaluate', ['--model', join(dir, 'model'), '--input', missing, '--from', '2018-08-08', '--to', '2018-08-15']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/lacks the columns TERMINAL_ID, TX_FRAUD/);
+  }, 60_000);
+
+  it('refuses a model whose features differ from the engine', async () => {
+    const other = join(dir, 'other-model');
+    await cp(join(dir, 'model'), other, { recursive: true });
+    const metadataPath = join(other, 'metadata.json');
+    const metadata = JSON.parse(await readFile(metadataPath, 'utf8')) as { featureNames: string[] };
+    metadata.featureNames = metadata.featureNames.map((name) => (name === 'TX_AMOUNT' ? 'TX_AMOUNT_EUR' : name));
+    await writeFile(metadataPath, JSON.stringify(metadata));
+    const result = await cli('score', ['--model', other, '--input', csv, '--from', '2018-08-08', '--output', join(dir, 'never.csv')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Refusing model .* other features than this feature engine computes \(missing TX_AMOUNT; unknown to this engine TX_AMOUNT_EUR\)/);
+  }, 60_000);
+
+  it('prints usage and exits 2 on bad flags; --help prints usage', async () => {
+    const bad = await cli('train', ['--input', csv, '--from', '2018-02-30', '--to', '2018-08-01', '--out', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Expected --from to be a date as YYYY-MM-DD, got "2018-02-30"[\s\S]*Usage: npm run train/);
+    const unknown = await cli('score', ['--model', dir, '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--bogus'[\s\S]*Usage: npm run score/);
+    const help = await cli('evaluate', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run evaluate/);
+  }, 60_000);
+});

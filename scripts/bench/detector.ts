@@ -1,0 +1,335 @@
+/**
+ * Detector benchmark (`npm run bench -- detector`): throughput of one detector replica (Redis feature
+ * store, Kafka transactions) against a plain kafkajs consume→produce passthrough over the same topic in
+ * the same run; end-to-end latency from produce to committed alert at a fixed rate; the replica's RSS.
+ * Prints numbers only. Needs Redis (REDIS_URL, default redis://127.0.0.1:6379) and a broker
+ * (KAFKA_BROKERS, or one is started from the local jars like `npm run kafka`).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import {
+  cardIdFor,
+  createKafkaForBrokers,
+  createLogger,
+  decodeAlert,
+  encode,
+  ensureTopics,
+  loadConfig,
+  terminalIdFor,
+  transactionIdFor,
+  type Kafka,
+  type Message,
+  type Transaction,
+} from '@fraudstream/shared';
+import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
+import { startKafka } from '../kafka/local-broker.js';
+
+const usage = `Usage: npx tsx scripts/bench/detector.ts [--count N] [--rate TX_PER_S] [--seconds S] [--partitions P]
+
+  --count N        transactions in the throughput backlog (default 100000)
+  --rate R         transactions per second in the latency phase (default 1000)
+  --seconds S      length of the latency phase (default 15)
+  --partitions P   partitions of the transactions topic (default 6)
+  --model-dir DIR  the model to serve (default: the shipped one, model/default)`;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const log = createLogger({ name: 'bench-detector', level: 'warn', pretty: false });
+
+function transactionAt(n: number, timestampMs: number, amount?: number): Transaction {
+  const customer = (n * 7919) % 5_000;
+  return {
+    schemaVersion: 1,
+    transactionId: transactionIdFor(n),
+    timestamp: new Date(timestampMs).toISOString(),
+    cardId: cardIdFor(customer),
+    terminalId: terminalIdFor((customer * 31 + n) % 10_000),
+    amount: amount ?? Math.round((5 + ((n * 37) % 9_000) / 100) * 100) / 100,
+    currency: 'EUR',
+  };
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+
+async function committedTotal(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Polls a group's committed offsets until they cover the backlog: the rate from `startedAt` (the
+ * moment the consumer had its partitions, so process start-up and model loading are left out).
+ */
+async function measureThroughput(kafka: Kafka, groupId: string, topic: string, total: number, startedAt: number): Promise<{ perSecond: number; seconds: number }> {
+  for (;;) {
+    const committed = await committedTotal(kafka, groupId, topic);
+    if (committed >= total) {
+      const seconds = (performance.now() - startedAt) / 1000;
+      return { perSecond: committed / seconds, seconds };
+    }
+    await sleep(20);
+  }
+}
+
+async function produceAll(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let start = 0; start < messages.length; start += 5_000) {
+    await producer.send({ topic, messages: messages.slice(start, start + 5_000), acks: -1 });
+  }
+  await producer.disconnect();
+}
+
+async function passthrough(kafka: Kafka, input: string, output: string, total: number): Promise<{ perSecond: number; seconds: number }> {
+  const groupId = `bench-passthrough-${randomBytes(4).toString('hex')}`;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId });
+  let joinedAt = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt = performance.now();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [input], fromBeginning: true });
+  await consumer.run({
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch }) => {
+      await producer.send({ topic: output, messages: batch.messages.map(({ key, value }) => ({ key, value })), acks: -1 });
+    },
+  });
+  while (joinedAt === 0) await sleep(5);
+  const result = await measureThroughput(kafka, groupId, input, total, joinedAt);
+  await consumer.disconnect();
+  await producer.disconnect();
+  return result;
+}
+
+/** Produces `rate` transactions a second (every 5th one flagged-sized) and times each alert from send to committed read. */
+async function measureLatency(kafka: Kafka, input: string, alerts: string, rate: number, seconds: number): Promise<{ latencies: number[]; sent: number }> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const reader = kafka.consumer({ groupId: `bench-reader-${randomBytes(4).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 10 });
+  await reader.connect();
+  await reader.subscribe({ topics: [alerts], fromBeginning: true });
+  await reader.run({
+    eachMessage: async ({ message }) => {
+      const decoded = decodeAlert(message.value);
+      const sent = decoded.ok ? sentAt.get(decoded.value.transaction.transactionId) : undefined;
+      if (sent !== undefined) latencies.push(performance.now() - sent);
+    },
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < seconds * 1000) {
+    const tickStart = performance.now();
+    const batch = Array.from({ length: perTick }, () => {
+      const n = 10_000_000 + sent++;
+      // Every 5th is a large amount (Handbook scenario 1), so there are alerts to time.
+      return transactionAt(n, Date.now(), n % 5 === 0 ? 400 + (n % 500) : undefined);
+    });
+    const at = performance.now();
+    for (const tx of batch) sentAt.set(tx.transactionId, at);
+    await producer.send({ topic: input, messages: batch.map((tx) => ({ key: tx.cardId, value: encode(tx) })), acks: -1 });
+    await sleep(Math.max(0, tickMs - (performance.now() - tickStart)));
+  }
+  await sleep(2_000);
+  await producer.disconnect();
+  await reader.disconnect();
+  return { latencies: latencies.sort((a, b) => a - b), sent };
+}
+
+/** Mean batch and model time from a detector's own metrics: where the time of a batch goes. */
+async function batchSummary(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const batches = value('fraudstream_detector_batch_duration_seconds_count');
+  const batchMs = (1000 * value('fraudstream_detector_batch_duration_seconds_sum')) / batches;
+  const modelMs = (1000 * value('fraudstream_detector_scoring_duration_seconds_sum')) / value('fraudstream_detector_scoring_duration_seconds_count');
+  const held = value('fraudstream_detector_held_batches_total');
+  return `${batches} batches: ${batchMs.toFixed(1)} ms each on average (decode, features, model, Kafka transaction), ${modelMs.toFixed(1)} ms of it in the model; ${held} held by the event-time gate`;
+}
+
+function rssOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  return { rssMb: field('VmRSS'), peakMb: field('VmHWM') };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      count: { type: 'string', default: '100000' },
+      rate: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '15' },
+      partitions: { type: 'string', default: '6' },
+      'model-dir': { type: 'string', default: DEFAULT_MODEL_DIR },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const count = Number(values.count);
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const partitions = Number(values.partitions);
+  if (![count, rate, seconds, partitions].every((value) => Number.isInteger(value) && value > 0)) {
+    console.error(`Expected positive integers.\n\n${usage}`);
+    process.exitCode = 2;
+    return;
+  }
+
+  // startKafka uses KAFKA_BROKERS when it is set, else starts a broker from the local jars.
+  const broker = await startKafka({ log });
+  const brokers = broker.brokers;
+  const { REDIS_URL: redisUrl } = loadConfig(z.object({ REDIS_URL: z.string().default('redis://127.0.0.1:6379') }));
+  const kafka = createKafkaForBrokers(brokers.split(','), log, 'bench-detector');
+  const id = randomBytes(4).toString('hex');
+  const latencyTopics = {
+    latency: `bench-latency-${id}`,
+    latencyAlerts: `bench-latency-alerts-${id}`,
+  };
+  const topics = {
+    transactions: `bench-transactions-${id}`,
+    labels: `bench-labels-${id}`,
+    alerts: `bench-alerts-${id}`,
+    deadLetters: `bench-dlq-${id}`,
+    passthrough: `bench-passthrough-${id}`,
+  };
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, Object.values(topics).map((topic) => ({ topic, partitions: partitions })));
+  const keyPrefix = `bench-detector-${id}:`;
+  const children: Array<ReturnType<typeof spawn>> = [];
+  const extraTopics: string[] = [];
+
+  const spawnDetector = async (input: string, alerts: string, groupId: string, store: 'redis' | 'memory' = 'redis') => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services/detector/src/main.ts')], {
+      cwd: root,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '',
+        KAFKA_BROKERS: brokers,
+        ...(store === 'redis' ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix } : {}),
+        MODEL_DIR: values['model-dir'],
+        LOG_LEVEL: 'warn',
+        DETECTOR_PORT: String(port),
+        DETECTOR_HOST: '127.0.0.1',
+        DETECTOR_GROUP_ID: groupId,
+        TRANSACTIONS_TOPIC: input,
+        LABELS_TOPIC: topics.labels,
+        ALERTS_TOPIC: alerts,
+        DEAD_LETTER_TOPIC: topics.deadLetters,
+        KAFKA_TOPIC_PARTITIONS: String(partitions),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push(child);
+    for (;;) {
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.ok, () => false);
+      // Ready: the model is loaded and the consumer has its partitions.
+      if (ready) return Object.assign(child, { port });
+      if (child.exitCode !== null) throw new Error(`detector exited with ${child.exitCode}`);
+      await sleep(20);
+    }
+  };
+
+  try {
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)} at the start; broker, Redis, producer and detector share it`,
+    );
+    console.log(`backlog: ${count} transactions over ${partitions} partitions`);
+    const now = Date.now();
+    const backlog = Array.from({ length: count }, (_, n) => transactionAt(n, now - 3_600_000 + Math.floor((n * 3_600_000) / count)));
+    await produceAll(kafka, topics.transactions, backlog.map((tx) => ({ key: tx.cardId, value: encode(tx) })));
+
+    const baseline = await passthrough(kafka, topics.transactions, topics.passthrough, count);
+    console.log(`passthrough (kafkajs consume→produce, acks=all): ${Math.round(baseline.perSecond)} tx/s (${baseline.seconds.toFixed(1)} s)`);
+
+    const detectorGroup = `bench-detector-${id}`;
+    const detector = await spawnDetector(topics.transactions, topics.alerts, detectorGroup);
+    const scored = await measureThroughput(kafka, detectorGroup, topics.transactions, count, performance.now());
+    const memory = rssOf(detector.pid as number);
+    console.log(`detector (1 replica, Redis store, Kafka transactions): ${Math.round(scored.perSecond)} tx/s (${scored.seconds.toFixed(1)} s)`);
+    console.log(`detector / passthrough: ${((100 * scored.perSecond) / baseline.perSecond).toFixed(0)} %`);
+    console.log(`detector RSS after the backlog: ${memory.rssMb.toFixed(0)} MB (peak ${memory.peakMb.toFixed(0)} MB)`);
+    console.log(`  ${await batchSummary(detector.port)}`);
+    detector.kill('SIGTERM');
+
+    // Where the time goes: the same replica with the in-memory store (everything else equal).
+    const memoryGroup = `bench-detector-memory-${id}`;
+    const inMemory = await spawnDetector(topics.transactions, topics.alerts, memoryGroup, 'memory');
+    const memoryRate = await measureThroughput(kafka, memoryGroup, topics.transactions, count, performance.now());
+    console.log(`detector with the in-memory store instead (for comparison): ${Math.round(memoryRate.perSecond)} tx/s (${memoryRate.seconds.toFixed(1)} s)`);
+    inMemory.kill('SIGTERM');
+
+    // Latency: a fresh replica on a fresh topic, fed at a fixed rate with event time = now.
+    for (const store of ['redis', 'memory'] as const) {
+      const input = `${latencyTopics.latency}-${store}`;
+      const alerts = `${latencyTopics.latencyAlerts}-${store}`;
+      await ensureTopics(admin, [input, alerts].map((topic) => ({ topic, partitions })));
+      extraTopics.push(input, alerts);
+      const live = await spawnDetector(input, alerts, `bench-latency-${store}-${id}`, store);
+      const result = await measureLatency(kafka, input, alerts, rate, seconds);
+      const liveMemory = rssOf(live.pid as number);
+      const { latencies, sent } = result;
+      const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+      console.log(
+        `latency, ${store} store, at ${(sent / seconds).toFixed(0)} tx/s for ${seconds} s, produce → committed alert (${latencies.length} alerts): ` +
+          `p50 ${pick(0.5).toFixed(1)} ms, p95 ${pick(0.95).toFixed(1)} ms, p99 ${pick(0.99).toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms; ` +
+          `RSS ${liveMemory.rssMb.toFixed(0)} MB`,
+      );
+      console.log(`  ${await batchSummary(live.port)}`);
+      live.kill('SIGTERM');
+    }
+    console.log(`load average at the end: ${loadavg()[0]?.toFixed(1)}`);
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    await Promise.all(
+      children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())),
+    );
+    await admin.deleteTopics({ topics: [...Object.values(topics), ...extraTopics] }).catch(() => {});
+    await admin.disconnect();
+    const redis = new Redis(redisUrl);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await redis.quit();
+    await broker.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

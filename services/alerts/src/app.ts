@@ -1,0 +1,126 @@
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import {
+  createJsonSchemaTransform,
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from '@fraudstream/shared';
+import { accessChecks } from './auth.js';
+import type { LabelPublisher } from './feedback.js';
+import type { Metrics } from './metrics.js';
+import { alertRoutes } from './routes/alerts.js';
+import { badRequest, type ErrorBody } from './routes/errors.js';
+import { healthRoutes } from './routes/health.js';
+import { statsRoutes } from './routes/stats.js';
+import { streamRoutes } from './routes/stream.js';
+import type { AlertStore } from './store/alert-store.js';
+import type { AlertFeed } from './stream/alert-feed.js';
+
+export const publicDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'public');
+
+export interface AlertsAppOptions {
+  store: AlertStore;
+  labels: LabelPublisher;
+  feed: AlertFeed;
+  metrics: Metrics;
+  apiToken: string;
+  readToken?: string | undefined;
+  consumerHealthy?: () => boolean;
+  now?: () => Date;
+}
+
+/**
+ * The alerts HTTP API, dashboard and docs as one fastify plugin. The caller owns the store and the
+ * label publisher (the Kafka consumer shares them); the plugin closes what it made: the live streams.
+ */
+export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { store, labels, feed, metrics } = options;
+  const { readAccess, writeAccess } = accessChecks({ apiToken: options.apiToken, readToken: options.readToken });
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler<FastifyError>(async (err, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issue = err.validation[0];
+      const field = issue?.instancePath.replace(/^\//, '').replaceAll('/', '.') || (err.validationContext ?? 'request');
+      return reply.code(400).send(badRequest(field, issue?.message ?? 'invalid'));
+    }
+    const statusCode = err.statusCode ?? 500;
+    if (statusCode < 500) {
+      return reply.code(statusCode).send({ statusCode, error: 'Bad Request', message: err.message } satisfies ErrorBody);
+    }
+    request.log.error(
+      { err, request: { method: request.method, url: request.url, params: request.params, query: request.query } },
+      'request failed',
+    );
+    return reply
+      .code(statusCode)
+      .send({ statusCode, error: 'Internal Server Error', message: 'The request could not be completed; it has been logged' });
+  });
+
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  // Open event streams would keep the server from closing.
+  app.addHook('preClose', async () => feed.close());
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'fraudstream alerts',
+        description:
+          'Fraud alerts stored from Kafka (fraud.alerts), live stream, analyst feedback to fraud.labels. ' +
+          'Reads are open unless ALERTS_READ_TOKEN is set (then send it as a Bearer token, or `?token=`).',
+        version: '1',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: createJsonSchemaTransform({ skipList: [] }),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
+
+  await app.register(alertRoutes, {
+    store,
+    labels,
+    metrics,
+    readAccess,
+    writeAccess,
+    onReviewed: () => feed.notify(),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  await app.register(streamRoutes, { feed, readAccess });
+  await app.register(statsRoutes, { store, readAccess, ...(options.now ? { now: options.now } : {}) });
+  await app.register(healthRoutes, { store, metrics, ...(options.consumerHealthy ? { consumerHealthy: options.consumerHealthy } : {}) });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/', index: 'index.html' });
+}
+
+/** A fastify instance with the alerts app registered: what main.ts listens with and what tests inject into. */
+export async function buildApp(options: AlertsAppOptions & { log: Logger }): Promise<FastifyInstance> {
+  const { log, ...appOptions } = options;
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Per-request lines would dominate the log at a few hundred requests/s; /metrics has the rates.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+  });
+  await app.register(alertsApp, appOptions);
+  await app.ready();
+  return app;
+}

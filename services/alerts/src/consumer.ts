@@ -1,0 +1,125 @@
+import {
+  decodeAlert,
+  type Alert,
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type Logger,
+} from '@fraudstream/shared';
+import type { AlertStore } from './store/alert-store.js';
+import type { Metrics } from './metrics.js';
+
+export interface BatchOutcome {
+  stored: number;
+  duplicates: number;
+  invalid: number;
+}
+
+/** Stored per transaction: keeps one statement's JSON parameter and lock time small. */
+const INSERT_CHUNK = 1000;
+
+/**
+ * Decodes one partition's messages and stores the valid alerts (idempotently, by alertId).
+ * A message that is not a valid alert is logged with its position and skipped: alerts come from
+ * our own detector, which validated them, so one that does not decode is a bug to fix there, and
+ * the message stays on the topic to be replayed once fixed.
+ */
+export async function storeAlertMessages(
+  messages: Array<Pick<KafkaMessage, 'value' | 'offset'>>,
+  { store, log, topic, partition }: { store: AlertStore; log: Logger; topic: string; partition: number },
+): Promise<BatchOutcome & { invalidCodes: string[] }> {
+  const alerts: Alert[] = [];
+  const invalidCodes: string[] = [];
+  for (const message of messages) {
+    const decoded = decodeAlert(message.value);
+    if (decoded.ok) {
+      alerts.push(decoded.value);
+    } else {
+      invalidCodes.push(decoded.error.code);
+      log.error({ topic, partition, offset: message.offset, error: decoded.error }, 'invalid alert skipped');
+    }
+  }
+  let stored = 0;
+  for (let start = 0; start < alerts.length; start += INSERT_CHUNK) {
+    stored += (await store.insertAlerts(alerts.slice(start, start + INSERT_CHUNK))).inserted;
+  }
+  return { stored, duplicates: alerts.length - stored, invalid: invalidCodes.length, invalidCodes };
+}
+
+export interface AlertConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  store: AlertStore;
+  metrics: Metrics;
+  log: Logger;
+  /** Called after a batch stored new alerts (wakes the live streams). */
+  onStored?: () => void;
+  fromBeginning?: boolean;
+}
+
+export interface AlertConsumer {
+  start(): Promise<void>;
+  /** Leaves the group after the in-flight batch is stored and committed. Safe to call twice. */
+  stop(): Promise<void>;
+  /** False once the consumer has crashed for good (kafkajs gave up restarting it). */
+  healthy(): boolean;
+}
+
+export function createAlertConsumer({
+  kafka,
+  groupId,
+  topic,
+  store,
+  metrics,
+  log,
+  onStored = () => {},
+  fromBeginning = true,
+}: AlertConsumerOptions): AlertConsumer {
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false });
+  let stopping: Promise<void> | undefined;
+  let crashed = false;
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    log.error({ err: payload.error, restart: payload.restart }, 'alerts consumer crashed');
+    if (!payload.restart) crashed = true;
+  });
+
+  return {
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          if (batch.messages.length === 0) return;
+          // Past the last record of the batch, including transaction markers and aborted records
+          // that read-committed filtered out, so the group's lag reaches 0.
+          const lastOffset = batch.lastOffset();
+          const outcome = await storeAlertMessages(batch.messages, {
+            store,
+            log,
+            topic: batch.topic,
+            partition: batch.partition,
+          });
+          // Only now that the rows are stored does the group move past them.
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
+          ]);
+          resolveOffset(lastOffset);
+          metrics.alertsStored.inc(outcome.stored);
+          metrics.alertsDuplicate.inc(outcome.duplicates);
+          for (const code of outcome.invalidCodes) metrics.alertsInvalid.inc({ code });
+          if (outcome.stored > 0) onStored();
+          await heartbeat();
+        },
+      });
+      log.info({ topic, groupId }, 'consuming alerts');
+    },
+    stop() {
+      stopping ??= consumer.disconnect();
+      return stopping;
+    },
+    healthy: () => !crashed && stopping === undefined,
+  };
+}

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The service's Prometheus metrics, in a registry of its own (tests run several apps in one process). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    alertsStored: new Counter({
+      name: 'fraudstream_alerts_stored_total',
+      help: 'Alerts consumed from Kafka and stored for the first time',
+      registers: [registry],
+    }),
+    alertsDuplicate: new Counter({
+      name: 'fraudstream_alerts_duplicate_total',
+      help: 'Alerts consumed that were already stored (redelivery or a duplicate event)',
+      registers: [registry],
+    }),
+    alertsInvalid: new Counter({
+      name: 'fraudstream_alerts_invalid_total',
+      help: 'Messages on the alerts topic that failed to decode and were skipped',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    feedback: new Counter({
+      name: 'fraudstream_alerts_feedback_total',
+      help: 'Analyst feedback recorded and published as labels',
+      labelNames: ['label'] as const,
+      registers: [registry],
+    }),
+    streamClients: new Gauge({
+      name: 'fraudstream_alerts_stream_clients',
+      help: 'Open Server-Sent Events streams',
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'fraudstream_alerts_http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AccessCheck } from '../auth.js';
+import { AlertFilters } from '../schemas.js';
+import type { AlertFeed } from '../stream/alert-feed.js';
+import { ReadToken } from './alerts.js';
+import { badRequest, errorResponses } from './errors.js';
+
+const eventId = z.string().regex(/^\d{1,18}$/, 'expected the id of an event sent by this stream');
+
+const StreamQuery = AlertFilters.extend(ReadToken.shape).extend({
+  lastEventId: eventId.optional().describe('Resume after this event id (for the first connection; reconnects send the header)'),
+});
+
+export const streamRoutes: FastifyPluginAsyncZod<{
+  feed: AlertFeed;
+  readAccess: AccessCheck;
+}> = async (app, { feed, readAccess }) => {
+  app.get(
+    '/alerts/stream',
+    {
+      preHandler: readAccess,
+      schema: {
+        summary: 'Live alerts (Server-Sent Events)',
+        description:
+          'One `alert` event per newly stored alert matching the filters, and again when an analyst reviews it ' +
+          '(with its new status); the event id is the alert sequence. ' +
+          'A reconnecting client sends `Last-Event-ID` and receives every alert stored after it. ' +
+          'Comments (`: keep-alive`) keep idle connections open. With ALERTS_READ_TOKEN set, pass it as `?token=`.',
+        tags: ['alerts'],
+        produces: ['text/event-stream'],
+        querystring: StreamQuery,
+        headers: z.object({ 'last-event-id': eventId.optional() }),
+        response: { 200: z.string().describe('text/event-stream'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { token: _token, lastEventId, ...filters } = request.query;
+      const resumeFrom = request.headers['last-event-id'] ?? lastEventId;
+      if (filters.since !== undefined && filters.until !== undefined && Date.parse(filters.since) >= Date.parse(filters.until)) {
+        return reply.code(400).send(badRequest('until', 'must be later than since'));
+      }
+      reply.hijack();
+      await feed.open(reply.raw, { filters, lastSequence: resumeFrom === undefined ? undefined : Number(resumeFrom) });
+      return reply;
+    },
+  );
+};

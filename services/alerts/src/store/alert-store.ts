@@ -1,0 +1,226 @@
+import type { Alert } from '@fraudstream/shared';
+import type { AlertFilters, AlertStats, AlertStatus, FeedbackLabel, PagePosition, StoredAlert } from '../schemas.js';
+import type { Database, Queryable } from './database.js';
+import { migrate } from './migrations.js';
+
+export interface InsertResult {
+  /** Alerts that were new; the others were already stored (redelivered or duplicated). */
+  inserted: number;
+}
+
+export interface Feedback {
+  label: FeedbackLabel;
+  note?: string | undefined;
+  at: Date;
+}
+
+/**
+ * A stored alert as the database serialised it: `json` is a `StoredAlert`. Lists and streams pass
+ * it through as text, so a page of 500 alerts costs Node no parsing and no re-serialising.
+ */
+export interface AlertRow {
+  sequence: number;
+  /** Detection time in epoch milliseconds (the store keeps milliseconds). */
+  detectedAtMs: number;
+  json: string;
+}
+
+/** Durable alerts: the same SQL on PostgreSQL and on PGlite. */
+export interface AlertStore {
+  readonly kind: Database['kind'];
+  insertAlerts(alerts: Alert[]): Promise<InsertResult>;
+  /** Newest first (by detection time), starting after `after` when given. */
+  listAlerts(filters: AlertFilters, limit: number, after?: PagePosition): Promise<AlertRow[]>;
+  /** Oldest first, with a sequence above `sequence` and at most `upTo`: what a stream has not sent yet. */
+  alertsAfter(sequence: number, upTo: number, filters: AlertFilters, limit: number): Promise<AlertRow[]>;
+  /** The highest stored sequence (0 when empty); every alert at or below it is visible. */
+  latestSequence(): Promise<number>;
+  getAlert(alertId: string): Promise<StoredAlert | undefined>;
+  /** Sets the analyst's verdict; the alert gets a new sequence, so streams send it again. */
+  recordFeedback(alertId: string, feedback: Feedback): Promise<StoredAlert | undefined>;
+  stats(now: Date): Promise<AlertStats>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const isoUtc = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The `StoredAlert` view of a row, built by the database (see `StoredAlert` in schemas.ts). */
+const storedAlertJson = `((alert - 'schemaVersion') || jsonb_build_object(
+    'sequence', sequence,
+    'status', status,
+    'storedAt', ${isoUtc('stored_at')},
+    'feedback', CASE WHEN status = 'open' OR feedback_at IS NULL THEN NULL
+                ELSE jsonb_build_object('label', status, 'note', feedback_note, 'at', ${isoUtc('feedback_at')}) END
+  ))::text`;
+
+const selectColumns = `sequence, (extract(epoch FROM detected_at) * 1000)::int8 AS detected_ms, ${storedAlertJson} AS json`;
+
+interface SelectedRow {
+  sequence: string | number;
+  detected_ms: string | number;
+  json: string;
+}
+
+const toAlertRow = (row: SelectedRow): AlertRow => ({
+  sequence: Number(row.sequence),
+  detectedAtMs: Number(row.detected_ms),
+  json: row.json,
+});
+
+const toStoredAlert = (row: SelectedRow): StoredAlert => JSON.parse(row.json) as StoredAlert;
+
+/** SQL conditions for the filters; pushes their values onto `params`. */
+function filterConditions(filters: AlertFilters, params: unknown[]): string[] {
+  const conditions: string[] = [];
+  const add = (sql: (placeholder: string) => string, value: unknown): void => {
+    params.push(value);
+    conditions.push(sql(`$${params.length}`));
+  };
+  if (filters.cardId !== undefined) add((p) => `card_id = ${p}`, filters.cardId);
+  if (filters.terminalId !== undefined) add((p) => `terminal_id = ${p}`, filters.terminalId);
+  if (filters.status !== undefined) add((p) => `status = ${p}`, filters.status);
+  if (filters.minScore !== undefined) add((p) => `score >= ${p}`, filters.minScore);
+  if (filters.since !== undefined) add((p) => `detected_at >= ${p}::timestamptz`, filters.since);
+  if (filters.until !== undefined) add((p) => `detected_at < ${p}::timestamptz`, filters.until);
+  return conditions;
+}
+
+const where = (conditions: string[]): string => (conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`);
+
+/**
+ * Taken by every transaction that assigns sequences: writers take turns, so sequences become
+ * visible in increasing order, and a stream that has seen sequence N has seen everything below N.
+ * That is what makes Last-Event-ID resume gapless.
+ */
+const writeLock = `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.alerts_write'))`;
+
+/** Opens the store on `db` and brings its schema up to date. */
+export async function createAlertStore(db: Database): Promise<AlertStore> {
+  await migrate(db);
+
+  const insertAlerts = async (alerts: Alert[]): Promise<InsertResult> => {
+    if (alerts.length === 0) return { inserted: 0 };
+    return db.transaction(async (tx: Queryable) => {
+      await tx.query(writeLock);
+      // Detection time is kept to the millisecond, the precision of a JS Date, so page cursors
+      // round-trip exactly; the event keeps its original timestamp.
+      const rows = await tx.query<{ sequence: string }>(
+        `INSERT INTO alerts (alert_id, card_id, terminal_id, score, model_version, detected_at, alert)
+         SELECT (a->>'alertId')::uuid, a->'transaction'->>'cardId', a->'transaction'->>'terminalId',
+                (a->>'score')::double precision, a->>'modelVersion',
+                date_trunc('milliseconds', (a->>'detectedAt')::timestamptz), a
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(a, position)
+         ORDER BY position
+         ON CONFLICT (alert_id) DO NOTHING
+         RETURNING sequence`,
+        [JSON.stringify(alerts)],
+      );
+      return { inserted: rows.length };
+    });
+  };
+
+  const listAlerts = async (filters: AlertFilters, limit: number, after?: PagePosition): Promise<AlertRow[]> => {
+    const params: unknown[] = [];
+    const conditions = filterConditions(filters, params);
+    if (after !== undefined) {
+      params.push(after.detectedAt.toISOString(), after.sequence);
+      conditions.push(`(detected_at, sequence) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(limit);
+    const rows = await db.query<SelectedRow>(
+      `SELECT ${selectColumns} FROM alerts ${where(conditions)}
+       ORDER BY detected_at DESC, sequence DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toAlertRow);
+  };
+
+  const alertsAfter = async (sequence: number, upTo: number, filters: AlertFilters, limit: number): Promise<AlertRow[]> => {
+    const params: unknown[] = [sequence, upTo];
+    const conditions = ['sequence > $1', 'sequence <= $2', ...filterConditions(filters, params)];
+    params.push(limit);
+    const rows = await db.query<SelectedRow>(
+      `SELECT ${selectColumns} FROM alerts ${where(conditions)} ORDER BY sequence LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toAlertRow);
+  };
+
+  const latestSequence = async (): Promise<number> => {
+    const [row] = await db.query<{ latest: string | number | null }>('SELECT max(sequence) AS latest FROM alerts');
+    return Number(row?.latest ?? 0);
+  };
+
+  const getAlert = async (alertId: string): Promise<StoredAlert | undefined> => {
+    const [row] = await db.query<SelectedRow>(`SELECT ${selectColumns} FROM alerts WHERE alert_id = $1::uuid`, [alertId]);
+    return row === undefined ? undefined : toStoredAlert(row);
+  };
+
+  const recordFeedback = async (alertId: string, feedback: Feedback): Promise<StoredAlert | undefined> =>
+    db.transaction(async (tx: Queryable) => {
+      await tx.query(writeLock);
+      // A reviewed alert moves to the end of the sequence, so open streams (and streams resuming
+      // from Last-Event-ID) receive its new status like a newly stored alert.
+      const [row] = await tx.query<SelectedRow>(
+        `UPDATE alerts SET status = $2, feedback_note = $3, feedback_at = $4::timestamptz,
+           sequence = nextval(pg_get_serial_sequence('alerts', 'sequence'))
+         WHERE alert_id = $1::uuid RETURNING ${selectColumns}`,
+        [alertId, feedback.label, feedback.note ?? null, feedback.at.toISOString()],
+      );
+      return row === undefined ? undefined : toStoredAlert(row);
+    });
+
+  const stats = async (now: Date): Promise<AlertStats> => {
+    const firstMinute = Math.floor(now.getTime() / 60_000) * 60_000 - 59 * 60_000;
+    const [perMinute, byStatus, models] = await Promise.all([
+      db.query<{ minute: Date; count: string | number }>(
+        `SELECT date_trunc('minute', detected_at) AS minute, count(*) AS count FROM alerts
+         WHERE detected_at >= $1::timestamptz AND detected_at < $2::timestamptz GROUP BY 1`,
+        [new Date(firstMinute).toISOString(), new Date(firstMinute + 60 * 60_000).toISOString()],
+      ),
+      db.query<{ status: AlertStatus; count: string | number }>('SELECT status, count(*) AS count FROM alerts GROUP BY status'),
+      db.query<{ model_version: string; alerts: string | number; last_detected_at: Date }>(
+        `SELECT model_version, count(*) AS alerts, max(detected_at) AS last_detected_at FROM alerts
+         WHERE detected_at >= $1::timestamptz GROUP BY model_version ORDER BY last_detected_at DESC`,
+        [new Date(now.getTime() - 24 * 3600_000).toISOString()],
+      ),
+    ]);
+    const counts = new Map(perMinute.map((row) => [row.minute.getTime(), Number(row.count)]));
+    const totals = { all: 0, open: 0, fraud: 0, legit: 0 };
+    for (const row of byStatus) {
+      totals[row.status] = Number(row.count);
+      totals.all += Number(row.count);
+    }
+    const reviewed = totals.fraud + totals.legit;
+    return {
+      generatedAt: now.toISOString(),
+      alertsPerMinute: Array.from({ length: 60 }, (_, index) => {
+        const minute = firstMinute + index * 60_000;
+        return { minute: new Date(minute).toISOString(), count: counts.get(minute) ?? 0 };
+      }),
+      totals,
+      precision: reviewed === 0 ? null : totals.fraud / reviewed,
+      modelVersions: models.map((row) => ({
+        modelVersion: row.model_version,
+        alerts: Number(row.alerts),
+        lastDetectedAt: row.last_detected_at.toISOString(),
+      })),
+    };
+  };
+
+  return {
+    kind: db.kind,
+    insertAlerts,
+    listAlerts,
+    alertsAfter,
+    latestSequence,
+    getAlert,
+    recordFeedback,
+    stats,
+    async ping() {
+      await db.query('SELECT 1');
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,62 @@
+import type { Database } from './database.js';
+
+/**
+ * The alert store's schema, one entry per version. Applied in order at start-up; an applied
+ * version is never edited, a change is a new version.
+ */
+export const migrations: ReadonlyArray<{ version: number; name: string; statements: string[] }> = [
+  {
+    version: 1,
+    name: 'alerts table and query indexes',
+    statements: [
+      `CREATE TABLE alerts (
+         sequence     bigserial PRIMARY KEY,
+         alert_id     uuid NOT NULL UNIQUE,
+         card_id      text NOT NULL,
+         terminal_id  text NOT NULL,
+         score        double precision NOT NULL,
+         model_version text NOT NULL,
+         detected_at  timestamptz NOT NULL,
+         stored_at    timestamptz NOT NULL DEFAULT now(),
+         status       text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'fraud', 'legit')),
+         feedback_note text,
+         feedback_at  timestamptz,
+         alert        jsonb NOT NULL
+       )`,
+      // Every list query orders by (detected_at, sequence) newest first; each filter gets an index
+      // that also serves that order, so a page is an index range scan.
+      'CREATE INDEX alerts_detected_idx ON alerts (detected_at DESC, sequence DESC)',
+      'CREATE INDEX alerts_card_idx ON alerts (card_id, detected_at DESC, sequence DESC)',
+      'CREATE INDEX alerts_terminal_idx ON alerts (terminal_id, detected_at DESC, sequence DESC)',
+      'CREATE INDEX alerts_status_idx ON alerts (status, detected_at DESC, sequence DESC)',
+      'CREATE INDEX alerts_score_idx ON alerts (score DESC)',
+    ],
+  },
+];
+
+/** Applies the migrations not applied yet; concurrent replicas wait for each other on an advisory lock. */
+export async function migrate(db: Database): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.alerts_schema_migrations'))`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS alerts_schema_migrations (
+         version    integer PRIMARY KEY,
+         name       text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const rows = await tx.query<{ version: number }>('SELECT version FROM alerts_schema_migrations');
+    const applied = new Set(rows.map((row) => Number(row.version)));
+    const newlyApplied: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO alerts_schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      newlyApplied.push(migration.version);
+    }
+    return newlyApplied;
+  });
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { StoredAlert } from '../src/schemas.js';
+import { apiToken, backends, makeAlert, testApp } from './fixtures.js';
+
+const auth = { authorization: `Bearer ${apiToken}` };
+
+describe.each(backends)('alerts API on $name', ({ open }) => {
+  it('lists stored alerts newest first, filtered, page by page', async () => {
+    const { app, store } = await testApp(open);
+    const base = Date.parse('2026-03-01T10:00:00Z');
+    const alerts = Array.from({ length: 7 }, (_, index) =>
+      makeAlert({
+        cardId: index % 2 === 0 ? 'card-even' : 'card-odd',
+        score: 0.5 + index / 20,
+        detectedAt: new Date(base + index * 1000).toISOString(),
+      }),
+    );
+    await store.insertAlerts(alerts);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response: { statusCode: number; json<T>(): T } = await app.inject({
+        url: '/alerts',
+        query: { limit: '3', ...(cursor ? { cursor } : {}) },
+      });
+      expect(response.statusCode).toBe(200);
+      const page: { items: StoredAlert[]; nextCursor: string | null } = response.json();
+      for (const item of page.items) expect(StoredAlert.parse(item)).toEqual(item);
+      seen.push(...page.items.map((item) => item.alertId));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(alerts.map((alert) => alert.alertId).reverse());
+
+    const filtered = await app.inject({
+      url: '/alerts',
+      query: { cardId: 'card-even', minScore: '0.6', since: '2026-03-01T10:00:01Z', until: '2026-03-01T10:00:06Z' },
+    });
+    expect(filtered.json<{ items: StoredAlert[] }>().items.map((item) => item.alertId)).toEqual(
+      [alerts[4]!, alerts[2]!].map((alert) => alert.alertId),
+    );
+  });
+
+  it('returns one alert by id, 404 for an unknown or malformed id', async () => {
+    const { app, store } = await testApp(open);
+    const alert = makeAlert({ amount: 980.5 });
+    await store.insertAlerts([alert]);
+    const found = await app.inject({ url: `/alerts/${alert.alertId}` });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toMatchObject({ alertId: alert.alertId, status: 'open', transaction: { amount: 980.5 } });
+
+    for (const id of ['00000000-0000-8000-8000-000000000000', 'not-an-id', "1' OR '1'='1"]) {
+      const missing = await app.inject({ url: `/alerts/${encodeURIComponent(id)}` });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    }
+  });
+
+  it('answers a bad request with 400 naming the field', async () => {
+    const { app } = await testApp(open);
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ limit: '501' }, 'limit'],
+      [{ limit: 'ten' }, 'limit'],
+      [{ minScore: '1.5' }, 'minScore'],
+      [{ status: 'closed' }, 'status'],
+      [{ since: 'yesterday' }, 'since'],
+      [{ since: '2026-03-02T00:00:00Z', until: '2026-03-01T00:00:00Z' }, 'until'],
+      [{ cursor: 'bm90LWEtY3Vyc29y' }, 'cursor'],
+      [{ cardId: '4111111111111111' }, 'cardId'],
+    ];
+    for (const [query, field] of cases) {
+      const response = await app.inject({ url: '/alerts', query });
+      expect(response.statusCode, JSON.stringify(query)).toBe(400);
+      expect(response.json(), JSON.stringify(query)).toMatchObject({ statusCode: 400, field });
+      expect(response.json<{ message: string }>().message).toMatch(new RegExp(`^${field}: `));
+    }
+  });
+
+  it('records analyst feedback and sends the label for the transaction', async () => {
+    const now = new Date('2026-03-01T11:00:00Z');
+    const { app, store, labels } = await testApp(open, { now: () => now });
+    const alert = makeAlert();
+    await store.insertAlerts([alert]);
+
+    const response = await app.inject({
+      method: 'POST',
+      url: `/alerts/${alert.alertId}/feedback`,
+      headers: auth,
+      payload: { label: 'fraud', note: 'cardholder denies it' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'fraud', feedback: { label: 'fraud', note: 'cardholder denies it' } });
+    expect(labels.sent).toEqual([
+      {
+        schemaVersion: 1,
+        transactionId: alert.transaction.transactionId,
+        cardId: alert.transaction.cardId,
+        terminalId: alert.transaction.terminalId,
+        transactionTimestamp: alert.transaction.timestamp,
+        fraud: true,
+        source: 'analyst',
+        labeledAt: now.toISOString(),
+        note: 'cardholder denies it',
+      },
+    ]);
+    expect((await store.getAlert(alert.alertId))?.status).toBe('fraud');
+    const listed = (await app.inject({ url: '/alerts', query: { status: 'fraud' } })).json<{ items: StoredAlert[] }>();
+    expect(listed.items).toHaveLength(1);
+    expect(StoredAlert.parse(listed.items[0])).toMatchObject({
+      alertId: alert.alertId,
+      status: 'fraud',
+      feedback: { label: 'fraud', note: 'cardholder denies it', at: now.toISOString() },
+    });
+
+    const bad = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'maybe' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ field: 'label' });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/alerts/00000000-0000-8000-8000-000000000000/feedback',
+      headers: auth,
+      payload: { label: 'legit' },
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(labels.sent).toHaveLength(1);
+  });
+
+  it('keeps the status unchanged when the label cannot be published, and tells the client nothing internal', async () => {
+    const { app, store } = await testApp(open, {
+      labels: {
+        publish: async () => {
+          throw new Error('KafkaJSNumberOfRetriesExceeded: broker 127.0.0.1:9092 unreachable');
+        },
+      },
+    });
+    const alert = makeAlert();
+    await store.insertAlerts([alert]);
+    const response = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'fraud' } });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toMatch(/Kafka|127\.0\.0\.1|at /);
+    expect((await store.getAlert(alert.alertId))?.status).toBe('open');
+  });
+
+  it('never shows a database error to the client', async () => {
+    const { app, store } = await testApp(open);
+    store.listAlerts = async () => {
+      throw Object.assign(new Error('relation "alerts" does not exist'), { code: '42P01', stack: 'Error\n    at query (pg/lib/client.js:1:1)' });
+    };
+    const response = await app.inject({ url: '/alerts' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'The request could not be completed; it has been logged',
+    });
+  });
+
+  it('reports stats, health, readiness, metrics and the API documentation', async () => {
+    const { app, store } = await testApp(open);
+    await store.insertAlerts([makeAlert(), makeAlert({ modelVersion: 'model-test-2' })]);
+    const stats = await app.inject({ url: '/stats' });
+    expect(stats.statusCode).toBe(200);
+    expect(stats.json()).toMatchObject({ totals: { all: 2, open: 2 }, precision: null });
+    expect(stats.json<{ alertsPerMinute: Array<{ count: number }> }>().alertsPerMinute.at(-1)?.count).toBe(2);
+
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { store: 'ok' } });
+    const metrics = await app.inject({ url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('fraudstream_alerts_http_request_duration_seconds_bucket');
+
+    const openapi = await app.inject({ url: '/docs/json' });
+    expect(openapi.statusCode).toBe(200);
+    expect(Object.keys(openapi.json<{ paths: object }>().paths)).toEqual(
+      expect.arrayContaining(['/alerts', '/alerts/{alertId}', '/alerts/stream', '/alerts/{alertId}/feedback', '/stats']),
+    );
+    const docs = await app.inject({ url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).not.toMatch(/https?:\/\/(?!localhost)[^"']*\.js/);
+
+    const dashboard = await app.inject({ url: '/' });
+    expect(dashboard.statusCode).toBe(200);
+    expect(dashboard.headers['content-type']).toMatch(/text\/html/);
+    expect((await app.inject({ url: '/no-such-page' })).statusCode).toBe(404);
+  });
+
+  it('is not ready when the store does not answer', async () => {
+    const { app, store } = await testApp(open);
+    store.ping = async () => {
+      throw new Error('connection refused');
+    };
+    const response = await app.inject({ url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ status: 'unavailable', checks: { store: 'unavailable' } });
+  });
+});

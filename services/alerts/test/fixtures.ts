@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { onTestFinished } from 'vitest';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import type { FastifyInstance } from 'fastify';
+import { alertIdFor, cardIdFor, terminalIdFor, transactionIdFor, type Alert, type Label } from '@fraudstream/shared';
+import { buildApp, type AlertsAppOptions } from '../src/app.js';
+import type { LabelPublisher } from '../src/feedback.js';
+import { createMetrics } from '../src/metrics.js';
+import { createAlertFeed } from '../src/stream/alert-feed.js';
+import { testLog } from '../../../test/support/kafka.js';
+import { createAlertStore, type AlertStore } from '../src/store/alert-store.js';
+import { openPostgres, pgliteDatabase, type Database } from '../src/store/database.js';
+
+/** The PostgreSQL server of the test machine and CI (trust authentication, database `test`). */
+export const testDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/test';
+
+let nextTransaction = Number.parseInt(randomBytes(3).toString('hex'), 16) * 1000;
+
+export interface AlertOverrides {
+  transactionId?: string;
+  cardId?: string;
+  terminalId?: string;
+  amount?: number;
+  score?: number;
+  modelVersion?: string;
+  detectedAt?: string;
+}
+
+/** A valid alert event; each call is about a new transaction unless `transactionId` is given. */
+export function makeAlert(overrides: AlertOverrides = {}): Alert {
+  const transactionId = overrides.transactionId ?? transactionIdFor((nextTransaction += 1));
+  const detectedAt = overrides.detectedAt ?? new Date().toISOString();
+  return {
+    schemaVersion: 1,
+    alertId: alertIdFor(transactionId),
+    transaction: {
+      schemaVersion: 1,
+      transactionId,
+      timestamp: new Date(Date.parse(detectedAt) - 1500).toISOString(),
+      cardId: overrides.cardId ?? cardIdFor(42),
+      terminalId: overrides.terminalId ?? terminalIdFor(7),
+      amount: overrides.amount ?? 123.45,
+      currency: 'EUR',
+    },
+    score: overrides.score ?? 0.91,
+    threshold: 0.5,
+    modelVersion: overrides.modelVersion ?? 'model-test-1',
+    reasons: [
+      { feature: 'terminalRisk7d', value: 0.8, typical: 0.02, contribution: 0.41 },
+      { feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 },
+    ],
+    detectedAt,
+  };
+}
+
+/** A fresh PostgreSQL schema for one test, dropped when the test ends. */
+export async function openTestPostgres(): Promise<Database> {
+  const schema = `alerts_test_${randomBytes(6).toString('hex')}`;
+  const db = await openPostgres({ connectionString: testDatabaseUrl, schema, maxConnections: 4 });
+  onTestFinished(async () => {
+    await db.close().catch(() => {});
+    const admin = new pg.Client({ connectionString: testDatabaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    } finally {
+      await admin.end();
+    }
+  });
+  return db;
+}
+
+let pgliteTemplate: Promise<File | Blob> | undefined;
+
+/**
+ * An in-memory PGlite database for one test. Each starts from a copy of one freshly initialised
+ * database: loading a copy takes a fraction of the seconds PGlite's own initialisation does.
+ */
+export async function openTestPglite(): Promise<Database> {
+  pgliteTemplate ??= PGlite.create().then(async (template) => {
+    const dump = await template.dumpDataDir('none');
+    await template.close();
+    return dump;
+  });
+  const db = pgliteDatabase(await PGlite.create({ loadDataDir: await pgliteTemplate }));
+  onTestFinished(() => db.close());
+  return db;
+}
+
+/** Both backends the store runs on, for `describe.each`. */
+export const backends = [
+  { name: 'PostgreSQL', open: openTestPostgres },
+  { name: 'PGlite', open: openTestPglite },
+] as const;
+
+export async function openTestStore(open: () => Promise<Database>): Promise<AlertStore> {
+  return createAlertStore(await open());
+}
+
+/** Records labels instead of publishing them: the API tests check what feedback would send. */
+export function recordingLabels(): LabelPublisher & { sent: Label[] } {
+  const sent: Label[] = [];
+  return {
+    sent,
+    async publish(label) {
+      sent.push(label);
+    },
+  };
+}
+
+export const apiToken = 'test-api-token-0123456789';
+export const readToken = 'test-read-token-0123456789';
+
+/** The app on a fresh store of the given backend, closed when the test ends. */
+export async function testApp(
+  open: () => Promise<Database>,
+  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'labels' | 'now'>> = {},
+): Promise<{ app: FastifyInstance; store: AlertStore; labels: LabelPublisher & { sent: Label[] } }> {
+  const store = await openTestStore(open);
+  const metrics = createMetrics();
+  const labels = recordingLabels();
+  const feed = createAlertFeed({ store, metrics, log: testLog });
+  const app = await buildApp({ store, labels, feed, metrics, apiToken, log: testLog, ...options });
+  onTestFinished(() => app.close());
+  return { app, store, labels };
+}

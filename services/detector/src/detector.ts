@@ -1,0 +1,411 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  encode,
+  FraudstreamError,
+  SCHEMA_VERSION,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type Label,
+  type Logger,
+  type Message,
+  type Producer,
+  type Transaction,
+} from '@fraudstream/shared';
+import {
+  decodeMessages,
+  eventTimesOf,
+  scoreTransactions,
+  splitDecoded,
+  type DecodedMessage,
+  type RawMessage,
+} from './scoring.js';
+import type { ModelHolder } from './model-holder.js';
+import type { DetectorMetrics } from './metrics.js';
+import type { ProgressBoard } from './progress.js';
+import { createEventTimeGate, type EventTimeGate } from './event-time-gate.js';
+import { createLabelReader, type LabelReader } from './labels.js';
+import type { ScoredTransaction } from './scored.js';
+
+export interface DetectorTopics {
+  transactions: string;
+  labels: string;
+  alerts: string;
+  deadLetters: string;
+  /** Every score goes here too when set. */
+  scored?: string;
+}
+
+export interface DetectorEngine {
+  transform(transactions: readonly Transaction[]): Promise<Float32Array>;
+  applyLabels(labels: readonly Label[]): Promise<void>;
+}
+
+export interface DetectorOptions {
+  kafka: Kafka;
+  engine: DetectorEngine;
+  /** 'memory' refuses to run next to other replicas: each would see a fraction of the history. */
+  store: 'memory' | 'redis';
+  progress: ProgressBoard;
+  models: ModelHolder;
+  log: Logger;
+  metrics: DetectorMetrics;
+  topics: DetectorTopics;
+  groupId: string;
+  labelDelayMs: number;
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  maxBytesPerPartition?: number;
+  partitionsConsumedConcurrently?: number;
+  /** How long a batch waits inside eachBatch for the event-time gate before handing back to the fetch loop. */
+  holdMs?: number;
+  /** Called when the detector cannot go on (e.g. an in-memory store next to other replicas). */
+  onFatal?: (err: Error) => void;
+}
+
+export interface DetectorStatus {
+  assigned: number[];
+  modelVersion: string;
+  running: boolean;
+}
+
+export interface Detector {
+  start(): Promise<void>;
+  status(): DetectorStatus;
+  /** Finishes the in-flight batch, commits, leaves the group, closes producers. Harmless twice. */
+  stop(): Promise<void>;
+}
+
+interface PartitionWriter {
+  producer: Producer;
+  ready: Promise<void>;
+  /** Whether the consumer position was checked against the committed offset since this producer fenced its predecessors. */
+  verified: boolean;
+}
+
+/** Well under the broker's default message.max.bytes (1 MiB), which bounds one partition's record batch. */
+const SEND_BYTES = 512 * 1024;
+
+type TopicMessages = Array<{ topic: string; messages: Message[] }>;
+
+/** Splits the output of a batch into sends small enough for the broker, all in the same Kafka transaction. */
+export function* inRequestsOfAtMost(maxBytes: number, topicMessages: TopicMessages): Generator<TopicMessages> {
+  let part: TopicMessages = [];
+  let bytes = 0;
+  for (const { topic, messages } of topicMessages) {
+    let current: Message[] = [];
+    part.push({ topic, messages: current });
+    for (const message of messages) {
+      const size = (message.value?.length ?? 0) + 64;
+      if (bytes + size > maxBytes && bytes > 0) {
+        yield part.filter((entry) => entry.messages.length > 0);
+        current = [];
+        part = [{ topic, messages: current }];
+        bytes = 0;
+      }
+      current.push(message);
+      bytes += size;
+    }
+  }
+  const rest = part.filter((entry) => entry.messages.length > 0);
+  if (rest.length > 0) yield rest;
+}
+
+/** The transactional id that owns one input partition: whichever replica serves it next fences the last. */
+export const transactionalIdFor = (groupId: string, topic: string, partition: number): string =>
+  `${groupId}.${topic}.${partition}`;
+
+/**
+ * The detector: a consumer group over the transactions, one transactional producer per assigned input
+ * partition, and a label reader. See the README's "Detector" section for why it is shaped this way.
+ */
+export function createDetector(options: DetectorOptions): Detector {
+  const { kafka, engine, models, log, metrics, topics, groupId } = options;
+  const holdMs = options.holdMs ?? 200;
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: options.sessionTimeout ?? 30_000,
+    heartbeatInterval: options.heartbeatInterval ?? 3_000,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+  });
+  const admin: Admin = kafka.admin();
+  const writers = new Map<number, PartitionWriter>();
+  const labelReader: LabelReader = createLabelReader({
+    kafka,
+    engine,
+    topic: topics.labels,
+    groupId,
+    log,
+    metrics,
+    sessionTimeout: options.sessionTimeout ?? 30_000,
+    heartbeatInterval: options.heartbeatInterval ?? 3_000,
+  });
+  const endOffsets = async (topic: string): Promise<Map<number, number>> => {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map(({ partition, offset }) => [partition, Number(offset)]));
+  };
+  const gate: EventTimeGate = createEventTimeGate({
+    labelsTopic: topics.labels,
+    transactionsTopic: topics.transactions,
+    labelProgress: () => labelReader.progress(),
+    transactionProgress: () => options.progress.read(topics.transactions),
+    endOffsets,
+    delayMs: options.labelDelayMs,
+  });
+  let assigned: number[] = [];
+  let running = false;
+  // Every record of a batch was in the log when its fetch completed, so an end-offset probe started
+  // after that moment sees all that was produced before them; one probe then serves a whole fetch.
+  let lastFetchAtMs = 0;
+  consumer.on(consumer.events.FETCH, () => {
+    lastFetchAtMs = Date.now();
+  });
+  let stopping: Promise<void> | undefined;
+
+  const closeWriter = async (partition: number): Promise<void> => {
+    const writer = writers.get(partition);
+    if (!writer) return;
+    writers.delete(partition);
+    await writer.producer.disconnect().catch((err: unknown) => log.warn({ err, partition }, 'producer disconnect failed'));
+  };
+
+  const writerFor = async (partition: number): Promise<PartitionWriter> => {
+    let writer = writers.get(partition);
+    if (!writer) {
+      const producer = kafka.producer({
+        transactionalId: transactionalIdFor(groupId, topics.transactions, partition),
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // A transaction that starts right after the previous commit often meets CONCURRENT_TRANSACTIONS
+        // while the broker still writes the commit markers: retry that quickly, not after 100 ms.
+        retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 30 },
+      });
+      // connect() initialises the transactional id: the broker bumps its epoch, aborts (or finishes) the
+      // previous owner's open transaction, and fences that producer from then on.
+      writer = { producer, ready: producer.connect(), verified: false };
+      writers.set(partition, writer);
+    }
+    try {
+      await writer.ready;
+    } catch (err) {
+      writers.delete(partition);
+      throw err;
+    }
+    return writer;
+  };
+
+  const committedOffset = async (partition: number): Promise<number | undefined> => {
+    const [topicOffsets] = await admin.fetchOffsets({ groupId, topics: [topics.transactions] });
+    const entry = topicOffsets?.partitions.find((candidate) => candidate.partition === partition);
+    const offset = Number(entry?.offset ?? -1);
+    return offset >= 0 ? offset : undefined;
+  };
+
+  const checkAlone = async (): Promise<void> => {
+    const { groups } = await admin.describeGroups([groupId]);
+    const members = groups[0]?.members.length ?? 0;
+    if (members > 1) {
+      const err = new FraudstreamError(
+        'CONFIG_INVALID',
+        `${members} detector replicas share group ${groupId} but this one keeps features in memory: set REDIS_URL on every replica`,
+      );
+      log.fatal({ err, members }, 'refusing to score with an in-memory feature store next to other replicas');
+      options.onFatal?.(err);
+    }
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assigned = [...(payload.memberAssignment[topics.transactions] ?? [])].sort((a, b) => a - b);
+    metrics.assignedPartitions.set(assigned.length);
+    log.info({ assigned, memberId: payload.memberId }, 'partitions assigned');
+    // After a rebalance kafkajs starts again from the committed offsets, but the commit markers of this
+    // replica's last transactions may still be on their way (without KIP-447's stable offset fetch the
+    // broker then returns the older offset). A new producer's initialisation waits for them, so every
+    // partition gets a new one, and its position is checked against the committed offset after that.
+    for (const partition of [...writers.keys()]) void closeWriter(partition);
+    if (options.store === 'memory') {
+      checkAlone().catch((err: unknown) => log.warn({ err }, 'could not describe the consumer group'));
+    }
+  });
+
+  const scoreAndCommit = async (
+    writer: PartitionWriter,
+    partition: number,
+    chunk: readonly DecodedMessage[],
+    commitOffset: string,
+  ): Promise<void> => {
+    const model = models.current();
+    const { valid, deadLetters } = splitDecoded(chunk);
+    const result = await scoreTransactions(valid, engine, model);
+    const topicMessages: TopicMessages = [];
+    if (result.alerts.length > 0) {
+      topicMessages.push({
+        topic: topics.alerts,
+        messages: result.alerts.map((alert) => ({ key: alert.transaction.cardId, value: encode(alert) })),
+      });
+    }
+    if (deadLetters.length > 0) {
+      topicMessages.push({
+        topic: topics.deadLetters,
+        messages: chunk.flatMap((entry) =>
+          'deadLetter' in entry
+            ? [{ key: entry.message.key, value: encode(entry.deadLetter), headers: { 'fraudstream-error': entry.deadLetter.error.code } }]
+            : [],
+        ),
+      });
+    }
+    if (topics.scored && result.scored.length > 0) {
+      topicMessages.push({
+        topic: topics.scored,
+        messages: result.scored.map(({ transaction, score, flagged }) => {
+          const event: ScoredTransaction = {
+            schemaVersion: SCHEMA_VERSION,
+            transactionId: transaction.transactionId,
+            cardId: transaction.cardId,
+            timestamp: transaction.timestamp,
+            score,
+            threshold: result.threshold,
+            flagged,
+            modelVersion: result.modelVersion,
+          };
+          return { key: transaction.cardId, value: Buffer.from(JSON.stringify(event)) };
+        }),
+      });
+    }
+    const transaction = await writer.producer.transaction();
+    try {
+      // The output goes to the partition leaders and the offsets to the group coordinator: both at once.
+      const sendOutput = async (): Promise<void> => {
+        for (const part of inRequestsOfAtMost(SEND_BYTES, topicMessages)) {
+          await transaction.sendBatch({ topicMessages: part, acks: -1 });
+        }
+      };
+      await Promise.all([
+        sendOutput(),
+        transaction.sendOffsets({
+          consumerGroupId: groupId,
+          topics: [{ topic: topics.transactions, partitions: [{ partition, offset: commitOffset }] }],
+        }),
+      ]);
+      await transaction.commit();
+    } catch (err) {
+      await transaction.abort().catch(() => {});
+      throw err;
+    }
+    metrics.scored.inc(result.scored.length);
+    metrics.flagged.inc(result.alerts.length);
+    for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
+    metrics.scoringDuration.observe(result.predictSeconds);
+  };
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+    const fetchedAtMs = lastFetchAtMs || Date.now();
+    const { partition } = batch;
+    let writer: PartitionWriter;
+    try {
+      writer = await writerFor(partition);
+      if (!writer.verified) {
+        const committed = await committedOffset(partition);
+        writer.verified = true;
+        // The previous owner committed past this consumer's position when it fetched: go on from there.
+        // Never back: a batch may start after the committed offset when what lies between holds no
+        // messages (transaction markers, aborted or compacted records).
+        if (committed !== undefined && committed > Number(batch.firstOffset())) {
+          log.info({ partition, committed, fetched: batch.firstOffset() }, 'position moved to the committed offset');
+          consumer.seek({ topic: topics.transactions, partition, offset: String(committed) });
+          return;
+        }
+      }
+    } catch (err) {
+      await closeWriter(partition);
+      throw err;
+    }
+
+    const raw: RawMessage[] = batch.messages.map((message) => ({
+      topic: batch.topic,
+      partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+    }));
+    let pending = decodeMessages(raw);
+    let heldSinceMs: number | undefined;
+    while (pending.length > 0 && isRunning() && !isStale()) {
+      const times = eventTimesOf(pending);
+      const count = await gate.admissible(times, partition, fetchedAtMs);
+      if (count === 0) {
+        const now = Date.now();
+        if (heldSinceMs === undefined) {
+          heldSinceMs = now;
+          metrics.heldBatches.inc();
+          // Tell the other replicas how far this partition is, so nobody waits on a stale figure.
+          await options.progress.publish(topics.transactions, partition, {
+            nextOffset: Number(pending[0]?.message.offset ?? 0),
+            eventTimeMs: times[0] ?? Number.NEGATIVE_INFINITY,
+          });
+        }
+        if (now - heldSinceMs >= holdMs) return;
+        await sleep(5);
+        await heartbeat();
+        continue;
+      }
+      heldSinceMs = undefined;
+      const started = performance.now();
+      const chunk = pending.slice(0, count);
+      const rest = pending.slice(count);
+      const last = chunk[chunk.length - 1] as DecodedMessage;
+      // Past the last message the batch may end with control records; committing past them avoids refetching them.
+      const lastOffset = rest.length === 0 ? batch.lastOffset() : last.message.offset;
+      try {
+        await scoreAndCommit(writer, partition, chunk, String(Number(lastOffset) + 1));
+      } catch (err) {
+        // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
+        await closeWriter(partition);
+        throw err;
+      }
+      resolveOffset(lastOffset);
+      metrics.consumed.inc({ topic: topics.transactions }, chunk.length);
+      metrics.batchDuration.observe((performance.now() - started) / 1000);
+      const nextTime = rest.length > 0 ? eventTimesOf(rest)[0] : times[count - 1];
+      // Not awaited: progress only grows (max-merge), so a late or lost update is made good by the next.
+      options.progress
+        .publish(topics.transactions, partition, { nextOffset: Number(lastOffset) + 1, eventTimeMs: nextTime ?? Number.NEGATIVE_INFINITY })
+        .catch((err: unknown) => log.warn({ err, partition }, 'could not publish partition progress'));
+      pending = rest;
+      await heartbeat();
+    }
+    metrics.consumerLag.set({ topic: topics.transactions, partition: String(partition) }, Number(batch.offsetLag()));
+  };
+
+  return {
+    async start() {
+      await admin.connect();
+      await labelReader.start();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topics.transactions], fromBeginning: true });
+      running = true;
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        eachBatch,
+      });
+    },
+    status: () => ({ assigned, modelVersion: models.current().version, running }),
+    stop() {
+      stopping ??= (async () => {
+        running = false;
+        await consumer.disconnect();
+        await Promise.all([...writers.keys()].map((partition) => closeWriter(partition)));
+        await labelReader.stop();
+        await admin.disconnect();
+        assigned = [];
+        log.info('detector stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import {
+  createFeatureEngine,
+  createKafka,
+  createLogger,
+  createMemoryFeatureStore,
+  createRedisFeatureStore,
+  createShutdown,
+  DetectorEnv,
+  ensureTopics,
+  isFraudstreamError,
+  loadConfig,
+} from '@fraudstream/shared';
+import { DEFAULT_MODEL_DIR, initTensorflow, loadModel } from '@fraudstream/model';
+import { createDetector } from './detector.js';
+import { createDetectorMetrics } from './metrics.js';
+import { createModelHolder } from './model-holder.js';
+import { buildOpsServer } from './ops.js';
+import { createMemoryProgressBoard, createRedisProgressBoard } from './progress.js';
+
+const DAY_MS = 86_400_000;
+
+const usage = `Usage: npm run detector
+
+Scores every transaction of TRANSACTIONS_TOPIC exactly once (consumer group DETECTOR_GROUP_ID), publishes
+flagged ones with their reasons to ALERTS_TOPIC and invalid messages to DEAD_LETTER_TOPIC. Configured by
+the environment (see shared/src/env/detector.ts and the README's "Detector" section):
+
+  KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_SSL*, KAFKA_SASL*, KAFKA_TOPIC_PARTITIONS, KAFKA_REPLICATION_FACTOR
+  MODEL_DIR (default: model/default), MODEL_POLL_MS (2000)
+  REDIS_URL (unset: in-memory features, one replica only), REDIS_KEY_PREFIX (fraudstream:)
+  DETECTOR_PORT (9464), DETECTOR_HOST (0.0.0.0): /healthz, /readyz, /metrics
+  DETECTOR_GROUP_ID (fraudstream-detector), SCORED_TOPIC (unset: off)
+  TRANSACTIONS_TOPIC, LABELS_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC
+  DETECTOR_MAX_BYTES_PER_PARTITION, DETECTOR_SESSION_TIMEOUT_MS, DETECTOR_HEARTBEAT_INTERVAL_MS,
+  DETECTOR_PARTITIONS_CONCURRENTLY, LABEL_DELAY_DAYS (7), LOG_LEVEL (info)
+
+SIGTERM or SIGINT: finishes and commits the batch in flight, leaves the group, exits 0.`;
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(usage);
+    return;
+  }
+  const env = loadConfig(DetectorEnv);
+  const log = createLogger({ name: 'detector', level: env.LOG_LEVEL });
+  const shutdown = createShutdown({ log });
+  const metrics = createDetectorMetrics();
+
+  const backend = await initTensorflow();
+  const models = await createModelHolder({ dir: env.MODEL_DIR ?? DEFAULT_MODEL_DIR, load: loadModel, log, pollMs: env.MODEL_POLL_MS });
+  metrics.modelInfo.set({ version: models.current().version }, 1);
+  models.onSwap((model) => {
+    metrics.modelInfo.reset();
+    metrics.modelInfo.set({ version: model.version }, 1);
+  });
+  log.info({ backend }, 'tensorflow backend');
+
+  const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 }) : undefined;
+  const store = redis ? createRedisFeatureStore({ client: redis, keyPrefix: env.REDIS_KEY_PREFIX }) : createMemoryFeatureStore();
+  const engine = createFeatureEngine(store, { labelDelayDays: env.LABEL_DELAY_DAYS });
+  const progress = redis ? createRedisProgressBoard({ client: redis, keyPrefix: env.REDIS_KEY_PREFIX }) : createMemoryProgressBoard();
+  if (!redis) log.warn('REDIS_URL is not set: features are kept in memory, so run exactly one replica');
+
+  const kafka = createKafka({ env, log, clientId: env.KAFKA_CLIENT_ID });
+  const topics = {
+    transactions: env.TRANSACTIONS_TOPIC,
+    labels: env.LABELS_TOPIC,
+    alerts: env.ALERTS_TOPIC,
+    deadLetters: env.DEAD_LETTER_TOPIC,
+    ...(env.SCORED_TOPIC ? { scored: env.SCORED_TOPIC } : {}),
+  };
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(
+    admin,
+    Object.values(topics).map((topic) => ({
+      topic,
+      partitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    })),
+  );
+  await admin.disconnect();
+
+  const detector = createDetector({
+    kafka,
+    engine,
+    store: redis ? 'redis' : 'memory',
+    progress,
+    models,
+    log,
+    metrics,
+    topics,
+    groupId: env.DETECTOR_GROUP_ID,
+    labelDelayMs: env.LABEL_DELAY_DAYS * DAY_MS,
+    sessionTimeout: env.DETECTOR_SESSION_TIMEOUT_MS,
+    heartbeatInterval: env.DETECTOR_HEARTBEAT_INTERVAL_MS,
+    maxBytesPerPartition: env.DETECTOR_MAX_BYTES_PER_PARTITION,
+    partitionsConsumedConcurrently: env.DETECTOR_PARTITIONS_CONCURRENTLY,
+    onFatal: (err) => {
+      log.fatal({ err }, 'detector cannot go on');
+      // Nothing it has not committed counts, so a shutdown stuck in a rebalance is not waited for long.
+      void Promise.race([shutdown.run('fatal'), sleep(3_000)]).then(() => process.exit(1));
+    },
+  });
+
+  const ops = buildOpsServer({
+    registry: metrics.registry,
+    notReady: () => {
+      const status = detector.status();
+      return [
+        ...(status.running ? [] : ['consumer not running']),
+        ...(status.assigned.length > 0 ? [] : ['no partitions assigned']),
+      ];
+    },
+  });
+
+  // One ordered path: stop consuming (finishing the in-flight batch and its commit), leave the group,
+  // close producers, then the HTTP server, the model watcher and the store.
+  shutdown.register('detector', () => detector.stop());
+  shutdown.register('ops server', () => ops.close());
+  shutdown.register('model watcher', () => models.close());
+  shutdown.register('feature engine', () => engine.close());
+  shutdown.register('progress board', () => progress.close());
+  if (redis) shutdown.register('redis', async () => void (await redis.quit().catch(() => 'closed')));
+
+  const address = await ops.listen({ port: env.DETECTOR_PORT, host: env.DETECTOR_HOST });
+  log.info({ address, topics, groupId: env.DETECTOR_GROUP_ID, store: redis ? 'redis' : 'memory' }, 'ops server listening');
+  await detector.start();
+}
+
+main().catch((err: unknown) => {
+  if (isFraudstreamError(err, 'CONFIG_INVALID')) console.error(err.message);
+  else createLogger({ name: 'detector' }).fatal({ err }, 'detector failed to start');
+  process.exit(1);
+});

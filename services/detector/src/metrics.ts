@@ -1,0 +1,61 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface DetectorMetrics {
+  registry: Registry;
+  consumed: Counter<'topic'>;
+  scored: Counter;
+  flagged: Counter;
+  deadLettered: Counter<'code'>;
+  labelsApplied: Counter;
+  batchDuration: Histogram;
+  scoringDuration: Histogram;
+  consumerLag: Gauge<'topic' | 'partition'>;
+  modelInfo: Gauge<'version'>;
+  assignedPartitions: Gauge;
+  heldBatches: Counter;
+}
+
+/** The detector's Prometheus metrics, in their own registry (tests run several detectors in one process). */
+export function createDetectorMetrics(): DetectorMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fraudstream_detector_' });
+  const registers = [registry];
+  return {
+    registry,
+    consumed: new Counter({ name: 'fraudstream_detector_consumed_total', help: 'Messages consumed', labelNames: ['topic'], registers }),
+    scored: new Counter({ name: 'fraudstream_detector_scored_total', help: 'Transactions scored', registers }),
+    flagged: new Counter({ name: 'fraudstream_detector_flagged_total', help: 'Transactions flagged (alerts produced)', registers }),
+    deadLettered: new Counter({
+      name: 'fraudstream_detector_dead_lettered_total',
+      help: 'Invalid messages sent to the dead-letter topic, by reason',
+      labelNames: ['code'],
+      registers,
+    }),
+    labelsApplied: new Counter({ name: 'fraudstream_detector_labels_applied_total', help: 'Labels applied to the feature store', registers }),
+    batchDuration: new Histogram({
+      name: 'fraudstream_detector_batch_duration_seconds',
+      help: 'Time to process one batch, from decode to transaction commit',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    scoringDuration: new Histogram({
+      name: 'fraudstream_detector_scoring_duration_seconds',
+      help: 'Time spent in the model per batch (scores and reasons)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'fraudstream_detector_consumer_lag',
+      help: 'Messages behind the end of the partition after the last batch',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+    modelInfo: new Gauge({ name: 'fraudstream_detector_model_info', help: 'The model version serving (value 1)', labelNames: ['version'], registers }),
+    assignedPartitions: new Gauge({ name: 'fraudstream_detector_assigned_partitions', help: 'Transaction partitions assigned to this replica', registers }),
+    heldBatches: new Counter({
+      name: 'fraudstream_detector_held_batches_total',
+      help: 'Batches held back until labels and other partitions caught up in event time',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * How far a partition has been taken into the feature store: every message before `nextOffset` is
+ * recorded, and so is every event with an event time before `eventTimeMs` (partitions are in event-time
+ * order). Both only grow: recording is idempotent, so a redelivery never makes either untrue.
+ */
+export interface PartitionProgress {
+  nextOffset: number;
+  eventTimeMs: number;
+}
+
+export type TopicProgress = Map<number, PartitionProgress>;
+
+/** Where the replicas publish how far each input partition is recorded (shared through Redis). */
+export interface ProgressBoard {
+  publish(topic: string, partition: number, progress: PartitionProgress): Promise<void>;
+  read(topic: string): Promise<TopicProgress>;
+  close(): Promise<void>;
+}
+
+export const NO_PROGRESS: PartitionProgress = { nextOffset: 0, eventTimeMs: Number.NEGATIVE_INFINITY };
+
+export function mergeProgress(a: PartitionProgress | undefined, b: PartitionProgress): PartitionProgress {
+  if (!a) return b;
+  return { nextOffset: Math.max(a.nextOffset, b.nextOffset), eventTimeMs: Math.max(a.eventTimeMs, b.eventTimeMs) };
+}
+
+export function createMemoryProgressBoard(): ProgressBoard {
+  const topics = new Map<string, TopicProgress>();
+  return {
+    publish(topic, partition, progress) {
+      const partitions = topics.get(topic) ?? new Map<number, PartitionProgress>();
+      topics.set(topic, partitions);
+      partitions.set(partition, mergeProgress(partitions.get(partition), progress));
+      return Promise.resolve();
+    },
+    read(topic) {
+      return Promise.resolve(new Map(topics.get(topic) ?? []));
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+// Raises each field of the partition's entry to the published value, atomically (replicas race).
+const PUBLISH_SCRIPT = `
+local offset = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
+if tonumber(ARGV[2]) > offset then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+local time = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1e300')
+if tonumber(ARGV[3]) > time then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+return 1`;
+
+export interface RedisProgressBoardOptions {
+  client: Redis;
+  keyPrefix: string;
+  /** Closes the client on close() (when the board made it). */
+  ownsClient?: boolean;
+}
+
+export function createRedisProgressBoard({ client, keyPrefix, ownsClient = false }: RedisProgressBoardOptions): ProgressBoard {
+  const offsetsKey = (topic: string) => `${keyPrefix}detector:progress:${topic}:offsets`;
+  const timesKey = (topic: string) => `${keyPrefix}detector:progress:${topic}:times`;
+  let closed = false;
+  return {
+    async publish(topic, partition, progress) {
+      const time = Number.isFinite(progress.eventTimeMs) ? progress.eventTimeMs : -1e300;
+      await client.eval(PUBLISH_SCRIPT, 2, offsetsKey(topic), timesKey(topic), String(partition), String(progress.nextOffset), String(time));
+    },
+    async read(topic) {
+      const [offsets, times] = await Promise.all([client.hgetall(offsetsKey(topic)), client.hgetall(timesKey(topic))]);
+      const result: TopicProgress = new Map();
+      for (const [partition, offset] of Object.entries(offsets)) {
+        const time = Number(times[partition] ?? '-1e300');
+        result.set(Number(partition), { nextOffset: Number(offset), eventTimeMs: time <= -1e300 ? Number.NEGATIVE_INFINITY : time });
+      }
+      return result;
+    },
+    async close() {
+      if (closed || !ownsClient) return;
+      closed = true;
+      await client.quit();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { decodeWith, SCHEMA_VERSION, type Decoded } from '@fraudstream/shared';
+
+/** One score on the optional scored topic (`SCORED_TOPIC`): for monitoring and parity checks. */
+export const ScoredTransaction = z.strictObject({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  transactionId: z.string().min(1),
+  cardId: z.string().min(1),
+  timestamp: z.string().min(1),
+  score: z.number().min(0).max(1),
+  threshold: z.number().min(0).max(1),
+  flagged: z.boolean(),
+  modelVersion: z.string().min(1),
+});
+export type ScoredTransaction = z.infer<typeof ScoredTransaction>;
+
+export const decodeScoredTransaction = (bytes: Buffer | string | null | undefined): Decoded<ScoredTransaction> =>
+  decodeWith(ScoredTransaction, bytes);

@@ -1,0 +1,160 @@
+import {
+  alertIdFor,
+  deadLetterFor,
+  decodeTransaction,
+  SCHEMA_VERSION,
+  type Alert,
+  type AlertReason,
+  type DeadLetter,
+  type Transaction,
+} from '@fraudstream/shared';
+import type { FraudModel } from '@fraudstream/model';
+
+/** The slice of the feature engine scoring needs (the real one, or a fake in unit tests). */
+export interface Featurizer {
+  transform(transactions: readonly Transaction[]): Promise<Float32Array>;
+}
+
+export interface RawMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export interface Scored {
+  transaction: Transaction;
+  offset: string;
+  score: number;
+  flagged: boolean;
+}
+
+export type DecodedMessage =
+  | { message: RawMessage; transaction: Transaction; eventTimeMs: number }
+  | { message: RawMessage; deadLetter: DeadLetter };
+
+export interface DecodedBatch {
+  valid: Array<{ transaction: Transaction; offset: string }>;
+  deadLetters: DeadLetter[];
+}
+
+export interface ScoredBatch {
+  scored: Scored[];
+  alerts: Alert[];
+  modelVersion: string;
+  threshold: number;
+  /** Time spent in the model (both predict calls), for the scoring-duration metric. */
+  predictSeconds: number;
+}
+
+export const REASON_COUNT = 3;
+
+/** Decodes and validates every message, in order; each invalid one becomes a dead letter with its reason. */
+export function decodeMessages(messages: readonly RawMessage[], now: Date = new Date()): DecodedMessage[] {
+  return messages.map((message) => {
+    const decoded = decodeTransaction(message.value);
+    return decoded.ok
+      ? { message, transaction: decoded.value, eventTimeMs: Date.parse(decoded.value.timestamp) }
+      : { message, deadLetter: deadLetterFor(message, decoded.error, now) };
+  });
+}
+
+export function splitDecoded(decoded: readonly DecodedMessage[]): DecodedBatch {
+  const valid: DecodedBatch['valid'] = [];
+  const deadLetters: DeadLetter[] = [];
+  for (const entry of decoded) {
+    if ('transaction' in entry) valid.push({ transaction: entry.transaction, offset: entry.message.offset });
+    else deadLetters.push(entry.deadLetter);
+  }
+  return { valid, deadLetters };
+}
+
+/**
+ * Event times for the event-time gate, one per message: an invalid message has none and may go
+ * whenever the message before it may.
+ */
+export function eventTimesOf(decoded: readonly DecodedMessage[]): number[] {
+  let previous = Number.NEGATIVE_INFINITY;
+  return decoded.map((entry) => {
+    if ('eventTimeMs' in entry) previous = Math.max(previous, entry.eventTimeMs);
+    return previous;
+  });
+}
+
+/**
+ * Occlusion attribution for the flagged rows, in one batched predict: for each flagged row and each
+ * feature, the row with that feature replaced by its training mean. A reason's contribution is the
+ * score drop; the top `REASON_COUNT` by contribution are kept.
+ */
+export async function explain(
+  model: FraudModel,
+  rows: Float32Array,
+  flaggedRows: readonly number[],
+  scores: Float32Array,
+): Promise<AlertReason[][]> {
+  const width = model.featureNames.length;
+  if (flaggedRows.length === 0) return [];
+  const occluded = new Float32Array(flaggedRows.length * width * width);
+  flaggedRows.forEach((row, k) => {
+    const original = rows.subarray(row * width, (row + 1) * width);
+    for (let feature = 0; feature < width; feature += 1) {
+      const start = (k * width + feature) * width;
+      occluded.set(original, start);
+      occluded[start + feature] = model.featureMeans[feature] ?? 0;
+    }
+  });
+  const occludedScores = await model.predict(occluded, flaggedRows.length * width);
+  return flaggedRows.map((row, k) => {
+    const score = scores[row] ?? 0;
+    const reasons: AlertReason[] = [];
+    for (let feature = 0; feature < width; feature += 1) {
+      reasons.push({
+        feature: model.featureNames[feature] ?? `feature_${feature}`,
+        value: rows[row * width + feature] ?? 0,
+        typical: model.featureMeans[feature] ?? 0,
+        contribution: score - (occludedScores[k * width + feature] ?? 0),
+      });
+    }
+    return reasons.sort((a, b) => b.contribution - a.contribution).slice(0, REASON_COUNT);
+  });
+}
+
+/**
+ * Scores the valid transactions of one batch: one `transform` (which records them in the feature
+ * store), one batched `predict`, and one more batched `predict` for the reasons of the flagged ones.
+ */
+export async function scoreTransactions(
+  valid: DecodedBatch['valid'],
+  engine: Featurizer,
+  model: FraudModel,
+  now: Date = new Date(),
+): Promise<ScoredBatch> {
+  const empty = { scored: [], alerts: [], modelVersion: model.version, threshold: model.threshold, predictSeconds: 0 };
+  if (valid.length === 0) return empty;
+  const rows = await engine.transform(valid.map(({ transaction }) => transaction));
+  const started = performance.now();
+  const scores = await model.predict(rows, valid.length);
+  const scored: Scored[] = valid.map(({ transaction, offset }, index) => {
+    const score = scores[index] ?? 0;
+    return { transaction, offset, score, flagged: score >= model.threshold };
+  });
+  const flaggedRows = scored.flatMap((entry, index) => (entry.flagged ? [index] : []));
+  const reasons = await explain(model, rows, flaggedRows, scores);
+  const predictSeconds = (performance.now() - started) / 1000;
+  const detectedAt = now.toISOString();
+  const alerts: Alert[] = flaggedRows.map((row, k) => {
+    const { transaction, score } = scored[row] as Scored;
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      alertId: alertIdFor(transaction.transactionId),
+      transaction,
+      score,
+      threshold: model.threshold,
+      modelVersion: model.version,
+      reasons: reasons[k] ?? [],
+      detectedAt,
+    };
+  });
+  return { scored, alerts, modelVersion: model.version, threshold: model.threshold, predictSeconds };
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { decodeDeadLetter, decodeAlert, type DecodeErrorCode, type Message } from '@fraudstream/shared';
+import { inRequestsOfAtMost } from '../src/detector.js';
+import { decodeScoredTransaction } from '../src/scored.js';
+import { testKafka, uniqueName } from '../../../test/support/kafka.js';
+import {
+  detectorTopics,
+  makeTransactions,
+  messageOf,
+  occurrences,
+  produce,
+  readTopic,
+  redisPrefix,
+  startDetector,
+} from './support/harness.js';
+
+const scoredIds = (messages: Array<{ value: Buffer | null }>): string[] =>
+  messages.map((message) => {
+    const decoded = decodeScoredTransaction(message.value);
+    if (!decoded.ok) throw new Error(`bad scored message: ${decoded.error.message}`);
+    return decoded.value.transactionId;
+  });
+
+/** One invalid message of each kind, in turn; returns the message and the reason it must be dead-lettered for. */
+function invalidMessage(index: number): { message: Message; code: DecodeErrorCode } {
+  const [valid] = makeTransactions(1, { firstId: 900_000 + index });
+  const base = { ...valid, transactionId: `bad-${index}` };
+  switch (index % 5) {
+    case 0:
+      return { message: { key: 'bad', value: Buffer.from(`{"transactionId": "bad-${index}",`) }, code: 'MALFORMED_JSON' };
+    case 1:
+      return { message: { key: 'bad', value: Buffer.from(JSON.stringify({ ...base, amount: -1 })) }, code: 'SCHEMA_VIOLATION' };
+    case 2:
+      return { message: { key: 'bad', value: Buffer.from(JSON.stringify({ ...base, schemaVersion: 9 })) }, code: 'UNKNOWN_VERSION' };
+    case 3:
+      return { message: { key: 'bad', value: Buffer.from(JSON.stringify({ ...base, cardId: '4111111111111111' })) }, code: 'SCHEMA_VIOLATION' };
+    default:
+      return { message: { key: 'bad', value: null }, code: 'EMPTY_MESSAGE' };
+  }
+}
+
+describe('detector', () => {
+  it('dead-letters 1,000 invalid messages with their reason, scores the 10,000 valid ones and keeps consuming', { timeout: 180_000 }, async () => {
+    const kafka = testKafka();
+    const topics = await detectorTopics(kafka, 3);
+    const transactions = makeTransactions(10_000, { days: 2 });
+    const invalid = Array.from({ length: 1_000 }, (_, index) => invalidMessage(index));
+    const messages: Message[] = [];
+    transactions.forEach((transaction, index) => {
+      messages.push(messageOf(transaction));
+      if (index % 10 === 5) messages.push((invalid[(index - 5) / 10] as { message: Message }).message);
+    });
+    await produce(kafka, topics.transactions, messages);
+    await startDetector({ kafka, topics, groupId: uniqueName('detector'), keyPrefix: redisPrefix() });
+
+    const scored = await readTopic(kafka, topics.scored as string, (read) => read.length >= 10_000);
+    const counts = occurrences(scoredIds(scored));
+    expect(counts.size).toBe(10_000);
+    expect([...counts.values()].every((count) => count === 1)).toBe(true);
+
+    const letters = await readTopic(kafka, topics.deadLetters, (read) => read.length >= 1_000);
+    expect(letters).toHaveLength(1_000);
+    const reasons = letters.map((message) => {
+      const decoded = decodeDeadLetter(message.value);
+      if (!decoded.ok) throw new Error(decoded.error.message);
+      return decoded.value;
+    });
+    const expected = occurrences(invalid.map((entry) => entry.code));
+    expect(occurrences(reasons.map((letter) => letter.error.code))).toEqual(expected);
+    expect(reasons.every((letter) => letter.topic === topics.transactions && letter.error.message.length > 0)).toBe(true);
+    const violation = reasons.find((letter) => letter.error.code === 'SCHEMA_VIOLATION' && letter.error.path === 'amount');
+    expect(violation?.originalValue && JSON.parse(Buffer.from(violation.originalValue, 'base64').toString())).toMatchObject({ amount: -1 });
+
+    // Still consuming: one more valid transaction after all that gets scored.
+    const [late] = makeTransactions(1, { firstId: 50_000, days: 2 });
+    await produce(kafka, topics.transactions, [messageOf({ ...late!, timestamp: '2018-04-03T00:00:00Z' })]);
+    const after = await readTopic(kafka, topics.scored as string, (read) => read.length >= 10_001);
+    expect(scoredIds(after)).toContain(late!.transactionId);
+
+    const alerts = await readTopic(kafka, topics.alerts, (read) => read.length > 0, 5_000);
+    const decodedAlerts = alerts.map((message) => decodeAlert(message.value));
+    expect(decodedAlerts.length).toBeGreaterThan(0);
+    for (const alert of decodedAlerts) {
+      expect(alert.ok && alert.value.reasons).toHaveLength(3);
+    }
+  });
+
+  it('scales from 1 to 3 to 2 replicas under load without losing or duplicating a transaction', { timeout: 180_000 }, async () => {
+    const kafka = testKafka();
+    const topics = await detectorTopics(kafka, 6);
+    const groupId = uniqueName('detector');
+    const keyPrefix = redisPrefix();
+    const transactions = makeTransactions(9_000, { days: 3 });
+    const thirds = [0, 3_000, 6_000, 9_000];
+    const third = (k: number) => transactions.slice(thirds[k], thirds[k + 1]).map(messageOf);
+
+    const first = await startDetector({ kafka, topics, groupId, keyPrefix });
+    await produce(kafka, topics.transactions, third(0), 500);
+    await readTopic(kafka, topics.scored as string, (read) => read.length >= 1_000);
+
+    const [second, thirdReplica] = await Promise.all([
+      startDetector({ kafka, topics, groupId, keyPrefix }),
+      startDetector({ kafka, topics, groupId, keyPrefix }),
+      produce(kafka, topics.transactions, third(1), 250),
+    ]);
+    await readTopic(kafka, topics.scored as string, (read) => read.length >= 5_000);
+
+    await Promise.all([first.stop(), produce(kafka, topics.transactions, third(2), 250)]);
+    const scored = await readTopic(kafka, topics.scored as string, (read) => read.length >= 9_000);
+    expect(second.detector.status().assigned.length + thirdReplica.detector.status().assigned.length).toBe(6);
+
+    const counts = occurrences(scoredIds(scored));
+    expect(counts.size).toBe(9_000);
+    expect([...counts.entries()].filter(([, count]) => count !== 1)).toEqual([]);
+    // Nothing more trickles in: the output is complete and duplicate-free.
+    const settled = await readTopic(kafka, topics.scored as string, (read) => read.length > 9_000, 2_000);
+    expect(settled).toHaveLength(9_000);
+  });
+});
+
+describe('inRequestsOfAtMost', () => {
+  it('splits the output into sends under the byte limit, keeping the order within each topic', () => {
+    const message = (n: number) => ({ key: null, value: Buffer.alloc(100, n) });
+    const parts = [
+      ...inRequestsOfAtMost(500, [
+        { topic: 'a', messages: [0, 1, 2, 3, 4].map(message) },
+        { topic: 'b', messages: [5, 6].map(message) },
+      ]),
+    ];
+    expect(parts.map((part) => part.map(({ topic, messages }) => `${topic}:${messages.map((m) => (m.value as Buffer)[0]).join('')}`))).toEqual([
+      ['a:012'],
+      ['a:34', 'b:5'],
+      ['b:6'],
+    ]);
+  });
+});

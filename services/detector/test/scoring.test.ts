@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { alertIdFor, encode, type Transaction } from '@fraudstream/shared';
+import type { FraudModel } from '@fraudstream/model';
+import { decodeMessages, eventTimesOf, explain, scoreTransactions, splitDecoded, type RawMessage } from '../src/scoring.js';
+
+const names = ['A', 'B', 'C', 'D', 'E'];
+const weights = [2, -1, 0.5, 3, 0];
+
+/** A logistic model over the raw features, counting its predict calls. */
+function fakeModel(): FraudModel & { calls: number[] } {
+  const calls: number[] = [];
+  return {
+    version: 'test-1',
+    featureNames: names,
+    threshold: 0.5,
+    featureMeans: [0, 0, 0, 0, 0],
+    calls,
+    predict(rows, n) {
+      calls.push(n);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i += 1) {
+        let z = -2;
+        for (let j = 0; j < names.length; j += 1) z += (weights[j] ?? 0) * (rows[i * names.length + j] ?? 0);
+        out[i] = 1 / (1 + Math.exp(-z));
+      }
+      return Promise.resolve(out);
+    },
+  };
+}
+
+const tx = (id: number, amount: number): Transaction => ({
+  schemaVersion: 1,
+  transactionId: `tx-${id}`,
+  timestamp: `2018-04-01T00:00:${String(id).padStart(2, '0')}Z`,
+  cardId: `card-${id}`,
+  terminalId: 'term-1',
+  amount,
+  currency: 'EUR',
+});
+
+const message = (offset: number, value: Buffer | null): RawMessage => ({
+  topic: 'transactions',
+  partition: 0,
+  offset: String(offset),
+  key: Buffer.from('k'),
+  value,
+});
+
+describe('decodeMessages', () => {
+  it('keeps valid transactions and turns each invalid message into a dead letter with its reason', () => {
+    const decoded = decodeMessages([
+      message(0, encode(tx(1, 10))),
+      message(1, Buffer.from('{not json')),
+      message(2, Buffer.from(JSON.stringify({ ...tx(2, 10), amount: -5 }))),
+      message(3, Buffer.from(JSON.stringify({ ...tx(3, 10), schemaVersion: 2 }))),
+      message(4, null),
+      message(5, encode(tx(5, 10))),
+    ]);
+    const { valid, deadLetters } = splitDecoded(decoded);
+    expect(valid.map((entry) => entry.offset)).toEqual(['0', '5']);
+    expect(deadLetters.map((letter) => [letter.offset, letter.error.code, letter.error.path])).toEqual([
+      ['1', 'MALFORMED_JSON', ''],
+      ['2', 'SCHEMA_VIOLATION', 'amount'],
+      ['3', 'UNKNOWN_VERSION', 'schemaVersion'],
+      ['4', 'EMPTY_MESSAGE', ''],
+    ]);
+    expect(deadLetters[0]?.originalValue).toBe(Buffer.from('{not json').toString('base64'));
+  });
+
+  it('gives an invalid message the event time of the message before it', () => {
+    const decoded = decodeMessages([message(0, Buffer.from('x')), message(1, encode(tx(7, 1))), message(2, Buffer.from('y'))]);
+    const t = Date.parse('2018-04-01T00:00:07Z');
+    expect(eventTimesOf(decoded)).toEqual([Number.NEGATIVE_INFINITY, t, t]);
+  });
+});
+
+describe('scoreTransactions', () => {
+  it('scores the batch in one predict and explains the flagged ones in one more', async () => {
+    const model = fakeModel();
+    // Feature rows straight from the amount: row i = [amount, 1, 0, amount/10, 0].
+    const engine = {
+      transform: (transactions: readonly Transaction[]) =>
+        Promise.resolve(Float32Array.from(transactions.flatMap((t) => [t.amount, 1, 0, t.amount / 10, 0]))),
+    };
+    const valid = [tx(1, 0.5), tx(2, 3), tx(3, 0.1), tx(4, 4)].map((transaction, i) => ({ transaction, offset: String(i) }));
+    const result = await scoreTransactions(valid, engine, model, new Date('2020-01-01T00:00:00Z'));
+    expect(model.calls).toEqual([4, 2 * names.length]);
+    expect(result.scored.map((s) => s.flagged)).toEqual([false, true, false, true]);
+    expect(result.alerts.map((a) => a.alertId)).toEqual([alertIdFor('tx-2'), alertIdFor('tx-4')]);
+    const alert = result.alerts[0];
+    expect(alert?.transaction.cardId).toBe('card-2');
+    expect(alert?.modelVersion).toBe('test-1');
+    expect(alert?.threshold).toBe(0.5);
+    expect(alert?.detectedAt).toBe('2020-01-01T00:00:00.000Z');
+    // Occluding A (2·3) and D (3·0.3) lowers the score; B (−1·1) raises it: A, D first, then the zero ones.
+    expect(alert?.reasons.map((r) => r.feature)).toEqual(['A', 'D', expect.any(String)]);
+    expect(alert?.reasons[0]).toMatchObject({ value: 3, typical: 0 });
+    const reasons = alert?.reasons ?? [];
+    expect(reasons[0]?.contribution).toBeGreaterThan(reasons[1]?.contribution ?? Infinity);
+    expect(reasons[0]?.contribution).toBeCloseTo((alert?.score ?? 0) - 1 / (1 + Math.exp(-(-2 - 1 + 3 * 0.3))), 6);
+  });
+
+  it('makes no model call for an empty batch', async () => {
+    const model = fakeModel();
+    const result = await scoreTransactions([], { transform: () => Promise.reject(new Error('not called')) }, model);
+    expect(result.scored).toEqual([]);
+    expect(model.calls).toEqual([]);
+  });
+});
+
+describe('explain', () => {
+  it('returns nothing without flagged rows', async () => {
+    expect(await explain(fakeModel(), new Float32Array(5), [], new Float32Array(1))).toEqual([]);
+  });
+});

@@ -1,0 +1,159 @@
+import { parseArgs } from 'node:util';
+import type { ProducerEnv } from '@fraudstream/shared';
+import { DAY_MS, type PacingOptions } from './schedule.js';
+
+export const usage = `Usage: npm run producer -- [options]
+
+Streams card transactions to Kafka (topic \`transactions\`, key = card id) and, for every fraud, a
+chargeback label to \`fraud.labels\` --label-delay-days later in event time. Transactions come from the
+Handbook simulator (default) or from a Handbook CSV (--replay). Every option can also be set by the
+environment variable in brackets; a flag wins over its variable.
+
+Pacing:
+  --rate N               transactions per wall-clock second; 0 = as fast as the broker takes them
+                         [PRODUCER_RATE] (default 100 when simulating, no cap with --speed or --replay)
+  --as-fast-as-possible  the same as --rate 0
+  --speed N              simulated seconds per wall-clock second: event time runs at this speed and
+                         each transaction waits for its time (--rate, when given, still caps the
+                         stream and holds the clock back) [PRODUCER_SPEED] (default: unset, event time
+                         follows the rate)
+
+Simulation:
+  --backfill-days N      days of history sent as fast as possible before going live, so detectors
+                         start with card and terminal history [PRODUCER_BACKFILL_DAYS] (default 0)
+  --start YYYY-MM-DD     first simulated day (UTC) [PRODUCER_START] (default: today minus the backfill
+                         days, so live event time starts at today's midnight UTC)
+  --seed N               random seed [PRODUCER_SEED] (default 0)
+  --customers N          [PRODUCER_CUSTOMERS] (default 5000)
+  --terminals N          [PRODUCER_TERMINALS] (default 10000)
+
+Labels:
+  --label-delay-days D   chargeback delay in event time, exact [PRODUCER_LABEL_DELAY_DAYS] (default 7)
+
+Replay:
+  --replay FILE          stream a Handbook CSV (TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,
+                         TX_AMOUNT,TX_FRAUD; sorted by time) instead of simulating; labels from TX_FRAUD
+                         with the same delay. Bad rows are reported with their line number, skipped and
+                         counted. At the end of the file the labels still pending are published at once
+                         and the producer exits [PRODUCER_REPLAY_FILE]
+
+Bounds (a stopped stream sends what it queued; labels not yet due are not sent):
+  --max-events N         stop after N transactions [PRODUCER_MAX_EVENTS]
+  --duration S           stop after S wall-clock seconds [PRODUCER_DURATION_SECONDS]
+
+Kafka:
+  --brokers LIST         host:port,... [KAFKA_BROKERS] (default 127.0.0.1:9092)
+  --transactions-topic T [TRANSACTIONS_TOPIC] (default transactions)
+  --labels-topic T       [LABELS_TOPIC] (default fraud.labels)
+  --batch-size N         messages per produce request at most [PRODUCER_BATCH_SIZE] (default 1000)
+  --compression C        none or gzip [PRODUCER_COMPRESSION] (default none)
+  Topics missing on the broker are created with KAFKA_TOPIC_PARTITIONS partitions (default 12).
+  SSL/SASL: KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD.
+
+Other:
+  --stats-interval MS    how often a throughput line is logged [PRODUCER_STATS_INTERVAL_MS] (default 5000)
+  --log-level L          fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default info)
+  -h, --help             show this help
+
+SIGTERM or SIGINT: stops, waits for what was sent to be acknowledged, logs the summary, exits 0.
+
+Examples:
+  npm run producer -- --backfill-days 14 --rate 50
+  npm run producer -- --replay data.csv --as-fast-as-possible`;
+
+/** Each flag and the environment variable it sets. */
+const flagVariables = {
+  rate: 'PRODUCER_RATE',
+  speed: 'PRODUCER_SPEED',
+  'backfill-days': 'PRODUCER_BACKFILL_DAYS',
+  start: 'PRODUCER_START',
+  seed: 'PRODUCER_SEED',
+  customers: 'PRODUCER_CUSTOMERS',
+  terminals: 'PRODUCER_TERMINALS',
+  'label-delay-days': 'PRODUCER_LABEL_DELAY_DAYS',
+  replay: 'PRODUCER_REPLAY_FILE',
+  'max-events': 'PRODUCER_MAX_EVENTS',
+  duration: 'PRODUCER_DURATION_SECONDS',
+  brokers: 'KAFKA_BROKERS',
+  'transactions-topic': 'TRANSACTIONS_TOPIC',
+  'labels-topic': 'LABELS_TOPIC',
+  'batch-size': 'PRODUCER_BATCH_SIZE',
+  compression: 'PRODUCER_COMPRESSION',
+  'stats-interval': 'PRODUCER_STATS_INTERVAL_MS',
+  'log-level': 'LOG_LEVEL',
+} as const;
+
+export class UsageError extends Error {}
+
+/**
+ * The command line as environment variables (validated with the environment by ProducerEnv), or
+ * `help`. Unknown flags, positionals and flags without their value throw UsageError.
+ */
+export function parseProducerArgs(args: string[]): { help: true } | { help: false; env: Record<string, string> } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(Object.keys(flagVariables).map((flag) => [flag, { type: 'string' as const }])),
+        'as-fast-as-possible': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values['help'] === true) return { help: true };
+  const env: Record<string, string> = {};
+  for (const [flag, variable] of Object.entries(flagVariables)) {
+    const value = values[flag];
+    if (typeof value !== 'string') continue;
+    if (value.trim() === '') throw new UsageError(`Expected a value for --${flag}, got an empty string`);
+    env[variable] = value;
+  }
+  if (values['as-fast-as-possible'] === true) {
+    if (env['PRODUCER_RATE'] !== undefined && Number(env['PRODUCER_RATE']) !== 0) {
+      throw new UsageError(`--as-fast-as-possible contradicts --rate ${env['PRODUCER_RATE']}`);
+    }
+    env['PRODUCER_RATE'] = '0';
+  }
+  return { help: false, env };
+}
+
+/** `PRODUCER_RATE: …` in a configuration error becomes `PRODUCER_RATE (--rate): …`. */
+export function withFlagNames(message: string): string {
+  let text = message;
+  for (const [flag, variable] of Object.entries(flagVariables)) text = text.replace(new RegExp(`\\b${variable}:`, 'g'), `${variable} (--${flag}):`);
+  return text;
+}
+
+export interface ProducerPlan {
+  pacing: PacingOptions;
+  labelDelayMs: number;
+  simulation?: { startMs: number; firstTransactionId: number };
+}
+
+/**
+ * Turns the configuration into a plan. Simulation: day 0 is `PRODUCER_START` or today's midnight
+ * (UTC) minus the backfill days; live event time starts after the backfill days. Transaction ids
+ * count from the start's day number × 10^7, so runs starting on different days do not reuse ids.
+ */
+export function planFor(config: ProducerEnv, nowMs: number): ProducerPlan {
+  const labelDelayMs = Math.round(config.PRODUCER_LABEL_DELAY_DAYS * DAY_MS);
+  const speed = config.PRODUCER_SPEED;
+  const replay = config.PRODUCER_REPLAY_FILE !== undefined;
+  const rate = config.PRODUCER_RATE ?? (speed !== undefined || replay ? 0 : 100);
+  const pacingBase = { rate, ...(speed === undefined ? {} : { speed }) };
+  if (replay) return { pacing: { ...pacingBase, liveFromMs: Number.NEGATIVE_INFINITY }, labelDelayMs };
+  const startMs =
+    config.PRODUCER_START !== undefined
+      ? Date.parse(`${config.PRODUCER_START}T00:00:00Z`)
+      : Math.floor(nowMs / DAY_MS) * DAY_MS - config.PRODUCER_BACKFILL_DAYS * DAY_MS;
+  return {
+    pacing: { ...pacingBase, liveFromMs: startMs + config.PRODUCER_BACKFILL_DAYS * DAY_MS },
+    labelDelayMs,
+    simulation: { startMs, firstTransactionId: (startMs / DAY_MS) * 10_000_000 },
+  };
+}

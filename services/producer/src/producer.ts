@@ -1,0 +1,250 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CompressionTypes,
+  encode,
+  type Kafka,
+  type Label,
+  type Logger,
+  type Message,
+  type Producer,
+  type Transaction,
+} from '@fraudstream/shared';
+import { LabelQueue, Pacer, chargebackFor, type PacingOptions } from './schedule.js';
+import type { TransactionSource } from './sources.js';
+
+export interface ProducerTopics {
+  transactions: string;
+  labels: string;
+}
+
+export interface ProducerServiceOptions {
+  /** A connected kafkajs producer (idempotent, so acks=all). */
+  producer: Pick<Producer, 'sendBatch'>;
+  source: TransactionSource;
+  topics: ProducerTopics;
+  labelDelayMs: number;
+  pacing: PacingOptions;
+  log: Logger;
+  /** Messages per produce request at most. */
+  batchSize?: number;
+  compression?: 'none' | 'gzip';
+  /** Stop after this many transactions. */
+  maxEvents?: number;
+  /** Stop after this long (wall clock). */
+  durationMs?: number;
+  statsIntervalMs?: number;
+  /** Injected in tests. */
+  now?: () => number;
+}
+
+export type StopReason = 'end-of-source' | 'max-events' | 'duration' | 'stopped';
+
+export interface ProducerSummary {
+  transactions: number;
+  labels: number;
+  /** Labels whose time had not come when the stream stopped (never for a replay read to its end). */
+  labelsNotDue: number;
+  badRows: number;
+  /** Transactions older than one sent before them (a replay file out of order); sent anyway. */
+  outOfOrder: number;
+  firstEventTime?: string;
+  lastEventTime?: string;
+  stoppedBy: StopReason;
+  seconds: number;
+}
+
+export interface ProducerService {
+  /** Streams until the source ends (a replay; pending labels then go out at once), a bound is hit or `stop()`. */
+  run(): Promise<ProducerSummary>;
+  /** Asks the stream to stop; resolves once what was queued has been sent and acknowledged. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The producer the service wants: idempotent (so acks=all and no duplicates on retry), one request in
+ * flight (so retries keep order). Idempotence wants unlimited retries (kafkajs warns otherwise): a
+ * broker that stays away is retried until it returns or a signal stops the process.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 30_000 },
+  });
+}
+
+/** Pauses shorter than this are not worth a timer: the stream runs on and catches up. */
+const MIN_SLEEP_MS = 2;
+
+/**
+ * Publishes the source's transactions (key = cardId) and, for every fraud, a chargeback label
+ * `labelDelayMs` later in event time. A label goes out only after every transaction up to its time
+ * has been sent and acknowledged (the queue is flushed before it), so a consumer never sees a label
+ * before its transaction, and the detector's delayed terminal windows see labels when they would
+ * exist. History before `pacing.liveFromMs` goes as fast as the broker takes it; live events follow
+ * the rate and the simulated clock (see Pacer).
+ */
+export function createProducerService({
+  producer,
+  source,
+  topics,
+  labelDelayMs,
+  pacing,
+  log,
+  batchSize = 1_000,
+  compression = 'none',
+  maxEvents,
+  durationMs,
+  statsIntervalMs = 5_000,
+  now = () => performance.now(),
+}: ProducerServiceOptions): ProducerService {
+  const pacer = new Pacer(pacing);
+  const labels = new LabelQueue();
+  const stopping = new AbortController();
+  let stopReason: StopReason | undefined;
+  let running: Promise<ProducerSummary> | undefined;
+
+  let transactionMessages: Message[] = [];
+  let labelMessages: Message[] = [];
+  let queuedTransactions = 0;
+  let sentTransactions = 0;
+  let sentLabels = 0;
+  let outOfOrder = 0;
+  let lastTimestampMs = Number.NEGATIVE_INFINITY;
+  let firstEventTime: string | undefined;
+  let lastEventTime: string | undefined;
+  let live = false;
+
+  const requestStop = (reason: StopReason): void => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    stopping.abort();
+  };
+
+  const flush = async (): Promise<void> => {
+    if (transactionMessages.length === 0 && labelMessages.length === 0) return;
+    const topicMessages = [
+      ...(transactionMessages.length > 0 ? [{ topic: topics.transactions, messages: transactionMessages }] : []),
+      ...(labelMessages.length > 0 ? [{ topic: topics.labels, messages: labelMessages }] : []),
+    ];
+    const counts = [transactionMessages.length, labelMessages.length] as const;
+    transactionMessages = [];
+    labelMessages = [];
+    await producer.sendBatch({
+      topicMessages,
+      acks: -1,
+      compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+    });
+    sentTransactions += counts[0];
+    sentLabels += counts[1];
+  };
+
+  /** Waits for the event's wall time (sending what is queued first); false when asked to stop meanwhile. */
+  const waitFor = async (eventMs: number, isTransaction: boolean): Promise<boolean> => {
+    const delay = pacer.sendAt(eventMs, isTransaction, now()) - now();
+    if (delay < MIN_SLEEP_MS) return true;
+    await flush();
+    try {
+      await sleep(delay, undefined, { signal: stopping.signal });
+    } catch {
+      return false;
+    }
+    return true;
+  };
+
+  const sendLabel = async (label: Label): Promise<boolean> => {
+    if (!(await waitFor(Date.parse(label.labeledAt), false))) return false;
+    if (transactionMessages.length > 0) await flush();
+    labelMessages.push({ key: label.cardId, value: encode(label) });
+    if (labelMessages.length >= batchSize) await flush();
+    return true;
+  };
+
+  const sendTransaction = async (transaction: Transaction, timestampMs: number): Promise<boolean> => {
+    if (!(await waitFor(timestampMs, true))) return false;
+    if (!live && timestampMs >= pacing.liveFromMs) {
+      live = true;
+      if (Number.isFinite(pacing.liveFromMs)) {
+        await flush();
+        log.info({ eventTime: transaction.timestamp, transactions: sentTransactions, labels: sentLabels }, 'history sent; streaming live');
+      }
+    }
+    transactionMessages.push({ key: transaction.cardId, value: encode(transaction) });
+    queuedTransactions++;
+    if (timestampMs < lastTimestampMs) outOfOrder++;
+    else lastTimestampMs = timestampMs;
+    firstEventTime ??= transaction.timestamp;
+    lastEventTime = transaction.timestamp;
+    if (transactionMessages.length + labelMessages.length >= batchSize) await flush();
+    return true;
+  };
+
+  const stream = async (): Promise<void> => {
+    for await (const chunk of source.events) {
+      for (const { transaction, timestampMs, fraud } of chunk) {
+        if (stopReason !== undefined) return;
+        // Labels due before this transaction (strictly: one due at its very time waits for it).
+        for (let due = labels.peekDueMs(); due !== undefined && due < timestampMs; due = labels.peekDueMs()) {
+          if (!(await sendLabel(labels.shift() as Label))) return;
+        }
+        if (!(await sendTransaction(transaction, timestampMs))) return;
+        if (fraud) labels.push(chargebackFor(transaction, labelDelayMs));
+        if (maxEvents !== undefined && queuedTransactions >= maxEvents) return requestStop('max-events');
+        if (stopReason !== undefined) return;
+      }
+    }
+    if (stopReason !== undefined) return;
+    // The end of a file: every label still pending goes out now, in event-time order.
+    await flush();
+    for (let label = labels.shift(); label !== undefined; label = labels.shift()) {
+      labelMessages.push({ key: label.cardId, value: encode(label) });
+      if (labelMessages.length >= batchSize) await flush();
+    }
+    stopReason = 'end-of-source';
+  };
+
+  const run = async (): Promise<ProducerSummary> => {
+    const startedAt = now();
+    let last = { at: startedAt, transactions: 0 };
+    const stats = setInterval(() => {
+      const at = now();
+      const rate = ((sentTransactions - last.transactions) * 1000) / Math.max(1, at - last.at);
+      last = { at, transactions: sentTransactions };
+      log.info(
+        { transactions: sentTransactions, labels: sentLabels, perSecond: Math.round(rate), eventTime: lastEventTime, pendingLabels: labels.size, live },
+        'throughput',
+      );
+    }, statsIntervalMs);
+    stats.unref();
+    const deadline = durationMs === undefined ? undefined : setTimeout(() => requestStop('duration'), durationMs);
+    try {
+      await stream();
+      await flush();
+    } finally {
+      clearInterval(stats);
+      clearTimeout(deadline);
+    }
+    return {
+      transactions: sentTransactions,
+      labels: sentLabels,
+      labelsNotDue: labels.size,
+      badRows: source.badRows(),
+      outOfOrder,
+      ...(firstEventTime === undefined ? {} : { firstEventTime }),
+      ...(lastEventTime === undefined ? {} : { lastEventTime }),
+      stoppedBy: stopReason ?? 'end-of-source',
+      seconds: (now() - startedAt) / 1000,
+    };
+  };
+
+  return {
+    run() {
+      running ??= run();
+      return running;
+    },
+    async stop() {
+      requestStop('stopped');
+      if (running) await running.catch(() => undefined);
+    },
+  };
+}

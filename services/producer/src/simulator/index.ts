@@ -1,0 +1,3 @@
+export * from './random.js';
+export * from './profiles.js';
+export * from './simulator.js';

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { BaseEnv, KafkaEnv } from '../config.js';
+
+const token = z.string().min(16, 'expected a secret of at least 16 characters');
+
+/** Environment of the alerts service (`services/alerts`). */
+export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** A PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/fraudstream. Unset: embedded PGlite. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'expected a postgres:// or postgresql:// URL' }).optional(),
+  /** Data directory of the embedded PGlite database, used when DATABASE_URL is not set. */
+  PGLITE_DIR: z.string().min(1).default('.fraudstream/alerts-db'),
+  /** Bearer token that analysts' feedback (POST /alerts/:id/feedback) must carry. */
+  ALERTS_API_TOKEN: token,
+  /** When set, every read (REST, stream, stats) needs this token or the API token. */
+  ALERTS_READ_TOKEN: token.optional(),
+  ALERTS_GROUP_ID: z.string().min(1).default('fraudstream-alerts'),
+});
+export type AlertsEnv = z.infer<typeof AlertsEnv>;

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { BaseEnv, KafkaEnv } from '../config.js';
+
+const topicName = z
+  .string()
+  .regex(/^[\w.-]{1,249}$/, 'expected a Kafka topic name (letters, digits, . _ -)');
+
+/** Environment of the detector service (`services/detector`). */
+export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
+  /** Model directory (metadata.json + model.json + weights). Unset: the model shipped in model/default. */
+  MODEL_DIR: z.string().min(1).optional(),
+  /** How often the model directory is checked for a new version. */
+  MODEL_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+  /** Redis for the feature store, e.g. redis://127.0.0.1:6379. Required when more than one replica runs. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z.string().default('fraudstream:'),
+  /** Port of the operations HTTP server (/healthz, /readyz, /metrics); 0 picks a free one. */
+  DETECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  DETECTOR_HOST: z.string().min(1).default('0.0.0.0'),
+  DETECTOR_GROUP_ID: z.string().min(1).default('fraudstream-detector'),
+  /** When set, every score goes to this topic too (for monitoring and parity checks). Off by default. */
+  SCORED_TOPIC: topicName.optional(),
+  TRANSACTIONS_TOPIC: topicName.default('transactions'),
+  LABELS_TOPIC: topicName.default('fraud.labels'),
+  ALERTS_TOPIC: topicName.default('fraud.alerts'),
+  DEAD_LETTER_TOPIC: topicName.default('transactions.dlq'),
+  /** Upper bound on the bytes fetched per partition, which bounds a batch. */
+  DETECTOR_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(104_857_600).default(1_048_576),
+  DETECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
+  DETECTOR_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  /** Label delay d of the terminal windows; must match the one the model was trained with. */
+  /** Batches of different partitions processed at once (each in its own Kafka transaction). */
+  DETECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(12),
+  LABEL_DELAY_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+});
+export type DetectorEnv = z.infer<typeof DetectorEnv>;

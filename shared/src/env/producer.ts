@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { BaseEnv, KafkaEnv } from '../config.js';
+
+const topicName = z.string().regex(/^[\w.-]{1,249}$/, 'expected a Kafka topic name (letters, digits, . _ -)');
+
+const utcDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD (UTC)')
+  .refine((text) => new Date(`${text}T00:00:00Z`).toISOString().startsWith(text), { message: 'no such date' });
+
+/**
+ * Environment of the producer service (`services/producer`). Every variable has a command-line flag
+ * (see `npm run producer -- --help`); a flag wins over its variable.
+ */
+export const ProducerEnv = BaseEnv.extend(KafkaEnv.shape).extend({
+  /** Transactions per wall-clock second; 0 = as fast as the broker takes them. Default 100, or no cap when PRODUCER_SPEED is set. */
+  PRODUCER_RATE: z.coerce.number().min(0).max(1_000_000).optional(),
+  /** Simulated seconds per wall-clock second; unset = event time follows the rate. */
+  PRODUCER_SPEED: z.coerce.number().positive().max(1e9).optional(),
+  /** Days of history generated as fast as possible before going live. */
+  PRODUCER_BACKFILL_DAYS: z.coerce.number().int().min(0).max(3_650).default(0),
+  /** A fraud's chargeback label is published this long after the transaction, in event time. */
+  PRODUCER_LABEL_DELAY_DAYS: z.coerce.number().min(0).max(365).default(7),
+  PRODUCER_SEED: z.coerce.number().int().min(0).max(4_294_967_295).default(0),
+  PRODUCER_CUSTOMERS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+  PRODUCER_TERMINALS: z.coerce.number().int().min(2).max(1_000_000).default(10_000),
+  /** First simulated day (UTC). Default: today minus the backfill days, so live time starts today. */
+  PRODUCER_START: utcDate.optional(),
+  /** Stream this Handbook CSV instead of simulating. */
+  PRODUCER_REPLAY_FILE: z.string().min(1).optional(),
+  /** Stop after this many transactions. */
+  PRODUCER_MAX_EVENTS: z.coerce.number().int().min(1).optional(),
+  /** Stop after this many wall-clock seconds. */
+  PRODUCER_DURATION_SECONDS: z.coerce.number().positive().optional(),
+  /** Messages per produce request at most. */
+  PRODUCER_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  PRODUCER_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  /** How often the throughput line is logged. */
+  PRODUCER_STATS_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  TRANSACTIONS_TOPIC: topicName.default('transactions'),
+  LABELS_TOPIC: topicName.default('fraud.labels'),
+});
+export type ProducerEnv = z.infer<typeof ProducerEnv>;

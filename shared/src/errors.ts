@@ -1,0 +1,29 @@
+export const errorCodes = [
+  'CONFIG_INVALID',
+  'MALFORMED_JSON',
+  'EMPTY_MESSAGE',
+  'SCHEMA_VIOLATION',
+  'UNKNOWN_VERSION',
+  'KAFKA_UNAVAILABLE',
+  'SHUTDOWN_TIMEOUT',
+  'MODEL_INVALID',
+  'FEATURES_MISMATCH',
+  'CSV_INVALID',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** The one error class of fraudstream: a stable `code` for programs, a message for people. */
+export class FraudstreamError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FraudstreamError';
+    this.code = code;
+  }
+}
+
+export function isFraudstreamError(err: unknown, code?: ErrorCode): err is FraudstreamError {
+  return err instanceof FraudstreamError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,247 @@
+import type { Label, Transaction } from '../events.js';
+import {
+  CARD_WINDOW_DAYS,
+  DAY_MS,
+  DEFAULT_LABEL_DELAY_DAYS,
+  FEATURE_NAMES,
+  TERMINAL_WINDOW_DAYS,
+} from './names.js';
+import {
+  centsOf,
+  type FeatureStore,
+  type HistorySpans,
+  type LabelRecord,
+  type TimeSeries,
+  type TransactionHistory,
+  type TransactionRecord,
+} from './store.js';
+
+export interface FeatureEngine {
+  /** Records the transactions (idempotently, by transactionId) and returns their vectors: n × FEATURE_NAMES.length, row-major, input order. */
+  transform(transactions: readonly Transaction[]): Promise<Float32Array>;
+  /** Applies labels (idempotent: the same label twice changes nothing). */
+  applyLabels(labels: readonly Label[]): Promise<void>;
+  /** `transform` for callers that already hold records (offline replay): the same computation. */
+  transformRecords(records: readonly TransactionRecord[]): Promise<Float32Array>;
+  applyLabelRecords(records: readonly LabelRecord[]): Promise<void>;
+  /** Closes the store. Calling it twice is harmless. */
+  close(): Promise<void>;
+}
+
+export interface FeatureEngineOptions {
+  /** How long after a transaction its chargeback label arrives; the terminal windows are shifted back by it. */
+  labelDelayDays?: number;
+}
+
+const FEATURE_COUNT = FEATURE_NAMES.length;
+const HOUR_MS = 3_600_000;
+const LONGEST_CARD_WINDOW_MS = Math.max(...CARD_WINDOW_DAYS) * DAY_MS;
+const NO_PREVIOUS_HOURS = LONGEST_CARD_WINDOW_MS / HOUR_MS;
+
+export function transactionRecordOf(tx: Transaction): TransactionRecord {
+  return {
+    transactionId: tx.transactionId,
+    timestampMs: Date.parse(tx.timestamp),
+    cardId: tx.cardId,
+    terminalId: tx.terminalId,
+    amount: tx.amount,
+  };
+}
+
+export function labelRecordOf(label: Label): LabelRecord {
+  return {
+    transactionId: label.transactionId,
+    terminalId: label.terminalId,
+    transactionTimestampMs: Date.parse(label.transactionTimestamp),
+    labeledAtMs: Date.parse(label.labeledAt),
+    fraud: label.fraud,
+  };
+}
+
+export function historySpans(labelDelayDays: number): HistorySpans {
+  const delayMs = labelDelayDays * DAY_MS;
+  return {
+    cardMs: LONGEST_CARD_WINDOW_MS,
+    terminalMs: delayMs + Math.max(...TERMINAL_WINDOW_DAYS) * DAY_MS,
+    graceMs: delayMs,
+  };
+}
+
+/** The amount over the average of the card's earlier transactions in the window (whose sums include it). */
+const ratioToPrevious = (ownCents: number, count: number, sum: number): number =>
+  count > 1 ? ownCents / ((sum - ownCents) / (count - 1)) : 1;
+
+function recorded(series: TimeSeries, timestampMs: number, transactionId: string): boolean {
+  let low = series.start;
+  let high = series.end;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const ts = series.timestampsMs[middle]!;
+    if (ts < timestampMs || (ts === timestampMs && series.transactionIds[middle]! < transactionId)) low = middle + 1;
+    else high = middle;
+  }
+  return low < series.end && series.timestampsMs[low] === timestampMs && series.transactionIds[low] === transactionId;
+}
+
+/**
+ * Writes one transaction's features (in FEATURE_NAMES order) into `out` at `offset`. Pure: everything
+ * comes from the record and its history, bounded by the transaction's own timestamp, so the same
+ * transaction gives the same vector whenever it is (re)computed.
+ */
+export function computeFeatures(
+  tx: TransactionRecord,
+  history: TransactionHistory,
+  delayMs: number,
+  spans: HistorySpans,
+  out: Float32Array,
+  offset: number,
+): void {
+  const t = tx.timestampMs;
+  const id = tx.transactionId;
+  const ownCents = centsOf(tx.amount);
+  const amount = ownCents / 100;
+  const dayIndex = Math.floor(t / DAY_MS);
+  const dayOfWeek = (dayIndex + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
+  const hour = Math.floor((t - dayIndex * DAY_MS) / HOUR_MS);
+
+  const w1 = t - CARD_WINDOW_DAYS[0] * DAY_MS;
+  const w7 = t - CARD_WINDOW_DAYS[1] * DAY_MS;
+  const w30 = t - CARD_WINDOW_DAYS[2] * DAY_MS;
+  let count1 = 0, sum1 = 0, count7 = 0, sum7 = 0, count30 = 0, sum30 = 0;
+  let previousMs = -Infinity;
+  const card = history.card;
+  const cardTimes = card.timestampsMs;
+  const cardCents = card.amountsCents;
+  // Sorted by time: walk back from the newest entry, skip those after the transaction, stop at the window's start.
+  for (let index = card.end - 1; index >= card.start; index--) {
+    const ts = cardTimes[index]!;
+    if (ts > t) continue;
+    if (ts <= w30) break;
+    if (ts === t) {
+      const other = card.transactionIds[index]!;
+      if (other > id) continue;
+      if (other !== id) previousMs = t;
+    } else if (previousMs === -Infinity) {
+      previousMs = ts;
+    }
+    const cents = cardCents[index]!;
+    count30++;
+    sum30 += cents;
+    if (ts > w7) {
+      count7++;
+      sum7 += cents;
+      if (ts > w1) {
+        count1++;
+        sum1 += cents;
+      }
+    }
+  }
+
+  const windowEnd = t - delayMs;
+  const s1 = windowEnd - TERMINAL_WINDOW_DAYS[0] * DAY_MS;
+  const s7 = windowEnd - TERMINAL_WINDOW_DAYS[1] * DAY_MS;
+  const s30 = windowEnd - TERMINAL_WINDOW_DAYS[2] * DAY_MS;
+  let terminal1 = 0, terminal7 = 0, terminal30 = 0;
+  const terminal = history.terminal;
+  const terminalTimes = terminal.timestampsMs;
+  for (let index = terminal.end - 1; index >= terminal.start; index--) {
+    const ts = terminalTimes[index]!;
+    if (ts > windowEnd) continue;
+    if (ts <= s30) break;
+    terminal30++;
+    if (ts > s7) {
+      terminal7++;
+      if (ts > s1) terminal1++;
+    }
+  }
+
+  let fraud1 = 0, fraud7 = 0, fraud30 = 0;
+  let firstFraudMs = Infinity, lastFraudMs = -Infinity;
+  const oldestKnownMs = t - spans.terminalMs;
+  const labels = history.terminalLabels;
+  for (let index = 0; index < labels.length; index++) {
+    const event = labels[index]!;
+    const next = labels[index + 1];
+    // Events of one transaction are adjacent and ordered by labeledAt: the group's last event
+    // received by t decides. Skip to it.
+    if (event.labeledAtMs > t) continue;
+    if (
+      next !== undefined &&
+      next.transactionId === event.transactionId &&
+      next.transactionTimestampMs === event.transactionTimestampMs &&
+      next.labeledAtMs <= t
+    ) {
+      continue;
+    }
+    if (!event.fraud) continue;
+    const ts = event.transactionTimestampMs;
+    if (ts > oldestKnownMs && ts <= t) {
+      if (ts < firstFraudMs) firstFraudMs = ts;
+      if (ts > lastFraudMs) lastFraudMs = ts;
+    }
+    if (ts <= s30 || ts > windowEnd || !recorded(history.terminal, ts, event.transactionId)) continue;
+    fraud30++;
+    if (ts > s7) {
+      fraud7++;
+      if (ts > s1) fraud1++;
+    }
+  }
+  const noFraudDays = spans.terminalMs / DAY_MS;
+
+  out[offset] = amount;
+  out[offset + 1] = dayOfWeek === 0 || dayOfWeek === 6 ? 1 : 0;
+  out[offset + 2] = hour <= 6 ? 1 : 0;
+  out[offset + 3] = count1;
+  out[offset + 4] = count1 > 0 ? sum1 / count1 / 100 : 0;
+  out[offset + 5] = count7;
+  out[offset + 6] = count7 > 0 ? sum7 / count7 / 100 : 0;
+  out[offset + 7] = count30;
+  out[offset + 8] = count30 > 0 ? sum30 / count30 / 100 : 0;
+  out[offset + 9] = terminal1;
+  out[offset + 10] = terminal1 > 0 ? fraud1 / terminal1 : 0;
+  out[offset + 11] = terminal7;
+  out[offset + 12] = terminal7 > 0 ? fraud7 / terminal7 : 0;
+  out[offset + 13] = terminal30;
+  out[offset + 14] = terminal30 > 0 ? fraud30 / terminal30 : 0;
+  out[offset + 15] = ratioToPrevious(ownCents, count7, sum7);
+  out[offset + 16] = ratioToPrevious(ownCents, count30, sum30);
+  out[offset + 17] = previousMs === -Infinity ? NO_PREVIOUS_HOURS : (t - previousMs) / HOUR_MS;
+  out[offset + 18] = lastFraudMs === -Infinity ? noFraudDays : (t - lastFraudMs) / DAY_MS;
+  out[offset + 19] = firstFraudMs === Infinity ? noFraudDays : (t - firstFraudMs) / DAY_MS;
+}
+
+/** The one feature engine: offline replay and the online detector both go through it. */
+export function createFeatureEngine(store: FeatureStore, options: FeatureEngineOptions = {}): FeatureEngine {
+  const labelDelayDays = options.labelDelayDays ?? DEFAULT_LABEL_DELAY_DAYS;
+  if (!Number.isFinite(labelDelayDays) || labelDelayDays < 0) {
+    throw new RangeError(`Expected \`labelDelayDays\` to be a finite number >= 0, got ${labelDelayDays}`);
+  }
+  const delayMs = labelDelayDays * DAY_MS;
+  const spans = historySpans(labelDelayDays);
+  let closed: Promise<void> | undefined;
+
+  async function transformRecords(records: readonly TransactionRecord[]): Promise<Float32Array> {
+    const out = new Float32Array(records.length * FEATURE_COUNT);
+    if (records.length === 0) return out;
+    const histories = await store.record(records, spans);
+    for (let index = 0; index < records.length; index++) {
+      computeFeatures(records[index]!, histories[index]!, delayMs, spans, out, index * FEATURE_COUNT);
+    }
+    return out;
+  }
+
+  async function applyLabelRecords(records: readonly LabelRecord[]): Promise<void> {
+    if (records.length > 0) await store.recordLabels(records, spans);
+  }
+
+  return {
+    transform: (transactions) => transformRecords(transactions.map(transactionRecordOf)),
+    applyLabels: (labels) => applyLabelRecords(labels.map(labelRecordOf)),
+    transformRecords,
+    applyLabelRecords,
+    close() {
+      closed ??= store.close();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './names.js';
+export * from './store.js';
+export * from './engine.js';
+export * from './memory-store.js';
+export * from './redis-store.js';

@@ -1,0 +1,184 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  HANDBOOK_HEADER,
+  createHandbookCsvWriter,
+  decodeTransaction,
+  encode,
+  formatHandbookRow,
+  isFraudstreamError,
+  readHandbookCsv,
+  transactionFromRow,
+  type BadCsvRow,
+  type HandbookRow,
+} from '@fraudstream/shared';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function fileWith(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fraudstream-csv-'));
+  dirs.push(dir);
+  const path = join(dir, 'data.csv');
+  writeFileSync(path, content);
+  return path;
+}
+
+async function readAll(path: string, options: Parameters<typeof readHandbookCsv>[1] = {}): Promise<HandbookRow[]> {
+  const rows: HandbookRow[] = [];
+  for await (const chunk of readHandbookCsv(path, options)) rows.push(...chunk);
+  return rows;
+}
+
+describe('readHandbookCsv', () => {
+  it("reads the Handbook's own layout, extra columns included, into event ids", async () => {
+    const path = fileWith(
+      ',TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO\n' +
+        '0,0,2018-04-01 00:00:31,596,3156,57.16,31,0,0,0\n' +
+        '1,1,2018-04-01 00:02:10,4961,3412,81.51,130,0,1,2\r\n',
+    );
+    const rows = await readAll(path);
+    expect(rows).toEqual([
+      {
+        line: 2,
+        transactionId: '000000000000',
+        timestampMs: Date.UTC(2018, 3, 1, 0, 0, 31),
+        cardId: 'card-596',
+        terminalId: 'term-3156',
+        amount: 57.16,
+        fraud: false,
+        scenario: 0,
+      },
+      {
+        line: 3,
+        transactionId: '000000000001',
+        timestampMs: Date.UTC(2018, 3, 1, 0, 2, 10),
+        cardId: 'card-4961',
+        terminalId: 'term-3412',
+        amount: 81.51,
+        fraud: true,
+        scenario: 2,
+      },
+    ]);
+  });
+
+  it('reports each bad row with its line number and reason, and reads on', async () => {
+    const path = fileWith(
+      [
+        'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD',
+        '1,2018-04-01 00:00:31,5,7,10.00,0',
+        '2,2018-04-01 00:00:32,5,7,10.00',
+        '3,2018-02-30 00:00:33,5,7,10.00,0',
+        '4,2018-04-01 00:00:34,5,7,abc,0',
+        '5,2018-04-01 00:00:35,5,7,0,0',
+        '6,2018-04-01 00:00:36,5,7,12.5,2',
+        '7,2018-04-01 24:00:00,5,7,12.5,1',
+        '',
+        '9,2018-04-01 00:00:39,x,7,12.5,1',
+        '10,2018-04-01 00:00:40,5,7,-3,1',
+        '11,2018-04-01 00:00:41,5,7,3.5,1',
+      ].join('\n'),
+    );
+    const bad: BadCsvRow[] = [];
+    const rows = await readAll(path, { onBadRow: (row) => bad.push(row) });
+    expect(rows.map((row) => [row.line, row.transactionId])).toEqual([
+      [2, '000000000001'],
+      [12, '000000000011'],
+    ]);
+    expect(bad.map((row) => row.line)).toEqual([3, 4, 5, 6, 7, 8, 10, 11]);
+    expect(bad[0]).toEqual({ line: 3, reason: 'expected 6 fields, got 5', text: '2,2018-04-01 00:00:32,5,7,10.00' });
+    expect(bad[1]?.reason).toMatch(/^TX_DATETIME/);
+    expect(bad[2]?.reason).toMatch(/^TX_AMOUNT/);
+    expect(bad[3]?.reason).toMatch(/^TX_AMOUNT/);
+    expect(bad[4]?.reason).toMatch(/^TX_FRAUD: expected 0 or 1/);
+    expect(bad[5]?.reason).toMatch(/^TX_DATETIME/);
+    expect(bad[6]?.reason).toMatch(/^CUSTOMER_ID/);
+    expect(bad[7]?.reason).toMatch(/^TX_AMOUNT/);
+  });
+
+  it('reads amounts in every decimal form as cents and keeps ids as written', async () => {
+    const path = fileWith(
+      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD\n' +
+        '1,2018-04-01T00:00:01,7,007,12,0\n2,2018-04-01 00:00:02,7,7,12.3,0\n3,2018-04-01 00:00:03,7,7,1e2,0\n' +
+        '4,2018-04-01 00:00:04,7,7,12.345,0\n5,2018-04-01 00:00:05,7,7,0.004,0\n',
+    );
+    const bad: BadCsvRow[] = [];
+    const rows = await readAll(path, { onBadRow: (row) => bad.push(row) });
+    expect(rows.map((row) => row.amount)).toEqual([12, 12.3, 100, 12.35]);
+    expect(rows.map((row) => row.terminalId)).toEqual(['term-007', 'term-7', 'term-7', 'term-7']);
+    expect(bad.map((row) => [row.line, row.reason])).toEqual([[6, 'TX_AMOUNT: expected a number > 0, got "0.004"']]);
+  });
+
+  it('refuses a header without the required columns, naming them', async () => {
+    const path = fileWith('TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TX_AMOUNT\n1,2018-04-01 00:00:31,5,10.00\n');
+    const error = await readAll(path).catch((err: unknown) => err);
+    expect(isFraudstreamError(error, 'CSV_INVALID')).toBe(true);
+    expect((error as Error).message).toMatch(/TERMINAL_ID, TX_FRAUD/);
+  });
+
+  it('keeps lines that straddle read chunks whole', async () => {
+    const lines = Array.from({ length: 500 }, (_, n) => `${n},2018-04-0${1 + (n % 9)} 12:34:56,${n % 50},${n % 70},${n + 1}.25,${n % 2}`);
+    const path = fileWith(`TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD\n${lines.join('\n')}\n`);
+    const rows = await readAll(path, { chunkBytes: 37 });
+    expect(rows).toHaveLength(500);
+    expect(rows[499]).toMatchObject({ line: 501, transactionId: '000000000499', amount: 500.25, fraud: true });
+  });
+});
+
+describe('writing and transactions', () => {
+  const record = {
+    transactionId: '000000000042',
+    timestampMs: Date.UTC(2018, 8, 30, 23, 59, 7),
+    cardId: 'card-17',
+    terminalId: 'term-9',
+    amount: 1234.5,
+    fraud: true,
+    scenario: 3,
+  };
+
+  it('formats a row with numeric ids, UTC time and cents', () => {
+    expect(formatHandbookRow(record)).toBe('42,2018-09-30 23:59:07,17,9,1234.50,1,3\n');
+    expect(formatHandbookRow({ ...record, amount: 0.07, fraud: false, scenario: 0 })).toBe('42,2018-09-30 23:59:07,17,9,0.07,0,0\n');
+  });
+
+  it('writes a file that reads back to the same rows', async () => {
+    const path = fileWith('');
+    const writer = createHandbookCsvWriter(path, { bufferBytes: 4096 });
+    const records = Array.from({ length: 100 }, (_, n) => ({ ...record, transactionId: String(n).padStart(12, '0'), timestampMs: record.timestampMs + n * 61_000 }));
+    for (const item of records) await writer.write(item);
+    await writer.close();
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(HANDBOOK_HEADER);
+    const rows = await readAll(path);
+    expect(rows.map(({ line: _line, ...rest }) => rest)).toEqual(records);
+  });
+
+  it('writes to a stream it does not own', async () => {
+    const stream = new PassThrough();
+    const chunks: string[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    const writer = createHandbookCsvWriter(stream);
+    await writer.write(record);
+    await writer.close();
+    expect(chunks.join('')).toBe(`${HANDBOOK_HEADER}\n42,2018-09-30 23:59:07,17,9,1234.50,1,3\n`);
+    expect(stream.writableEnded).toBe(false);
+  });
+
+  it('turns a row into a valid Transaction event', () => {
+    const transaction = transactionFromRow({ ...record, line: 2 });
+    expect(transaction).toEqual({
+      schemaVersion: 1,
+      transactionId: '000000000042',
+      timestamp: '2018-09-30T23:59:07.000Z',
+      cardId: 'card-17',
+      terminalId: 'term-9',
+      amount: 1234.5,
+      currency: 'EUR',
+    });
+    expect(decodeTransaction(encode(transaction))).toEqual({ ok: true, value: transaction });
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * No Docker engine runs where the tests run, so docker-compose.yml is checked statically: it parses,
+ * variables are substituted the way Compose does, every service's environment is one its config
+ * schema in `shared` knows and accepts, images are pinned, the detector can be scaled, and every
+ * dependency waits on a healthcheck or a finished one-shot.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import * as shared from '@fraudstream/shared';
+import { loadConfig, topics } from '@fraudstream/shared';
+import type { z } from 'zod';
+import { composeDefaults, interpolate, variablesIn } from './support/compose.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+
+interface Healthcheck {
+  test?: string[] | string;
+}
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  container_name?: string;
+  ports?: string[];
+  environment?: Record<string, string | number | boolean | null>;
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: Healthcheck;
+  deploy?: { replicas?: number | string };
+  profiles?: string[];
+  restart?: string;
+  volumes?: string[];
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+/** The file as Compose sees it with no .env: every `${VAR:-default}` at its default. */
+const compose = parse(interpolate(composeText, {}), { merge: true }) as ComposeFile;
+const services = compose.services;
+
+/** Our own services and the schema in `shared` that parses each one's environment. */
+const configSchemas = {
+  producer: 'ProducerEnv',
+  detector: 'DetectorEnv',
+  alerts: 'AlertsEnv',
+} as const;
+
+function schemaOf(exportName: string): z.ZodObject {
+  const candidate = (shared as Record<string, unknown>)[exportName];
+  if (candidate === undefined) throw new Error(`@fraudstream/shared exports no ${exportName}`);
+  return candidate as z.ZodObject;
+}
+
+function environmentOf(service: ComposeService): Record<string, string> {
+  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value ?? '')]));
+}
+
+function dependencies(service: ComposeService): Record<string, { condition?: string }> {
+  const dependsOn = service.depends_on ?? {};
+  return Array.isArray(dependsOn) ? Object.fromEntries(dependsOn.map((name) => [name, {}])) : dependsOn;
+}
+
+describe('docker-compose.yml', () => {
+  it('parses and has the whole system', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['alerts', 'detector', 'grafana', 'kafdrop', 'kafka', 'kafka-init', 'postgres', 'producer', 'prometheus', 'redis'].sort(),
+    );
+  });
+
+  it('pins every image (a version tag, never latest)', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.image, `${name} has an image`).toBeDefined();
+      const tag = /:([^/:]+)$/.exec(service.image ?? '')?.[1];
+      expect(tag, `${name}: image ${service.image} has a tag`).toBeDefined();
+      expect(tag, `${name}: image ${service.image}`).not.toBe('latest');
+      expect(tag, `${name}: image ${service.image} names a version`).toMatch(/\d/);
+    }
+  });
+
+  it('runs Apache Kafka in KRaft mode from the official image, with a healthcheck from its own scripts', () => {
+    const kafka = services['kafka'];
+    expect(kafka?.image).toBe('apache/kafka:4.1.2');
+    expect(kafka?.environment?.['KAFKA_PROCESS_ROLES']).toBe('broker,controller');
+    expect(String(kafka?.healthcheck?.test)).toContain('/opt/kafka/bin/');
+  });
+
+  it('creates every topic the code uses, with 12 partitions by default', () => {
+    const init = services['kafka-init'];
+    const script = String(init?.command);
+    for (const topic of Object.values(topics)) expect(script).toMatch(new RegExp(`topic ${topic.replace('.', '\\.')} `));
+    expect(String(init?.environment?.['TRANSACTIONS_PARTITIONS'])).toBe('12');
+    expect(init?.restart).toBe('no');
+  });
+
+  it('lets the detector scale: 2 replicas, no container name, no published port', () => {
+    const detector = services['detector'];
+    expect(Number(detector?.deploy?.replicas)).toBe(2);
+    expect(detector?.container_name).toBeUndefined();
+    expect(detector?.ports).toBeUndefined();
+    for (const service of Object.values(services)) expect(service.container_name).toBeUndefined();
+  });
+
+  it('serves the detectors a model from a watched host directory, the shipped model by default', () => {
+    const detector = services['detector'];
+    const modelDir = String(detector?.environment?.['MODEL_DIR']);
+    expect(detector?.volumes).toContain(`./model/default:${modelDir}:ro`);
+    expect(existsSync(join(root, 'model/default/metadata.json'))).toBe(true);
+  });
+
+  it('makes every dependency wait for a healthcheck or a finished one-shot', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const [target, { condition }] of Object.entries(dependencies(service))) {
+        expect(services[target], `${name} depends on ${target}, which exists`).toBeDefined();
+        expect(['service_healthy', 'service_completed_successfully', 'service_started'], `${name} → ${target}`).toContain(condition);
+        if (condition === 'service_healthy') expect(services[target]?.healthcheck, `${target} has a healthcheck`).toBeDefined();
+        if (condition === 'service_completed_successfully') expect(services[target]?.restart, `${target} is a one-shot`).toBe('no');
+        // Only the optional monitoring stack may start on a dependency that is merely started.
+        if (condition === 'service_started') expect(service.profiles).toContain('monitoring');
+      }
+    }
+    for (const name of ['kafka', 'redis', 'postgres', 'detector', 'alerts']) {
+      expect(services[name]?.healthcheck?.test, `${name} has a healthcheck`).toBeDefined();
+    }
+  });
+
+  it('publishes the dashboard on 3000 and Kafdrop on 9000', () => {
+    expect(services['alerts']?.ports).toContain('3000:3000');
+    expect(services['kafdrop']?.ports).toContain('9000:9000');
+  });
+
+  it('keeps Prometheus and Grafana in the optional monitoring profile', () => {
+    expect(services['prometheus']?.profiles).toEqual(['monitoring']);
+    expect(services['grafana']?.profiles).toEqual(['monitoring']);
+    for (const name of ['kafka', 'redis', 'postgres', 'producer', 'detector', 'alerts']) expect(services[name]?.profiles).toBeUndefined();
+  });
+
+  it('mounts only files that exist and declares every named volume', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        if (source.startsWith('./')) expect(existsSync(join(root, source)), `${name} mounts ${source}`).toBe(true);
+        else expect(compose.volumes ?? {}, `${name} uses volume ${source}`).toHaveProperty(source);
+      }
+    }
+  });
+
+  it('gives every variable a working default', () => {
+    const defaults = composeDefaults(composeText);
+    for (const variable of variablesIn(composeText)) expect(defaults.has(variable), `${variable} has a default`).toBe(true);
+  });
+
+  it('documents every variable in .env.example, with the same default', () => {
+    const example = Object.fromEntries(
+      readFileSync(join(root, '.env.example'), 'utf8')
+        .split('\n')
+        .map((line) => /^#?\s*([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
+        .filter((match): match is RegExpExecArray => match !== null)
+        .map((match) => [match[1], match[2]]),
+    );
+    const defaults = composeDefaults(composeText);
+    expect(Object.keys(example).sort()).toEqual([...variablesIn(composeText)].sort());
+    for (const [variable, value] of defaults) expect(example[variable], variable).toBe(value);
+  });
+
+  describe.each(Object.entries(configSchemas))('%s environment', (service, exportName) => {
+    const schema = schemaOf(exportName);
+
+    it(`is known to ${exportName} and valid`, () => {
+      const env = environmentOf(services[service] ?? {});
+      const known = Object.keys(schema.shape);
+      for (const key of Object.keys(env)) expect(known, `${service}: ${key} is read by ${exportName}`).toContain(key);
+      expect(() => loadConfig(schema, env)).not.toThrow();
+    });
+  });
+});
+
+describe('monitoring profile', () => {
+  const prometheus = parse(readFileSync(join(root, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as {
+    scrape_configs: Array<{ job_name: string; dns_sd_configs?: Array<{ names: string[]; port: number }>; static_configs?: Array<{ targets: string[] }> }>;
+  };
+  const job = (name: string) => prometheus.scrape_configs.find((config) => config.job_name === name);
+
+  it('finds every detector replica through Docker DNS, on the port the detector listens on', () => {
+    const config = loadConfig(schemaOf('DetectorEnv'), environmentOf(services['detector'] ?? {})) as { DETECTOR_PORT: number };
+    expect(job('detector')?.dns_sd_configs).toEqual([expect.objectContaining({ names: ['detector'], port: config.DETECTOR_PORT })]);
+    expect(String(services['detector']?.healthcheck?.test)).toContain(`127.0.0.1:${config.DETECTOR_PORT}/readyz`);
+  });
+
+  it('scrapes the alerts service on the port it listens on', () => {
+    const config = loadConfig(schemaOf('AlertsEnv'), environmentOf(services['alerts'] ?? {})) as { PORT: number };
+    expect(job('alerts')?.static_configs?.[0]?.targets).toEqual([`alerts:${config.PORT}`]);
+    expect(String(services['alerts']?.healthcheck?.test)).toContain(`127.0.0.1:${config.PORT}/readyz`);
+  });
+
+  it('charts only metrics the services define', () => {
+    const dashboard = JSON.parse(readFileSync(join(root, 'monitoring/grafana/dashboards/fraudstream.json'), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    const sources = ['services/detector/src/metrics.ts', 'services/alerts/src/metrics.ts']
+      .filter((file) => existsSync(join(root, file)))
+      .map((file) => readFileSync(join(root, file), 'utf8'))
+      .join('\n');
+    const titles = dashboard.panels.map((panel) => panel.title).join(' | ');
+    for (const topic of ['Throughput', 'lag', 'Alert rate', 'Batch latency']) expect(titles).toContain(topic);
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets) {
+        for (const [metric] of expr.matchAll(/fraudstream_\w+/g)) {
+          const defined = metric.replace(/_(bucket|sum|count)$/, '');
+          expect(sources, `${panel.title}: ${metric}`).toContain(`'${defined}'`);
+        }
+      }
+    }
+  });
+});
+
+describe('interpolate (Compose variable substitution)', () => {
+  it('substitutes like Compose', () => {
+    expect(interpolate('${A:-x} ${B-y} ${C:-z} $$D ${A}', { A: 'a', C: '' })).toBe('a y z $D a');
+    expect(() => interpolate('${A:?needs A}', {})).toThrow('A: needs A');
+  });
+});
