@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.fraudstream/**', 'coverage/**', 'services/alerts/public/vendor/**', 'model/default/**'] },
+  { ignores: ['**/node_modules/**', 'tmp/**', '.fraudstream/**', 'coverage/**', 'services/alerts/public/vendor/**', 'model/default/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

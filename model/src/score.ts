@@ -1,23 +1,134 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { FEATURE_NAMES, csvTransactionIdOf, type HandbookRow } from '@fraudstream/shared';
+import { Worker } from 'node:worker_threads';
+import { FEATURE_NAMES, FraudstreamError, csvTransactionIdOf, type ErrorCode, type HandbookRow } from '@fraudstream/shared';
 import type { FraudModel } from './model.js';
+import { tf } from './tensorflow.js';
 import { replayFeatures } from './replay.js';
+import type { ScoreReply, ScoreRequest, ScoreWorkerFailed, ScoreWorkerReady } from './score-worker.js';
 
 /** Rows are gathered to this many before a predict call: the network is fastest on large batches. */
 const PREDICT_ROWS = 65_536;
+/** Batches handed to the scorer and not yet written: enough to keep the worker busy, bounded memory. */
+const IN_FLIGHT = 2;
+
+/** One CSV line per row: the Handbook's TRANSACTION_ID and the score with 8 significant digits. */
+export function scoreLines(transactionIds: readonly string[], scores: Float32Array): string {
+  let text = '';
+  for (let index = 0; index < transactionIds.length; index++) {
+    text += `${csvTransactionIdOf(transactionIds[index]!)},${scores[index]!.toPrecision(8)}\n`;
+  }
+  return text;
+}
+
+/** Turns feature rows into `TRANSACTION_ID,score` lines; answers in call order. */
+export interface RowScorer {
+  version: string;
+  /** The TensorFlow.js backend that scores. */
+  backend: string;
+  lines(features: Float32Array, n: number, transactionIds: readonly string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A scorer on this thread (tests, small inputs). */
+export function scorerOf(model: FraudModel): RowScorer {
+  return {
+    version: model.version,
+    backend: tf.getBackend(),
+    lines: async (features, n, transactionIds) => scoreLines(transactionIds, await model.predict(features, n)),
+    close: () => Promise.resolve(),
+  };
+}
+
+// A worker runs JavaScript: register tsx's loader first, as `node --import tsx` does for the main thread.
+const workerBoot = `
+const { workerData } = require('node:worker_threads');
+import(workerData.tsx).then(({ register }) => { register(); return import(workerData.entry); });`;
+
+/**
+ * Loads the model in a worker thread and scores there, so the model's time overlaps the feature
+ * engine's on the main thread. The model is refused there as `loadModel` refuses it (same codes).
+ */
+export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
+  const worker = new Worker(workerBoot, {
+    eval: true,
+    execArgv: [],
+    workerData: {
+      modelDir,
+      tsx: import.meta.resolve('tsx/esm/api'),
+      entry: new URL('./score-worker.ts', import.meta.url).href,
+    },
+  });
+  const pending = new Map<number, { resolve: (lines: string) => void; reject: (err: Error) => void }>();
+  let failure: Error | undefined;
+  const fail = (err: Error): void => {
+    failure ??= err;
+    for (const entry of pending.values()) entry.reject(failure);
+    pending.clear();
+  };
+  // Until the model is loaded, the first message (or an early error or exit) settles start-up; from
+  // then on messages are replies. (Never removeAllListeners on a Worker: it has internal ones.)
+  let starting: { resolve: (ready: ScoreWorkerReady) => void; reject: (err: Error) => void } | undefined;
+  const ready = new Promise<ScoreWorkerReady>((resolve, reject) => (starting = { resolve, reject }));
+  worker.on('message', (message: ScoreWorkerReady | ScoreWorkerFailed | ScoreReply) => {
+    if (starting !== undefined) {
+      const { resolve, reject } = starting;
+      starting = undefined;
+      if ('ready' in message && message.ready) resolve(message);
+      else if ('ready' in message) reject(new FraudstreamError(message.code as ErrorCode, message.message));
+      return;
+    }
+    if (!('id' in message)) return;
+    const entry = pending.get(message.id);
+    pending.delete(message.id);
+    entry?.resolve(message.lines);
+  });
+  const onError = (err: Error): void => {
+    starting?.reject(err);
+    starting = undefined;
+    fail(err);
+  };
+  worker.on('error', onError);
+  const onExit = (code: number): void => onError(new Error(`the scoring worker exited with code ${code}`));
+  worker.on('exit', onExit);
+  const started = await ready.catch(async (err: unknown) => {
+    worker.off('exit', onExit);
+    await worker.terminate();
+    throw err;
+  });
+  let nextId = 0;
+  return {
+    version: started.version,
+    backend: started.backend,
+    lines(features, n, transactionIds) {
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      const request: ScoreRequest = { id, features, n, transactionIds: transactionIds.join('\n') };
+      return new Promise<string>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage(request, [features.buffer as ArrayBuffer]);
+      });
+    },
+    async close() {
+      worker.off('exit', onExit);
+      await worker.terminate();
+    },
+  };
+}
 
 /**
  * Replays every row through the feature engine (as the detector does online) and writes
  * `TRANSACTION_ID,score` for the rows at or after `fromMs`, TRANSACTION_ID as in the CSV.
+ * Up to IN_FLIGHT batches are being scored while the next rows' features are computed.
  * Returns how many scores were written.
  */
 export async function scoreRows(
   rows: AsyncIterable<readonly HandbookRow[]>,
-  model: FraudModel,
-  options: { fromMs: number; sink: Writable; onScored?: (count: number) => void },
+  scorer: RowScorer,
+  options: { fromMs: number; sink: Writable; onScored?: (count: number) => void; predictRows?: number },
 ): Promise<number> {
   const width = FEATURE_NAMES.length;
+  const predictRows = options.predictRows ?? PREDICT_ROWS;
   const { sink } = options;
   const write = async (text: string): Promise<void> => {
     if (!sink.write(text)) await once(sink, 'drain');
@@ -25,29 +136,48 @@ export async function scoreRows(
   await write('TRANSACTION_ID,score\n');
 
   let pendingIds: string[] = [];
-  let pendingFeatures = new Float32Array(PREDICT_ROWS * width);
+  let pendingFeatures = new Float32Array(predictRows * width);
+  const inFlight: Array<{ lines: Promise<string>; count: number }> = [];
   let written = 0;
-  const flush = async (): Promise<void> => {
-    if (pendingIds.length === 0) return;
-    const scores = await model.predict(pendingFeatures.subarray(0, pendingIds.length * width), pendingIds.length);
-    let text = '';
-    for (let index = 0; index < pendingIds.length; index++) text += `${pendingIds[index]},${scores[index]!.toPrecision(8)}\n`;
-    await write(text);
-    written += pendingIds.length;
+  const writeOldest = async (): Promise<void> => {
+    const oldest = inFlight.shift();
+    if (oldest === undefined) return;
+    await write(await oldest.lines);
+    written += oldest.count;
     options.onScored?.(written);
+  };
+  const submit = async (): Promise<void> => {
+    if (pendingIds.length === 0) return;
+    const count = pendingIds.length;
+    const lines = scorer.lines(pendingFeatures.subarray(0, count * width), count, pendingIds);
+    // A failure surfaces when its turn to be written comes; until then it must not count as unhandled.
+    lines.catch(() => {});
+    inFlight.push({ lines, count });
     pendingIds = [];
-    pendingFeatures = new Float32Array(PREDICT_ROWS * width);
+    pendingFeatures = new Float32Array(predictRows * width);
+    while (inFlight.length > IN_FLIGHT) await writeOldest();
   };
 
   for await (const batch of replayFeatures(rows)) {
-    for (let index = 0; index < batch.rows.length; index++) {
-      const row = batch.rows[index]!;
-      if (row.timestampMs < options.fromMs) continue;
-      pendingFeatures.set(batch.features.subarray(index * width, (index + 1) * width), pendingIds.length * width);
-      pendingIds.push(csvTransactionIdOf(row.transactionId));
-      if (pendingIds.length === PREDICT_ROWS) await flush();
+    const n = batch.rows.length;
+    for (let index = 0; index < n; ) {
+      if (batch.rows[index]!.timestampMs < options.fromMs) {
+        index++;
+        continue;
+      }
+      // Copy the longest run of kept rows that fits the pending batch in one go.
+      let end = index;
+      const room = predictRows - pendingIds.length;
+      while (end < n && end - index < room && batch.rows[end]!.timestampMs >= options.fromMs) {
+        pendingIds.push(batch.rows[end]!.transactionId);
+        end++;
+      }
+      pendingFeatures.set(batch.features.subarray(index * width, end * width), (pendingIds.length - (end - index)) * width);
+      index = end;
+      if (pendingIds.length === predictRows) await submit();
     }
   }
-  await flush();
+  await submit();
+  while (inFlight.length > 0) await writeOldest();
   return written;
 }

@@ -14,9 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { readHandbookCsv } from '@fraudstream/shared';
-import { DEFAULT_MODEL_DIR, initTensorflow, loadModel } from '@fraudstream/model';
+import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
 import { replayFeatures } from '@fraudstream/model/replay';
-import { scoreRows } from '@fraudstream/model/score';
+import { scoreRows, startScoreWorker } from '@fraudstream/model/score';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const usage = `Usage: npx tsx scripts/bench/score.ts [--input FILE] [--model DIR]
@@ -39,9 +39,9 @@ interface Measurement {
 }
 
 async function measure(mode: Mode, input: string, modelDir: string): Promise<Measurement> {
-  let backend: string | undefined;
-  const model = mode === 'score' ? await loadModel(modelDir) : undefined;
-  if (mode === 'score') backend = await initTensorflow();
+  // As `npm run score` does: the model in a worker thread (its start-up is outside the timing, as before).
+  const scorer = mode === 'score' ? await startScoreWorker(modelDir) : undefined;
+  const backend = scorer?.backend;
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
   let rows = 0;
@@ -51,7 +51,8 @@ async function measure(mode: Mode, input: string, modelDir: string): Promise<Mea
     for await (const batch of replayFeatures(readHandbookCsv(input))) rows += batch.rows.length;
   } else {
     const sink = createWriteStream('/dev/null');
-    rows = await scoreRows(readHandbookCsv(input), model!, { fromMs: -Infinity, sink });
+    rows = await scoreRows(readHandbookCsv(input), scorer!, { fromMs: -Infinity, sink });
+    await scorer!.close();
     sink.end();
     await once(sink, 'finish');
   }

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
-import { scoreRows } from '../score.js';
+import { DEFAULT_MODEL_DIR } from '../model.js';
+import { scoreRows, startScoreWorker } from '../score.js';
 import { badRowReporter, csvRows, dateFlag, parseFlags, required, runCli } from './args.js';
 import { createProgress } from './progress.js';
 
@@ -22,14 +22,15 @@ async function main(argv: string[]): Promise<void> {
   const input = required(flags.input, 'input');
   const output = required(flags.output, 'output');
   const fromMs = dateFlag(flags.from, 'from');
-  const model = await loadModel(flags.model ?? DEFAULT_MODEL_DIR);
+  // The model runs in a worker thread, beside the feature engine on this one.
+  const scorer = await startScoreWorker(flags.model ?? DEFAULT_MODEL_DIR);
 
   const sink = output === '-' ? process.stdout : createWriteStream(output);
   const bad = badRowReporter(input);
   const progress = createProgress('score  ');
   let scored = 0;
   const rows = csvRows(input, bad.onBadRow, (fraction) => progress.update(fraction, `${scored} scored`));
-  const written = await scoreRows(rows, model, { fromMs, sink, onScored: (count) => (scored = count) });
+  const written = await scoreRows(rows, scorer, { fromMs, sink, onScored: (count) => (scored = count) }).finally(() => scorer.close());
   progress.done(`${written} scored`);
   if (sink !== process.stdout) {
     sink.end();
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const badSummary = bad.summary();
   if (badSummary !== undefined) console.error(badSummary);
-  console.error(`${written} scores (model ${model.version}) → ${output}`);
+  console.error(`${written} scores (model ${scorer.version}) → ${output}`);
 }
 
 runCli(usage, main);

@@ -83,6 +83,36 @@ function recorded(series: TimeSeries, timestampMs: number, transactionId: string
   return low < series.end && series.timestampsMs[low] === timestampMs && series.transactionIds[low] === transactionId;
 }
 
+/** The first index in [from, to) whose timestamp is after `ms` (`to` if none): entries are sorted by time. */
+function firstAfter(times: Float64Array, from: number, to: number, ms: number): number {
+  let low = from;
+  let high = to;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (times[middle]! > ms) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/** The index of the last entry at or before (timestampMs, transactionId) in the series' order; start − 1 if none. */
+function lastAtOrBefore(series: TimeSeries, timestampMs: number, transactionId: string): number {
+  const times = series.timestampsMs;
+  // Usually the transaction's own entry, at or near the end: walk back from there.
+  let index = series.end - 1;
+  while (index >= series.start) {
+    const ts = times[index]!;
+    if (ts < timestampMs || (ts === timestampMs && series.transactionIds[index]! <= transactionId)) return index;
+    if (ts > timestampMs && index - series.start > 8) {
+      // Far from the end (offline replay records a whole piece first): search instead.
+      index = firstAfter(times, series.start, index, timestampMs) - 1;
+      continue;
+    }
+    index--;
+  }
+  return index;
+}
+
 /**
  * Writes one transaction's features (in FEATURE_NAMES order) into `out` at `offset`. Pure: everything
  * comes from the record and its history, bounded by the transaction's own timestamp, so the same
@@ -107,53 +137,41 @@ export function computeFeatures(
   const w1 = t - CARD_WINDOW_DAYS[0] * DAY_MS;
   const w7 = t - CARD_WINDOW_DAYS[1] * DAY_MS;
   const w30 = t - CARD_WINDOW_DAYS[2] * DAY_MS;
-  let count1 = 0, sum1 = 0, count7 = 0, sum7 = 0, count30 = 0, sum30 = 0;
-  let previousMs = -Infinity;
+  // The card's entries up to and including the transaction in (timestamp, transactionId) order, and
+  // where each window starts: binary searches, then plain sums. The sums are of integer cents, so
+  // they are exact in any order.
   const card = history.card;
   const cardTimes = card.timestampsMs;
   const cardCents = card.amountsCents;
-  // Sorted by time: walk back from the newest entry, skip those after the transaction, stop at the window's start.
-  for (let index = card.end - 1; index >= card.start; index--) {
-    const ts = cardTimes[index]!;
-    if (ts > t) continue;
-    if (ts <= w30) break;
-    if (ts === t) {
-      const other = card.transactionIds[index]!;
-      if (other > id) continue;
-      if (other !== id) previousMs = t;
-    } else if (previousMs === -Infinity) {
-      previousMs = ts;
-    }
-    const cents = cardCents[index]!;
-    count30++;
-    sum30 += cents;
-    if (ts > w7) {
-      count7++;
-      sum7 += cents;
-      if (ts > w1) {
-        count1++;
-        sum1 += cents;
-      }
-    }
-  }
+  const last = lastAtOrBefore(card, t, id);
+  const from30 = firstAfter(cardTimes, card.start, last + 1, w30);
+  const from7 = firstAfter(cardTimes, from30, last + 1, w7);
+  const from1 = firstAfter(cardTimes, from7, last + 1, w1);
+  let sum1 = 0, sum7 = 0, sum30 = 0;
+  for (let index = from1; index <= last; index++) sum1 += cardCents[index]!;
+  sum7 = sum1;
+  for (let index = from7; index < from1; index++) sum7 += cardCents[index]!;
+  sum30 = sum7;
+  for (let index = from30; index < from7; index++) sum30 += cardCents[index]!;
+  const count1 = last + 1 - from1;
+  const count7 = last + 1 - from7;
+  const count30 = last + 1 - from30;
+  // The entry before the transaction's own (a same-time one with a smaller id counts, at distance 0).
+  const previousMs = last - 1 >= from30 ? cardTimes[last - 1]! : -Infinity;
 
   const windowEnd = t - delayMs;
   const s1 = windowEnd - TERMINAL_WINDOW_DAYS[0] * DAY_MS;
   const s7 = windowEnd - TERMINAL_WINDOW_DAYS[1] * DAY_MS;
   const s30 = windowEnd - TERMINAL_WINDOW_DAYS[2] * DAY_MS;
-  let terminal1 = 0, terminal7 = 0, terminal30 = 0;
   const terminal = history.terminal;
   const terminalTimes = terminal.timestampsMs;
-  for (let index = terminal.end - 1; index >= terminal.start; index--) {
-    const ts = terminalTimes[index]!;
-    if (ts > windowEnd) continue;
-    if (ts <= s30) break;
-    terminal30++;
-    if (ts > s7) {
-      terminal7++;
-      if (ts > s1) terminal1++;
-    }
-  }
+  const terminalEnd = firstAfter(terminalTimes, terminal.start, terminal.end, windowEnd);
+  const terminalFrom30 = firstAfter(terminalTimes, terminal.start, terminalEnd, s30);
+  const terminalFrom7 = firstAfter(terminalTimes, terminalFrom30, terminalEnd, s7);
+  const terminalFrom1 = firstAfter(terminalTimes, terminalFrom7, terminalEnd, s1);
+  const terminal1 = terminalEnd - terminalFrom1;
+  const terminal7 = terminalEnd - terminalFrom7;
+  const terminal30 = terminalEnd - terminalFrom30;
 
   let fraud1 = 0, fraud7 = 0, fraud30 = 0;
   let firstFraudMs = Infinity, lastFraudMs = -Infinity;

@@ -18,10 +18,16 @@ const before = (ts: number, id: string, otherTs: number, otherId: string): boole
 
 /** Drops entries older than `keepFromMs`, then inserts (ts, id, cents) in order unless it is already there. */
 function insertEntry(series: TimeSeries, ts: number, id: string, cents: number, withAmounts: boolean, keepFromMs: number): void {
-  while (series.start < series.end && series.timestampsMs[series.start]! < keepFromMs) series.start++;
+  const times = series.timestampsMs;
+  while (series.start < series.end && times[series.start]! < keepFromMs) series.start++;
   let index = series.end;
-  while (index > series.start && before(ts, id, series.timestampsMs[index - 1]!, series.transactionIds[index - 1]!)) index--;
-  if (index > series.start && series.timestampsMs[index - 1] === ts && series.transactionIds[index - 1] === id) return;
+  // Streams come in time order: usually an append after a strictly earlier entry, decided on the timestamp alone.
+  if (index === series.start || times[index - 1]! < ts) {
+    // append
+  } else {
+    while (index > series.start && before(ts, id, times[index - 1]!, series.transactionIds[index - 1]!)) index--;
+    if (index > series.start && times[index - 1] === ts && series.transactionIds[index - 1] === id) return;
+  }
 
   if (series.end === series.timestampsMs.length) {
     const live = series.end - series.start;
@@ -109,12 +115,9 @@ export function createMemoryFeatureStore(): FeatureStore {
         const terminal = seriesOf(terminals, tx.terminalId);
         insertEntry(card, t, tx.transactionId, centsOf(tx.amount), true, t - spans.cardMs - spans.graceMs);
         insertEntry(terminal, t, tx.transactionId, 0, false, t - spans.terminalMs - spans.graceMs);
-        histories[index] = { card, terminal, terminalLabels: NO_LABELS };
-      }
-      // Most terminals have no labels: they share one empty list.
-      for (let index = 0; index < transactions.length; index++) {
-        const labels = terminalLabels.get(transactions[index]!.terminalId);
-        if (labels !== undefined) histories[index]!.terminalLabels = labels;
+        // Most terminals have no labels: they share one empty list. (Labels are recorded between
+        // batches, so the list is the same for every transaction of this one.)
+        histories[index] = { card, terminal, terminalLabels: terminalLabels.get(tx.terminalId) ?? NO_LABELS };
       }
       sinceSweep += transactions.length;
       if (sinceSweep >= SWEEP_EVERY) {
