@@ -231,7 +231,8 @@ async function main(): Promise<void> {
 
   const spawnDetector = async (input: string, alerts: string, groupId: string, store: 'redis' | 'memory' = 'redis') => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services/detector/src/main.ts')], {
+    const nodeArgs = (process.env['BENCH_DETECTOR_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'services/detector/src/main.ts')], {
       cwd: root,
       env: {
         PATH: process.env['PATH'] ?? '',
