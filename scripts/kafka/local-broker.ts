@@ -174,8 +174,10 @@ async function startFromJars(libs: string, env: LocalKafkaEnv, log: Logger, opti
   const jvmLogging = [`-Dlog4j2.configurationFile=${log4jFile}`, '-Djava.awt.headless=true'];
 
   if (!existsSync(join(dir, 'data', 'meta.properties'))) {
-    // Kafka cluster ids are 16 random bytes in URL-safe base64, as `kafka-storage.sh random-uuid` makes them.
-    const clusterId = randomBytes(16).toString('base64url');
+    // Kafka cluster ids are 16 random bytes in URL-safe base64, as `kafka-storage.sh random-uuid` makes
+    // them, and like Kafka's own never start with "-" (the tool would read one as an option).
+    let clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     const format = spawnSync('java', [...jvmLogging, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propertiesFile], {
       encoding: 'utf8',
     });

@@ -40,6 +40,8 @@ export interface DetectorTopics {
 export interface DetectorEngine {
   transform(transactions: readonly Transaction[]): Promise<Float32Array>;
   applyLabels(labels: readonly Label[]): Promise<void>;
+  /** Called on every rebalance: the cards of a partition this replica gets may have been scored elsewhere. */
+  forgetCards(): void;
 }
 
 export interface DetectorOptions {
@@ -226,6 +228,7 @@ export function createDetector(options: DetectorOptions): Detector {
     // broker then returns the older offset). A new producer's initialisation waits for them, so every
     // partition gets a new one, and its position is checked against the committed offset after that.
     for (const partition of [...writers.keys()]) void closeWriter(partition);
+    engine.forgetCards();
     if (options.store === 'memory') {
       checkAlone().catch((err: unknown) => log.warn({ err }, 'could not describe the consumer group'));
     }

@@ -24,6 +24,8 @@ export interface FeatureEngine {
   /** `transform` for callers that already hold records (offline replay): the same computation. */
   transformRecords(records: readonly TransactionRecord[]): Promise<Float32Array>;
   applyLabelRecords(records: readonly LabelRecord[]): Promise<void>;
+  /** Partitions changed owner: see `FeatureStore.forgetCards`. */
+  forgetCards(): void;
   /** Closes the store. Calling it twice is harmless. */
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export function historySpans(labelDelayDays: number): HistorySpans {
   return {
     cardMs: LONGEST_CARD_WINDOW_MS,
     terminalMs: delayMs + Math.max(...TERMINAL_WINDOW_DAYS) * DAY_MS,
+    terminalLagMs: delayMs,
     graceMs: delayMs,
   };
 }
@@ -93,6 +96,23 @@ function firstAfter(times: Float64Array, from: number, to: number, ms: number): 
     else low = middle + 1;
   }
   return low;
+}
+
+/**
+ * `firstAfter` for an answer expected near `to` (windows end at or near the newest entries): probes
+ * backwards from `to` in doubling steps, then searches the last step. It reads a few neighbouring
+ * cache lines where a plain binary search would jump across the whole series.
+ */
+function firstAfterFromEnd(times: Float64Array, from: number, to: number, ms: number): number {
+  let right = to;
+  let step = 1;
+  let probe = to - 1;
+  while (probe >= from && times[probe]! > ms) {
+    right = probe;
+    probe = right - step;
+    step *= 2;
+  }
+  return firstAfter(times, Math.max(probe + 1, from), right, ms);
 }
 
 /** The index of the last entry at or before (timestampMs, transactionId) in the series' order; start − 1 if none. */
@@ -138,21 +158,19 @@ export function computeFeatures(
   const w7 = t - CARD_WINDOW_DAYS[1] * DAY_MS;
   const w30 = t - CARD_WINDOW_DAYS[2] * DAY_MS;
   // The card's entries up to and including the transaction in (timestamp, transactionId) order, and
-  // where each window starts: binary searches, then plain sums. The sums are of integer cents, so
-  // they are exact in any order.
+  // where each window starts; the sums come from the running totals. They are sums of integer cents,
+  // so they are exact in any order.
   const card = history.card;
   const cardTimes = card.timestampsMs;
-  const cardCents = card.amountsCents;
+  const centsBefore = card.centsBefore;
   const last = lastAtOrBefore(card, t, id);
-  const from30 = firstAfter(cardTimes, card.start, last + 1, w30);
-  const from7 = firstAfter(cardTimes, from30, last + 1, w7);
-  const from1 = firstAfter(cardTimes, from7, last + 1, w1);
-  let sum1 = 0, sum7 = 0, sum30 = 0;
-  for (let index = from1; index <= last; index++) sum1 += cardCents[index]!;
-  sum7 = sum1;
-  for (let index = from7; index < from1; index++) sum7 += cardCents[index]!;
-  sum30 = sum7;
-  for (let index = from30; index < from7; index++) sum30 += cardCents[index]!;
+  const from1 = firstAfterFromEnd(cardTimes, card.start, last + 1, w1);
+  const from7 = firstAfterFromEnd(cardTimes, card.start, from1, w7);
+  const from30 = firstAfterFromEnd(cardTimes, card.start, from7, w30);
+  const through = last + 1 < card.end ? centsBefore[last + 1]! : card.centsTotal;
+  const sum1 = through - centsBefore[from1]!;
+  const sum7 = through - centsBefore[from7]!;
+  const sum30 = through - centsBefore[from30]!;
   const count1 = last + 1 - from1;
   const count7 = last + 1 - from7;
   const count30 = last + 1 - from30;
@@ -165,10 +183,10 @@ export function computeFeatures(
   const s30 = windowEnd - TERMINAL_WINDOW_DAYS[2] * DAY_MS;
   const terminal = history.terminal;
   const terminalTimes = terminal.timestampsMs;
-  const terminalEnd = firstAfter(terminalTimes, terminal.start, terminal.end, windowEnd);
-  const terminalFrom30 = firstAfter(terminalTimes, terminal.start, terminalEnd, s30);
-  const terminalFrom7 = firstAfter(terminalTimes, terminalFrom30, terminalEnd, s7);
-  const terminalFrom1 = firstAfter(terminalTimes, terminalFrom7, terminalEnd, s1);
+  const terminalEnd = firstAfterFromEnd(terminalTimes, terminal.start, terminal.end, windowEnd);
+  const terminalFrom1 = firstAfterFromEnd(terminalTimes, terminal.start, terminalEnd, s1);
+  const terminalFrom7 = firstAfterFromEnd(terminalTimes, terminal.start, terminalFrom1, s7);
+  const terminalFrom30 = firstAfterFromEnd(terminalTimes, terminal.start, terminalFrom7, s30);
   const terminal1 = terminalEnd - terminalFrom1;
   const terminal7 = terminalEnd - terminalFrom7;
   const terminal30 = terminalEnd - terminalFrom30;
@@ -257,6 +275,7 @@ export function createFeatureEngine(store: FeatureStore, options: FeatureEngineO
     applyLabels: (labels) => applyLabelRecords(labels.map(labelRecordOf)),
     transformRecords,
     applyLabelRecords,
+    forgetCards: () => store.forgetCards(),
     close() {
       closed ??= store.close();
       return closed;

@@ -1,7 +1,6 @@
+import { dropLabelsBefore, emptySeries, insertEntry, insertLabel } from './series.js';
 import {
   centsOf,
-  compareLabels,
-  emptySeries,
   type FeatureStore,
   type HistorySpans,
   type LabelEntry,
@@ -12,60 +11,6 @@ import {
 } from './store.js';
 
 const SWEEP_EVERY = 200_000;
-const INITIAL_CAPACITY = 16;
-
-const before = (ts: number, id: string, otherTs: number, otherId: string): boolean => ts < otherTs || (ts === otherTs && id < otherId);
-
-/** Drops entries older than `keepFromMs`, then inserts (ts, id, cents) in order unless it is already there. */
-function insertEntry(series: TimeSeries, ts: number, id: string, cents: number, withAmounts: boolean, keepFromMs: number): void {
-  const times = series.timestampsMs;
-  while (series.start < series.end && times[series.start]! < keepFromMs) series.start++;
-  let index = series.end;
-  // Streams come in time order: usually an append after a strictly earlier entry, decided on the timestamp alone.
-  if (index === series.start || times[index - 1]! < ts) {
-    // append
-  } else {
-    while (index > series.start && before(ts, id, times[index - 1]!, series.transactionIds[index - 1]!)) index--;
-    if (index > series.start && times[index - 1] === ts && series.transactionIds[index - 1] === id) return;
-  }
-
-  if (series.end === series.timestampsMs.length) {
-    const live = series.end - series.start;
-    const capacity = live * 2 >= series.timestampsMs.length ? Math.max(INITIAL_CAPACITY, live * 2) : series.timestampsMs.length;
-    const timestamps = new Float64Array(capacity);
-    timestamps.set(series.timestampsMs.subarray(series.start, series.end));
-    series.timestampsMs = timestamps;
-    if (withAmounts) {
-      const amounts = new Float64Array(capacity);
-      amounts.set(series.amountsCents.subarray(series.start, series.end));
-      series.amountsCents = amounts;
-    }
-    series.transactionIds = series.transactionIds.slice(series.start, series.end);
-    index -= series.start;
-    series.start = 0;
-    series.end = live;
-  }
-  if (index < series.end) {
-    series.timestampsMs.copyWithin(index + 1, index, series.end);
-    if (withAmounts) series.amountsCents.copyWithin(index + 1, index, series.end);
-    series.transactionIds.splice(index, 0, id);
-  } else {
-    series.transactionIds[index] = id;
-  }
-  series.timestampsMs[index] = ts;
-  if (withAmounts) series.amountsCents[index] = cents;
-  series.end++;
-}
-
-function insertLabel(list: LabelEntry[], entry: LabelEntry, keepFromMs: number): void {
-  let index = list.length;
-  while (index > 0 && compareLabels(list[index - 1]!, entry) > 0) index--;
-  if (index > 0 && compareLabels(list[index - 1]!, entry) === 0) return;
-  list.splice(index, 0, entry);
-  let expired = 0;
-  while (expired < list.length && list[expired]!.transactionTimestampMs < keepFromMs) expired++;
-  if (expired > 0) list.splice(0, expired);
-}
 
 const NO_LABELS: readonly LabelEntry[] = [];
 
@@ -131,18 +76,19 @@ export function createMemoryFeatureStore(): FeatureStore {
       for (const label of labels) {
         let list = terminalLabels.get(label.terminalId);
         if (list === undefined) terminalLabels.set(label.terminalId, (list = []));
-        insertLabel(
-          list,
-          {
-            transactionId: label.transactionId,
-            transactionTimestampMs: label.transactionTimestampMs,
-            labeledAtMs: label.labeledAtMs,
-            fraud: label.fraud,
-          },
-          newestMs - spans.terminalMs - spans.graceMs,
-        );
+        insertLabel(list, {
+          transactionId: label.transactionId,
+          transactionTimestampMs: label.transactionTimestampMs,
+          labeledAtMs: label.labeledAtMs,
+          fraud: label.fraud,
+        });
+        dropLabelsBefore(list, newestMs - spans.terminalMs - spans.graceMs);
       }
       return Promise.resolve();
+    },
+
+    forgetCards(): void {
+      // Nothing cached: the history is this process's own (one replica only).
     },
 
     close(): Promise<void> {

@@ -23,25 +23,20 @@ export interface LabelRecord {
 }
 
 /**
- * A card's or terminal's transactions as columns (contiguous typed arrays: the engine scans many of
+ * A card's or terminal's transactions as columns (contiguous typed arrays: the engine reads a few of
  * them per transaction, so memory locality is what makes it fast). Entries [start, end) are live,
- * sorted by (timestamp, transactionId). `amountsCents` is filled for cards only.
+ * sorted by (timestamp, transactionId). Cards also keep running totals of their amounts in cents, so a
+ * window's sum is two reads: `centsBefore[i]` is the total of the entries before i (from an arbitrary
+ * base) and `centsTotal` the total of them all. Terminals leave `centsBefore` empty.
  */
 export interface TimeSeries {
   start: number;
   end: number;
   timestampsMs: Float64Array;
   transactionIds: string[];
-  amountsCents: Float64Array;
+  centsBefore: Float64Array;
+  centsTotal: number;
 }
-
-export const emptySeries = (): TimeSeries => ({
-  start: 0,
-  end: 0,
-  timestampsMs: new Float64Array(0),
-  transactionIds: [],
-  amountsCents: new Float64Array(0),
-});
 
 export interface LabelEntry {
   transactionId: string;
@@ -62,10 +57,15 @@ export interface TransactionHistory {
   terminalLabels: readonly LabelEntry[];
 }
 
-/** How far back, from a transaction's timestamp t, the engine reads: cards [t − cardMs, t], terminals [t − terminalMs, t]. */
+/**
+ * How far back, from a transaction's timestamp t, the engine reads: cards [t − cardMs, t], terminals'
+ * transactions [t − terminalMs, t − terminalLagMs], terminals' labels [t − terminalMs, t].
+ */
 export interface HistorySpans {
   cardMs: number;
   terminalMs: number;
+  /** The terminal windows end this long before the transaction (the label delay). */
+  terminalLagMs: number;
   /** Extra history kept beyond the spans (the label delay), so a late redelivery still finds its window. */
   graceMs: number;
 }
@@ -74,11 +74,18 @@ export interface HistorySpans {
  * Where per-card and per-terminal history lives. Batch-oriented: one call per batch of events, so the
  * Redis implementation makes one round trip per batch. Idempotent: recording the same transaction or
  * label again changes nothing.
+ *
+ * What callers guarantee (the offline replay by its order, the detector by its event-time gate and its
+ * partitioning): a batch with a transaction at time t comes after every transaction up to
+ * t − terminalLagMs and every label with labeledAt ≤ t have been recorded, by any writer; and between
+ * two `forgetCards()` calls, a card's transactions are recorded by this store instance only.
  */
 export interface FeatureStore {
   /** Records the transactions, then returns each one's history (its own entry included). */
   record(transactions: readonly TransactionRecord[], spans: HistorySpans): Promise<TransactionHistory[]>;
   recordLabels(labels: readonly LabelRecord[], spans: HistorySpans): Promise<void>;
+  /** Cards may be recorded elsewhere from now on (a rebalance moved partitions): forget what was cached of them. */
+  forgetCards(): void;
   close(): Promise<void>;
 }
 

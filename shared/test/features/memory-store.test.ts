@@ -3,34 +3,43 @@ import { DAY_MS, createMemoryFeatureStore, historySpans, type TimeSeries, type T
 
 const spans = historySpans(7);
 const T0 = Date.parse('2018-04-01T00:00:00Z');
-const record = (id: string, day: number, card = 'card-1', terminal = 'term-1'): TransactionRecord => ({
+const record = (id: string, day: number, amount = 1.5): TransactionRecord => ({
   transactionId: id,
   timestampMs: T0 + day * DAY_MS,
-  cardId: card,
-  terminalId: terminal,
-  amount: 1.5,
+  cardId: 'card-1',
+  terminalId: 'term-1',
+  amount,
 });
 const live = (series: TimeSeries): string[] => series.transactionIds.slice(series.start, series.end);
 
 describe('memory feature store', () => {
   it('keeps each series sorted by (time, id), without duplicates, out-of-order arrivals included', async () => {
     const store = createMemoryFeatureStore();
-    await store.record([record('b', 2), record('d', 3)], spans);
-    await store.record([record('a', 2), record('c', 2), record('b', 2)], spans);
-    const [history] = await store.record([record('e', 1)], spans);
-    expect(live(history!.card)).toEqual(['e', 'a', 'b', 'c', 'd']);
-    expect(Array.from(history!.card.amountsCents.subarray(history!.card.start, history!.card.end))).toEqual([150, 150, 150, 150, 150]);
+    await store.record([record('b', 2, 2), record('d', 3, 4)], spans);
+    await store.record([record('a', 2, 1), record('c', 2, 3), record('b', 2, 2)], spans);
+    const [history] = await store.record([record('e', 1, 5)], spans);
+    const card = history!.card;
+    expect(live(card)).toEqual(['e', 'a', 'b', 'c', 'd']);
+    // Running totals in cents: each entry's own amount is the step to the next total.
+    const totals = [...Array.from(card.centsBefore.subarray(card.start, card.end)), card.centsTotal];
+    expect(totals.slice(1).map((total, index) => total - totals[index]!)).toEqual([500, 100, 200, 300, 400]);
     expect(live(history!.terminal)).toEqual(['e', 'a', 'b', 'c', 'd']);
   });
 
-  it('drops entries older than the span plus the grace, and grows past its first capacity', async () => {
+  it('keeps every entry within the span plus the grace, and drops older ones as its arrays fill', async () => {
     const store = createMemoryFeatureStore();
-    for (let day = 0; day < 40; day++) await store.record([record(`tx${String(day).padStart(2, '0')}`, day)], spans);
-    const [history] = await store.record([record('tx40', 40)], spans);
-    // cards keep 30 + 7 days before the newest transaction, terminals 37 + 7
-    expect(live(history!.card)[0]).toBe('tx03');
-    expect(live(history!.card)).toHaveLength(38);
-    expect(live(history!.terminal)[0]).toBe('tx00');
+    const days = 400;
+    for (let day = 0; day < days; day++) await store.record([record(`tx${String(day).padStart(3, '0')}`, day)], spans);
+    const [history] = await store.record([record(`tx${days}`, days)], spans);
+    const card = live(history!.card);
+    const terminal = live(history!.terminal);
+    // Cards keep 30 + 7 days before the newest transaction, terminals 37 + 7; older ones go at the
+    // latest when the arrays are full, so a series holds at most about twice its span.
+    expect(card.slice(-38)).toEqual(Array.from({ length: 38 }, (_, index) => `tx${days - 37 + index}`));
+    expect(terminal.slice(-45)).toEqual(Array.from({ length: 45 }, (_, index) => `tx${days - 44 + index}`));
+    expect(card.length).toBeLessThanOrEqual(2 * 38);
+    expect(terminal.length).toBeLessThanOrEqual(2 * 45);
+    expect(history!.card.timestampsMs.length).toBeLessThanOrEqual(2 * 2 * 38);
   });
 
   it('keeps label events sorted per terminal and ignores a repeated one', async () => {

@@ -107,6 +107,57 @@ async function run(engine: FeatureEngine, events: Event[], seed: number): Promis
   return { vectors, redelivered };
 }
 
+/**
+ * Feeds the stream to several engines sharing one Redis, as detector replicas get it: each card belongs
+ * to one of `partitions` partitions, each partition to one replica; every `rebalanceEvery` batches the
+ * partitions move (and every replica forgets its cards). Labels go to `labelsTo` replicas only.
+ */
+async function runReplicas(
+  engines: FeatureEngine[],
+  events: Event[],
+  options: { seed: number; partitions: number; rebalanceEvery: number; labelsTo: 'all' | 'first' },
+): Promise<Float32Array> {
+  const random = lcg(options.seed);
+  const width = FEATURE_NAMES.length;
+  const ids = events.flatMap((event) => (event.kind === 'tx' ? [event.value.transactionId] : []));
+  const rowOf = new Map(ids.map((id, row) => [id, row]));
+  const vectors = new Float32Array(ids.length * width);
+  const partitionOf = (cardId: string): number => Number(cardId.slice(5)) % options.partitions;
+  let owners = Array.from({ length: options.partitions }, (_, partition) => partition % engines.length);
+  let batches = 0;
+  let pending: Transaction[] = [];
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    for (let replica = 0; replica < engines.length; replica++) {
+      const mine = pending.filter((tx) => owners[partitionOf(tx.cardId)] === replica);
+      if (mine.length === 0) continue;
+      const result = await engines[replica]!.transform(mine);
+      mine.forEach((tx, index) => vectors.set(result.subarray(index * width, (index + 1) * width), rowOf.get(tx.transactionId)! * width));
+    }
+    pending = [];
+    if (++batches % options.rebalanceEvery === 0) {
+      owners = owners.map(() => Math.floor(random() * engines.length));
+      for (const engine of engines) engine.forgetCards();
+    }
+  };
+  let index = 0;
+  while (index < events.length) {
+    const size = 1 + Math.floor(random() * 200);
+    for (const event of events.slice(index, index + size)) {
+      if (event.kind === 'tx') {
+        pending.push(event.value);
+      } else {
+        await flush();
+        const receivers = options.labelsTo === 'all' ? engines : engines.slice(0, 1);
+        for (const engine of receivers) await engine.applyLabels([event.value]);
+      }
+    }
+    index += size;
+    await flush();
+  }
+  return vectors;
+}
+
 describe('Redis feature store (real Redis at 127.0.0.1:6379)', () => {
   let admin: Redis;
   beforeAll(() => {
@@ -139,6 +190,32 @@ describe('Redis feature store (real Redis at 127.0.0.1:6379)', () => {
     const riskValues = new Set(Array.from({ length: fromMemory.vectors.length / FEATURE_NAMES.length }, (_, row) => fromMemory.vectors[row * FEATURE_NAMES.length + risk7]));
     expect(riskValues.size).toBeGreaterThan(5);
     expect(Buffer.from(fromRedis.vectors.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
+  });
+
+  it('gives the memory store\'s vectors when replicas share it, partitions move between them, and each label reaches one replica', async () => {
+    const events = simulatedStream(60, 11);
+    const memory = createFeatureEngine(createMemoryFeatureStore());
+    const prefix = testPrefix();
+    const replicas = [0, 1, 2].map(() => createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: prefix })));
+    onTestFinished(async () => {
+      await Promise.all(replicas.map((engine) => engine.close()));
+    });
+    const fromMemory = await run(memory, events, 5);
+    const shared = await runReplicas(replicas, events, { seed: 5, partitions: 6, rebalanceEvery: 7, labelsTo: 'first' });
+    expect(Buffer.from(shared.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
+  });
+
+  it('gives the memory store\'s vectors to replicas that each apply every label, as detectors do', async () => {
+    const events = simulatedStream(45, 3);
+    const memory = createFeatureEngine(createMemoryFeatureStore());
+    const prefix = testPrefix();
+    const replicas = [0, 1].map(() => createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: prefix })));
+    onTestFinished(async () => {
+      await Promise.all(replicas.map((engine) => engine.close()));
+    });
+    const fromMemory = await run(memory, events, 8);
+    const shared = await runReplicas(replicas, events, { seed: 8, partitions: 4, rebalanceEvery: 11, labelsTo: 'all' });
+    expect(Buffer.from(shared.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
   });
 
   it('trims old entries and sets a TTL on every key', async () => {
