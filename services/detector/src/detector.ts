@@ -239,10 +239,11 @@ export function createDetector(options: DetectorOptions): Detector {
     partition: number,
     chunk: readonly DecodedMessage[],
     commitOffset: string,
+    recordedBeforeMs: number,
   ): Promise<void> => {
     const model = models.current();
     const { valid, deadLetters } = splitDecoded(chunk);
-    const result = await scoreTransactions(valid, engine, model);
+    const result = await scoreTransactions(valid, engine, model, { recordedBeforeMs });
     const topicMessages: TopicMessages = [];
     if (result.alerts.length > 0) {
       topicMessages.push({
@@ -363,7 +364,9 @@ export function createDetector(options: DetectorOptions): Detector {
       // Past the last message the batch may end with control records; committing past them avoids refetching them.
       const lastOffset = rest.length === 0 ? batch.lastOffset() : last.message.offset;
       try {
-        await scoreAndCommit(writer, partition, chunk, String(Number(lastOffset) + 1));
+        // This partition's own later events (after the chunk) are not recorded yet either.
+        const recordedBeforeMs = Math.min(gate.recordedBeforeMs(partition), times[count - 1] ?? Number.NEGATIVE_INFINITY);
+        await scoreAndCommit(writer, partition, chunk, String(Number(lastOffset) + 1), recordedBeforeMs);
       } catch (err) {
         // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
         await closeWriter(partition);

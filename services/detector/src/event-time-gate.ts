@@ -23,6 +23,12 @@ export interface EventTimeGate {
    * applied and every transaction of another partition up to t − d recorded, as the offline engine has.
    */
   admissible(eventTimesMs: readonly number[], ownPartition: number, fetchedAtMs: number): Promise<number>;
+  /**
+   * As of the last `admissible` call, every transaction of another partition before this time is
+   * recorded (each partition's progress is the time of its first event not yet recorded): the feature
+   * store may read that far ahead.
+   */
+  recordedBeforeMs(ownPartition: number): number;
 }
 
 interface Probe {
@@ -39,6 +45,7 @@ interface Probe {
 export function createEventTimeGate(options: EventTimeGateOptions): EventTimeGate {
   const { labelsTopic, transactionsTopic, labelProgress, transactionProgress, endOffsets, delayMs, now = Date.now } = options;
   let latest: Probe | undefined;
+  let lastTransactionProgress: { ends: Map<number, number>; progress: TopicProgress } | undefined;
 
   const probe = (notBeforeMs: number): Probe['result'] => {
     if (latest && latest.startedAtMs >= notBeforeMs) return latest.result;
@@ -85,6 +92,7 @@ export function createEventTimeGate(options: EventTimeGateOptions): EventTimeGat
       // Partitions come from the last probe; the first call has to make one.
       const known = await (latest?.result ?? probe(fetchedAtMs));
       const [labels, transactions] = [labelProgress(), await transactionProgress()];
+      lastTransactionProgress = { ends: known.transactions, progress: transactions };
       const quick = countBelow(
         times,
         bound(known.labels, labels, undefined, 0, false),
@@ -93,11 +101,21 @@ export function createEventTimeGate(options: EventTimeGateOptions): EventTimeGat
       if (quick === times.length) return quick;
       const ends = await probe(fetchedAtMs);
       const [labelsNow, transactionsNow] = [labelProgress(), await transactionProgress()];
+      lastTransactionProgress = { ends: ends.transactions, progress: transactionsNow };
       return countBelow(
         times,
         bound(ends.labels, labelsNow, undefined, 0, true),
         bound(ends.transactions, transactionsNow, ownPartition, delayMs, true),
       );
+    },
+    recordedBeforeMs(ownPartition) {
+      if (lastTransactionProgress === undefined) return Number.NEGATIVE_INFINITY;
+      let before = Number.POSITIVE_INFINITY;
+      for (const partition of lastTransactionProgress.ends.keys()) {
+        if (partition === ownPartition) continue;
+        before = Math.min(before, (lastTransactionProgress.progress.get(partition) ?? NO_PROGRESS).eventTimeMs);
+      }
+      return before;
     },
   };
 }

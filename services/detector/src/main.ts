@@ -60,7 +60,10 @@ async function main(): Promise<void> {
   const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 }) : undefined;
   const store = redis ? createRedisFeatureStore({ client: redis, keyPrefix: env.REDIS_KEY_PREFIX }) : createMemoryFeatureStore();
   const engine = createFeatureEngine(store, { labelDelayDays: env.LABEL_DELAY_DAYS });
-  const progress = redis ? createRedisProgressBoard({ client: redis, keyPrefix: env.REDIS_KEY_PREFIX }) : createMemoryProgressBoard();
+  // A connection of its own: the event-time gate's small reads must not queue behind a batch's feature script.
+  const progress = redis
+    ? createRedisProgressBoard({ client: redis.duplicate(), keyPrefix: env.REDIS_KEY_PREFIX, ownsClient: true })
+    : createMemoryProgressBoard();
   if (!redis) log.warn('REDIS_URL is not set: features are kept in memory, so run exactly one replica');
 
   const kafka = createKafka({ env, log, clientId: env.KAFKA_CLIENT_ID });

@@ -12,7 +12,7 @@ import type { FraudModel } from '@fraudstream/model';
 
 /** The slice of the feature engine scoring needs (the real one, or a fake in unit tests). */
 export interface Featurizer {
-  transform(transactions: readonly Transaction[]): Promise<Float32Array>;
+  transform(transactions: readonly Transaction[], options?: { recordedBeforeMs?: number }): Promise<Float32Array>;
 }
 
 export interface RawMessage {
@@ -128,11 +128,14 @@ export async function scoreTransactions(
   valid: DecodedBatch['valid'],
   engine: Featurizer,
   model: FraudModel,
-  now: Date = new Date(),
+  options: { now?: Date; recordedBeforeMs?: number } = {},
 ): Promise<ScoredBatch> {
   const empty = { scored: [], alerts: [], modelVersion: model.version, threshold: model.threshold, predictSeconds: 0 };
   if (valid.length === 0) return empty;
-  const rows = await engine.transform(valid.map(({ transaction }) => transaction));
+  const rows = await engine.transform(
+    valid.map(({ transaction }) => transaction),
+    options.recordedBeforeMs === undefined ? {} : { recordedBeforeMs: options.recordedBeforeMs },
+  );
   const started = performance.now();
   const scores = await model.predict(rows, valid.length);
   const scored: Scored[] = valid.map(({ transaction, offset }, index) => {
@@ -142,7 +145,7 @@ export async function scoreTransactions(
   const flaggedRows = scored.flatMap((entry, index) => (entry.flagged ? [index] : []));
   const reasons = await explain(model, rows, flaggedRows, scores);
   const predictSeconds = (performance.now() - started) / 1000;
-  const detectedAt = now.toISOString();
+  const detectedAt = (options.now ?? new Date()).toISOString();
   const alerts: Alert[] = flaggedRows.map((row, k) => {
     const { transaction, score } = scored[row] as Scored;
     return {

@@ -83,7 +83,7 @@ describe('scoreTransactions', () => {
         Promise.resolve(Float32Array.from(transactions.flatMap((t) => [t.amount, 1, 0, t.amount / 10, 0]))),
     };
     const valid = [tx(1, 0.5), tx(2, 3), tx(3, 0.1), tx(4, 4)].map((transaction, i) => ({ transaction, offset: String(i) }));
-    const result = await scoreTransactions(valid, engine, model, new Date('2020-01-01T00:00:00Z'));
+    const result = await scoreTransactions(valid, engine, model, { now: new Date('2020-01-01T00:00:00Z') });
     expect(model.calls).toEqual([4, 2 * names.length]);
     expect(result.scored.map((s) => s.flagged)).toEqual([false, true, false, true]);
     expect(result.alerts.map((a) => a.alertId)).toEqual([alertIdFor('tx-2'), alertIdFor('tx-4')]);

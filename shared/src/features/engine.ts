@@ -11,6 +11,7 @@ import {
   type FeatureStore,
   type HistorySpans,
   type LabelRecord,
+  type RecordOptions,
   type TimeSeries,
   type TransactionHistory,
   type TransactionRecord,
@@ -18,11 +19,11 @@ import {
 
 export interface FeatureEngine {
   /** Records the transactions (idempotently, by transactionId) and returns their vectors: n × FEATURE_NAMES.length, row-major, input order. */
-  transform(transactions: readonly Transaction[]): Promise<Float32Array>;
+  transform(transactions: readonly Transaction[], options?: RecordOptions): Promise<Float32Array>;
   /** Applies labels (idempotent: the same label twice changes nothing). */
   applyLabels(labels: readonly Label[]): Promise<void>;
   /** `transform` for callers that already hold records (offline replay): the same computation. */
-  transformRecords(records: readonly TransactionRecord[]): Promise<Float32Array>;
+  transformRecords(records: readonly TransactionRecord[], options?: RecordOptions): Promise<Float32Array>;
   applyLabelRecords(records: readonly LabelRecord[]): Promise<void>;
   /** Partitions changed owner: see `FeatureStore.forgetCards`. */
   forgetCards(): void;
@@ -256,10 +257,10 @@ export function createFeatureEngine(store: FeatureStore, options: FeatureEngineO
   const spans = historySpans(labelDelayDays);
   let closed: Promise<void> | undefined;
 
-  async function transformRecords(records: readonly TransactionRecord[]): Promise<Float32Array> {
+  async function transformRecords(records: readonly TransactionRecord[], options?: RecordOptions): Promise<Float32Array> {
     const out = new Float32Array(records.length * FEATURE_COUNT);
     if (records.length === 0) return out;
-    const histories = await store.record(records, spans);
+    const histories = await store.record(records, spans, options);
     for (let index = 0; index < records.length; index++) {
       computeFeatures(records[index]!, histories[index]!, delayMs, spans, out, index * FEATURE_COUNT);
     }
@@ -271,7 +272,7 @@ export function createFeatureEngine(store: FeatureStore, options: FeatureEngineO
   }
 
   return {
-    transform: (transactions) => transformRecords(transactions.map(transactionRecordOf)),
+    transform: (transactions, options) => transformRecords(transactions.map(transactionRecordOf), options),
     applyLabels: (labels) => applyLabelRecords(labels.map(labelRecordOf)),
     transformRecords,
     applyLabelRecords,

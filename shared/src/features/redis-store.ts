@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { dropBefore, dropLabelsBefore, emptySeries, insertEntry } from './series.js';
+import { emptySeries, insertEntry } from './series.js';
 import {
   centsOf,
   compareLabels,
@@ -7,6 +7,7 @@ import {
   type HistorySpans,
   type LabelEntry,
   type LabelRecord,
+  type RecordOptions,
   type TimeSeries,
   type TransactionHistory,
   type TransactionRecord,
@@ -23,35 +24,29 @@ export const DEFAULT_KEY_PREFIX = 'fraudstream:features:';
  *   label:<terminalId>        member "<transactionId>|<labeledAtMs, 15 digits>|<0|1>"
  *   labels-version:<terminal> a counter raised whenever label:<terminal> gains a member
  * ZADD of an existing member changes nothing, which is what makes redelivery harmless.
- *
- * Redis is the shared truth; each process keeps what it has read or written in memory and asks Redis
- * only for what it cannot know (see `createRedisFeatureStore`), so a batch costs Redis about one write
- * per key and one small read per transaction, not a scan of every window.
  */
 
-// One call per batch. ARGV: ttl, then five sections, each a count followed by its entries; keys are
-// named by their index in KEYS.
-//   writes      key, score, member          ZADD (PEXPIRE once per key, after the section)
-//   trims       key, max score (exclusive)  ZREMRANGEBYSCORE
-//   reads       key, min, max               ZRANGEBYSCORE … WITHSCORES (min/max may start with "(")
-//   label sets  label key, version key, version known here, min
-//               the label set from min on, WITHSCORES, when the version differs from the one known here
+// One call per batch. KEYS: every key of the batch once. ARGV: ttl, then four sections, each a count
+// followed by its entries (keys named by their index in KEYS):
+//   writes       key, score, member          ZADD
+//   maintenance  key, min score to keep      ZREMRANGEBYSCORE below it, PEXPIRE ttl
+//   reads        key, min, max               ZRANGEBYSCORE … WITHSCORES (min/max may start with "(")
+//   label sets   label key, version key, version known here, min
+//                the label set from min on, WITHSCORES, unless the version is the one known here
 // Writes go first, so a read returns this batch's own entries too. Returns {reads, {version, entries?}…}.
 const RECORD_SCRIPT = `
 local ttl = ARGV[1]
 local a = 2
-local expire = {}
 local n = tonumber(ARGV[a]); a = a + 1
 for i = 1, n do
-  local key = KEYS[tonumber(ARGV[a])]
-  redis.call('ZADD', key, ARGV[a + 1], ARGV[a + 2])
-  expire[key] = true
+  redis.call('ZADD', KEYS[tonumber(ARGV[a])], ARGV[a + 1], ARGV[a + 2])
   a = a + 3
 end
-for key in pairs(expire) do redis.call('PEXPIRE', key, ttl) end
 n = tonumber(ARGV[a]); a = a + 1
 for i = 1, n do
-  redis.call('ZREMRANGEBYSCORE', KEYS[tonumber(ARGV[a])], '-inf', '(' .. ARGV[a + 1])
+  local key = KEYS[tonumber(ARGV[a])]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ARGV[a + 1])
+  redis.call('PEXPIRE', key, ttl)
   a = a + 2
 end
 local reads = {}
@@ -102,8 +97,8 @@ interface CachedSeries {
   fromMs: number;
   /** …up to this time (inclusive). Later entries are in `series` only if this process wrote them. */
   toMs: number;
-  /** Event time of the last trim of the key sent to Redis. */
-  trimmedAtMs: number;
+  /** Event time of the key's last maintenance (trim and TTL) sent to Redis. */
+  maintainedAtMs: number;
 }
 
 interface CachedLabels {
@@ -114,8 +109,20 @@ interface CachedLabels {
   fromMs: number;
 }
 
-/** How often, in event time, a key is trimmed in Redis (its TTL removes keys that go quiet). */
-const TRIM_EVERY_MS = 86_400_000;
+/** What one batch does with one card or terminal. */
+interface BatchKey {
+  id: string;
+  keyIndex: number;
+  minMs: number;
+  maxMs: number;
+  cached: CachedSeries | undefined;
+}
+
+/**
+ * How often, in event time, a key is trimmed and its TTL renewed: the TTL is the longest span plus the
+ * grace, so a key in use never gets closer than a day to expiring, and one that goes quiet disappears.
+ */
+const MAINTAIN_EVERY_MS = 86_400_000;
 /** Cached cards and terminals are checked for staleness after this many transactions. */
 const SWEEP_EVERY = 200_000;
 
@@ -135,49 +142,19 @@ function parseLabels(reply: string[]): LabelEntry[] {
   return entries.sort(compareLabels);
 }
 
-/** Arguments of one RECORD_SCRIPT call: every key once, sections in order. */
-class ScriptCall {
-  readonly keys: string[] = [];
-  private readonly keyIndex = new Map<string, number>();
-  readonly writes: (string | number)[] = [];
-  readonly trims: (string | number)[] = [];
-  readonly reads: (string | number)[] = [];
-  readonly labelSets: (string | number)[] = [];
-
-  key(name: string): number {
-    let index = this.keyIndex.get(name);
-    if (index === undefined) {
-      index = this.keys.push(name);
-      this.keyIndex.set(name, index);
-    }
-    return index;
-  }
-
-  args(ttlMs: number): (string | number)[] {
-    const sections = [this.writes, this.trims, this.reads, this.labelSets];
-    const widths = [3, 2, 3, 4];
-    const args: (string | number)[] = [this.keys.length, ...this.keys, ttlMs];
-    sections.forEach((section, index) => {
-      args.push(section.length / widths[index]!);
-      for (const value of section) args.push(value);
-    });
-    return args;
-  }
-}
-
 /**
  * The feature store in Redis, shared by detector replicas. Redis holds every card's and terminal's
  * history and every terminal's labels; this process keeps in memory what it has read or written, and
- * reads from Redis only what another process may have written since:
+ * reads from Redis only what another process may have written since (see `FeatureStore` for what
+ * callers guarantee):
  * - a card's history is read once, at its first use: only the replica that owns the card's partition
- *   writes it. `forgetCards()` (called on every rebalance, when partitions change owner) drops them.
+ *   writes it. `forgetCards()` (on every rebalance, when partitions change owner) drops them.
  * - a terminal's transactions are written by every replica, but the engine reads them only up to
- *   t − terminalLagMs, and the caller guarantees (the detector's event-time gate) that every
- *   transaction up to there has been recorded before t is: each terminal is read once for the span it
- *   lacks, and what it has read stays complete.
+ *   t − terminalLagMs, which the caller guarantees to be recorded: each terminal is read for the span it
+ *   lacks (ahead to `recordedBeforeMs` when the caller knows more), and what it has read stays complete.
  * - a terminal's labels carry a version counter: they are read again when it has moved.
- * Every batch is one Lua call. Entries older than the longest span plus the grace are trimmed (about
- * once a day of event time per key), and keys carry a TTL of that length, so what goes quiet disappears.
+ * So a batch costs Redis one write per transaction per key and few reads. It is one Lua call; batches
+ * run one at a time, each relying on what the ones before it read.
  */
 export function createRedisFeatureStore(options: RedisFeatureStoreOptions): FeatureStore {
   const ownsClient = 'url' in options;
@@ -203,8 +180,8 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
   let closed: Promise<void> | undefined;
 
   function sweep(spans: HistorySpans): void {
-    const stale = (cached: CachedSeries, keepFromMs: number): boolean =>
-      cached.series.end === cached.series.start || cached.series.timestampsMs[cached.series.end - 1]! < keepFromMs;
+    const stale = ({ series }: CachedSeries, keepFromMs: number): boolean =>
+      series.end === series.start || series.timestampsMs[series.end - 1]! < keepFromMs;
     for (const [id, cached] of cards) if (stale(cached, newestMs - spans.cardMs - spans.graceMs)) cards.delete(id);
     for (const [id, cached] of terminals) {
       if (stale(cached, newestMs - spans.terminalMs - spans.graceMs)) {
@@ -214,104 +191,91 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
     }
   }
 
-  /** Time bounds a batch needs per card or terminal. */
-  function boundsBy(transactions: readonly TransactionRecord[], idOf: (tx: TransactionRecord) => string): Map<string, { minMs: number; maxMs: number }> {
-    const bounds = new Map<string, { minMs: number; maxMs: number }>();
-    for (const tx of transactions) {
-      const id = idOf(tx);
-      const entry = bounds.get(id);
-      if (entry === undefined) bounds.set(id, { minMs: tx.timestampMs, maxMs: tx.timestampMs });
-      else {
-        if (tx.timestampMs < entry.minMs) entry.minMs = tx.timestampMs;
-        if (tx.timestampMs > entry.maxMs) entry.maxMs = tx.timestampMs;
-      }
-    }
-    return bounds;
-  }
-
-  interface Read {
-    /** Where the entries go: the card or terminal, and the span they make complete. */
-    kind: 'card' | 'terminal';
-    id: string;
-    fromMs: number;
-    toMs: number;
-  }
-
-  async function recordBatch(transactions: readonly TransactionRecord[], spans: HistorySpans): Promise<TransactionHistory[]> {
+  async function recordBatch(transactions: readonly TransactionRecord[], spans: HistorySpans, recordedBeforeMs: number): Promise<TransactionHistory[]> {
+    // A rebalance during the call replaces `cards`; this batch keeps the map it started with.
     const cardMap = cards;
-    const call = new ScriptCall();
-    const reads: Read[] = [];
-    const trimmed: Array<{ kind: 'card' | 'terminal'; id: string; atMs: number }> = [];
-    const labelSets: string[] = [];
-    const read = (read: Read, key: string, min: string, max: string): void => {
-      call.reads.push(call.key(key), min, max);
-      reads.push(read);
+    const keys: string[] = [];
+    const writes: (string | number)[] = [];
+    const batchCards = new Map<string, BatchKey>();
+    const batchTerminals = new Map<string, BatchKey>();
+    const cardOf: BatchKey[] = new Array<BatchKey>(transactions.length);
+    const terminalOf: BatchKey[] = new Array<BatchKey>(transactions.length);
+    const batchKey = (batch: Map<string, BatchKey>, cache: Map<string, CachedSeries>, id: string, key: (id: string) => string, t: number): BatchKey => {
+      let entry = batch.get(id);
+      if (entry === undefined) {
+        entry = { id, keyIndex: keys.push(key(id)), minMs: t, maxMs: t, cached: cache.get(id) };
+        batch.set(id, entry);
+      } else if (t < entry.minMs) entry.minMs = t;
+      else if (t > entry.maxMs) entry.maxMs = t;
+      return entry;
     };
-    const trim = (kind: 'card' | 'terminal', id: string, key: string, maxMs: number, keepFromMs: number): void => {
-      const cached = (kind === 'card' ? cardMap : terminals).get(id);
-      if (cached !== undefined && maxMs - cached.trimmedAtMs < TRIM_EVERY_MS) return;
-      call.trims.push(call.key(key), keepFromMs);
-      trimmed.push({ kind, id, atMs: maxMs });
-    };
-
-    for (const [cardId, { minMs, maxMs }] of boundsBy(transactions, (tx) => tx.cardId)) {
-      const key = cardKey(cardId);
-      const needFromMs = minMs - spans.cardMs;
-      const cached = cardMap.get(cardId);
-      trim('card', cardId, key, maxMs, minMs - spans.cardMs - spans.graceMs);
-      if (cached === undefined) read({ kind: 'card', id: cardId, fromMs: needFromMs, toMs: Infinity }, key, String(needFromMs), '+inf');
-      else if (needFromMs < cached.fromMs) {
-        read({ kind: 'card', id: cardId, fromMs: needFromMs, toMs: cached.toMs }, key, String(needFromMs), `(${cached.fromMs}`);
-      }
+    for (let index = 0; index < transactions.length; index++) {
+      const tx = transactions[index]!;
+      const card = (cardOf[index] = batchKey(batchCards, cardMap, tx.cardId, cardKey, tx.timestampMs));
+      const terminal = (terminalOf[index] = batchKey(batchTerminals, terminals, tx.terminalId, terminalKey, tx.timestampMs));
+      writes.push(card.keyIndex, tx.timestampMs, `${tx.transactionId}|${centsOf(tx.amount)}`, terminal.keyIndex, tx.timestampMs, tx.transactionId);
     }
 
-    for (const [terminalId, { minMs, maxMs }] of boundsBy(transactions, (tx) => tx.terminalId)) {
-      const key = terminalKey(terminalId);
-      const needFromMs = minMs - spans.terminalMs;
-      const needToMs = maxMs - spans.terminalLagMs;
-      const cached = terminals.get(terminalId);
-      trim('terminal', terminalId, key, maxMs, minMs - spans.terminalMs - spans.graceMs);
-      if (cached === undefined) {
-        read({ kind: 'terminal', id: terminalId, fromMs: needFromMs, toMs: needToMs }, key, String(needFromMs), String(needToMs));
-      } else {
-        if (needToMs > cached.toMs) {
-          read({ kind: 'terminal', id: terminalId, fromMs: cached.fromMs, toMs: needToMs }, key, `(${cached.toMs}`, String(needToMs));
-        }
-        if (needFromMs < cached.fromMs) {
-          read({ kind: 'terminal', id: terminalId, fromMs: needFromMs, toMs: cached.toMs }, key, String(needFromMs), `(${cached.fromMs}`);
-        }
+    const maintenance: (string | number)[] = [];
+    const maintained: BatchKey[] = [];
+    const reads: (string | number)[] = [];
+    const readSpans: Array<{ entry: BatchKey; withAmounts: boolean; fromMs: number; toMs: number }> = [];
+    const labelSets: (string | number)[] = [];
+    const labelTerminals: Array<{ id: string; fromMs: number }> = [];
+    const maintain = (entry: BatchKey, keepFromMs: number): void => {
+      if (entry.cached !== undefined && entry.maxMs - entry.cached.maintainedAtMs < MAINTAIN_EVERY_MS) return;
+      maintenance.push(entry.keyIndex, keepFromMs);
+      maintained.push(entry);
+    };
+    const read = (entry: BatchKey, withAmounts: boolean, fromMs: number, toMs: number, min: string, max: string): void => {
+      reads.push(entry.keyIndex, min, max);
+      readSpans.push({ entry, withAmounts, fromMs, toMs });
+    };
+
+    for (const entry of batchCards.values()) {
+      const needFromMs = entry.minMs - spans.cardMs;
+      maintain(entry, entry.minMs - spans.cardMs - spans.graceMs);
+      const { cached } = entry;
+      if (cached === undefined) read(entry, true, needFromMs, Infinity, String(needFromMs), '+inf');
+      else if (needFromMs < cached.fromMs) read(entry, true, needFromMs, cached.toMs, String(needFromMs), `(${cached.fromMs}`);
+    }
+    for (const entry of batchTerminals.values()) {
+      const needFromMs = entry.minMs - spans.terminalMs;
+      // Guaranteed recorded: up to t − lag for every t of the batch; further when the caller says so.
+      const needToMs = entry.maxMs - spans.terminalLagMs;
+      const readToMs = Math.max(needToMs, recordedBeforeMs - 1);
+      maintain(entry, entry.minMs - spans.terminalMs - spans.graceMs);
+      const { cached } = entry;
+      if (cached === undefined) read(entry, false, needFromMs, readToMs, String(needFromMs), String(readToMs));
+      else {
+        if (needToMs > cached.toMs) read(entry, false, cached.fromMs, readToMs, `(${cached.toMs}`, String(readToMs));
+        if (needFromMs < cached.fromMs) read(entry, false, needFromMs, cached.toMs, String(needFromMs), `(${cached.fromMs}`);
       }
-      const cachedLabels = labels.get(terminalId);
+      const cachedLabels = labels.get(entry.id);
       const current = cachedLabels !== undefined && cachedLabels.fromMs <= needFromMs;
       const fromMs = current ? cachedLabels.fromMs : needFromMs;
-      call.labelSets.push(call.key(labelKey(terminalId)), call.key(labelVersionKey(terminalId)), (current && cachedLabels.version) || '', fromMs);
-      labelSets.push(terminalId);
+      labelSets.push(keys.push(labelKey(entry.id)), keys.push(labelVersionKey(entry.id)), (current && cachedLabels.version) || '', fromMs);
+      labelTerminals.push({ id: entry.id, fromMs });
     }
 
-    for (const tx of transactions) {
-      call.writes.push(call.key(cardKey(tx.cardId)), tx.timestampMs, `${tx.transactionId}|${centsOf(tx.amount)}`);
-      call.writes.push(call.key(terminalKey(tx.terminalId)), tx.timestampMs, tx.transactionId);
+    const args: (string | number)[] = [keys.length, ...keys, ttlMs(spans)];
+    for (const [section, width] of [[writes, 3], [maintenance, 2], [reads, 3], [labelSets, 4]] as const) {
+      args.push(section.length / width);
+      for (const value of section) args.push(value);
     }
-
-    const [readReplies, labelReplies] = await client.fraudstreamRecordFeatures(...call.args(ttlMs(spans)));
+    const [readReplies, labelReplies] = await client.fraudstreamRecordFeatures(...args);
 
     // Only now, with the reply in hand, does the cache change: a failed call leaves it as it was.
-    const cachedSeries = (kind: 'card' | 'terminal', id: string, fromMs: number, toMs: number): CachedSeries => {
-      const map = kind === 'card' ? cardMap : terminals;
-      let cached = map.get(id);
-      if (cached === undefined) {
-        cached = { series: emptySeries(), fromMs, toMs, trimmedAtMs: -Infinity };
-        map.set(id, cached);
-      }
-      return cached;
-    };
     readReplies.forEach((reply, index) => {
-      const { kind, id, fromMs, toMs } = reads[index]!;
-      const cached = cachedSeries(kind, id, fromMs, toMs);
-      const withAmounts = kind === 'card';
-      for (let entry = 0; entry < reply.length; entry += 2) {
-        const member = reply[entry]!;
-        const timestampMs = Number(reply[entry + 1]);
+      const { entry, withAmounts, fromMs, toMs } = readSpans[index]!;
+      let cached = entry.cached;
+      if (cached === undefined) {
+        cached = entry.cached = { series: emptySeries(), fromMs, toMs, maintainedAtMs: -Infinity };
+        (withAmounts ? cardMap : terminals).set(entry.id, cached);
+      }
+      for (let at = 0; at < reply.length; at += 2) {
+        const member = reply[at]!;
+        const timestampMs = Number(reply[at + 1]);
         if (withAmounts) {
           const bar = member.lastIndexOf('|');
           insertEntry(cached.series, timestampMs, member.slice(0, bar), Number(member.slice(bar + 1)), true, fromMs);
@@ -322,14 +286,11 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
       cached.fromMs = Math.min(cached.fromMs, fromMs);
       cached.toMs = Math.max(cached.toMs, toMs);
     });
-    for (const { kind, id, atMs } of trimmed) {
-      const cached = (kind === 'card' ? cardMap : terminals).get(id);
-      if (cached !== undefined) cached.trimmedAtMs = Math.max(cached.trimmedAtMs, atMs);
-    }
+    for (const entry of maintained) entry.cached!.maintainedAtMs = Math.max(entry.cached!.maintainedAtMs, entry.maxMs);
     labelReplies.forEach(([version, entries], index) => {
       if (entries === undefined) return;
-      const terminalId = labelSets[index]!;
-      labels.set(terminalId, { entries: parseLabels(entries), version, fromMs: Number(call.labelSets[index * 4 + 3]) });
+      const { id, fromMs } = labelTerminals[index]!;
+      labels.set(id, { entries: parseLabels(entries), version, fromMs });
     });
 
     sinceSweep += transactions.length;
@@ -338,15 +299,15 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
       const tx = transactions[index]!;
       const t = tx.timestampMs;
       if (t > newestMs) newestMs = t;
-      const card = cardMap.get(tx.cardId)!;
-      const terminal = terminals.get(tx.terminalId)!;
+      const card = cardOf[index]!.cached!;
+      const terminal = terminalOf[index]!.cached!;
       const cardKeepFromMs = t - spans.cardMs - spans.graceMs;
       const terminalKeepFromMs = t - spans.terminalMs - spans.graceMs;
       insertEntry(card.series, t, tx.transactionId, centsOf(tx.amount), true, cardKeepFromMs);
       insertEntry(terminal.series, t, tx.transactionId, 0, false, terminalKeepFromMs);
       // Whatever the arrays dropped is older than these bounds, and all from them on is still there.
-      card.fromMs = Math.max(card.fromMs, cardKeepFromMs);
-      terminal.fromMs = Math.max(terminal.fromMs, terminalKeepFromMs);
+      if (cardKeepFromMs > card.fromMs) card.fromMs = cardKeepFromMs;
+      if (terminalKeepFromMs > terminal.fromMs) terminal.fromMs = terminalKeepFromMs;
       histories[index] = { card: card.series, terminal: terminal.series, terminalLabels: labels.get(tx.terminalId)!.entries };
     }
     if (sinceSweep >= SWEEP_EVERY) {
@@ -356,13 +317,12 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
     return histories;
   }
 
-  // One batch at a time: each relies on what the previous one read into the cache.
   let queue: Promise<unknown> = Promise.resolve();
 
   return {
-    record(transactions: readonly TransactionRecord[], spans: HistorySpans): Promise<TransactionHistory[]> {
+    record(transactions: readonly TransactionRecord[], spans: HistorySpans, options: RecordOptions = {}): Promise<TransactionHistory[]> {
       if (transactions.length === 0) return Promise.resolve([]);
-      const result = queue.then(() => recordBatch(transactions, spans));
+      const result = queue.then(() => recordBatch(transactions, spans, options.recordedBeforeMs ?? -Infinity));
       queue = result.catch(() => {});
       return result;
     },
@@ -390,7 +350,6 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
     },
 
     forgetCards(): void {
-      // A batch in flight keeps the map it started with, so what it reads cannot reach the new one.
       cards = new Map();
     },
 

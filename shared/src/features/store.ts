@@ -80,9 +80,17 @@ export interface HistorySpans {
  * t − terminalLagMs and every label with labeledAt ≤ t have been recorded, by any writer; and between
  * two `forgetCards()` calls, a card's transactions are recorded by this store instance only.
  */
+export interface RecordOptions {
+  /**
+   * Every transaction (of any card or terminal) before this time is known to be recorded, as the
+   * detector knows from its partitions' progress: a shared store may then read that far ahead.
+   */
+  recordedBeforeMs?: number;
+}
+
 export interface FeatureStore {
   /** Records the transactions, then returns each one's history (its own entry included). */
-  record(transactions: readonly TransactionRecord[], spans: HistorySpans): Promise<TransactionHistory[]>;
+  record(transactions: readonly TransactionRecord[], spans: HistorySpans, options?: RecordOptions): Promise<TransactionHistory[]>;
   recordLabels(labels: readonly LabelRecord[], spans: HistorySpans): Promise<void>;
   /** Cards may be recorded elsewhere from now on (a rebalance moved partitions): forget what was cached of them. */
   forgetCards(): void;
