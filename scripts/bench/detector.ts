@@ -33,11 +33,13 @@ import {
 import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
 import { startKafka } from '../kafka/local-broker.js';
 
-const usage = `Usage: npx tsx scripts/bench/detector.ts [--count N] [--rate TX_PER_S] [--seconds S] [--partitions P]
+const usage = `Usage: npx tsx scripts/bench/detector.ts [--count N] [--rounds R] [--rate TX_PER_S] [--seconds S] [--partitions P]
 
-  --count N        transactions in the throughput backlog (default 100000)
+  --count N        transactions in the throughput backlog (default 300000)
+  --rounds R       throughput rounds, each: passthrough, detector (Redis), detector (memory) (default 3)
   --rate R         transactions per second in the latency phase (default 1000)
-  --seconds S      length of the latency phase (default 15)
+  --seconds S      length of the latency phase, after its warm-up (default 20)
+  --warmup S       first seconds of the latency phase, reported apart (default 3)
   --partitions P   partitions of the transactions topic (default 6)
   --model-dir DIR  the model to serve (default: the shipped one, model/default)`;
 
@@ -125,10 +127,23 @@ async function passthrough(kafka: Kafka, input: string, output: string, total: n
   return result;
 }
 
-/** Produces `rate` transactions a second (every 5th one flagged-sized) and times each alert from send to committed read. */
-async function measureLatency(kafka: Kafka, input: string, alerts: string, rate: number, seconds: number): Promise<{ latencies: number[]; sent: number }> {
+/**
+ * Produces `rate` transactions a second (every 5th one flagged-sized) and times each alert from send to
+ * committed read. Alerts of transactions sent in the first `warmupSeconds` are reported apart: a fresh
+ * replica's first batches wait until every partition has been fetched once (the event-time gate).
+ */
+async function measureLatency(
+  kafka: Kafka,
+  input: string,
+  alerts: string,
+  rate: number,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<{ latencies: number[]; warmup: number[]; sent: number }> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
+  const warmup: number[] = [];
+  let warmupEndsAt = Infinity;
   const reader = kafka.consumer({ groupId: `bench-reader-${randomBytes(4).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 10 });
   await reader.connect();
   await reader.subscribe({ topics: [alerts], fromBeginning: true });
@@ -136,7 +151,7 @@ async function measureLatency(kafka: Kafka, input: string, alerts: string, rate:
     eachMessage: async ({ message }) => {
       const decoded = decodeAlert(message.value);
       const sent = decoded.ok ? sentAt.get(decoded.value.transaction.transactionId) : undefined;
-      if (sent !== undefined) latencies.push(performance.now() - sent);
+      if (sent !== undefined) (sent < warmupEndsAt ? warmup : latencies).push(performance.now() - sent);
     },
   });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -144,8 +159,9 @@ async function measureLatency(kafka: Kafka, input: string, alerts: string, rate:
   const tickMs = 10;
   const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
   const started = performance.now();
+  warmupEndsAt = started + warmupSeconds * 1000;
   let sent = 0;
-  while (performance.now() - started < seconds * 1000) {
+  while (performance.now() - started < (warmupSeconds + seconds) * 1000) {
     const tickStart = performance.now();
     const batch = Array.from({ length: perTick }, () => {
       const n = 10_000_000 + sent++;
@@ -160,7 +176,7 @@ async function measureLatency(kafka: Kafka, input: string, alerts: string, rate:
   await sleep(2_000);
   await producer.disconnect();
   await reader.disconnect();
-  return { latencies: latencies.sort((a, b) => a - b), sent };
+  return { latencies: latencies.sort((a, b) => a - b), warmup: warmup.sort((a, b) => a - b), sent };
 }
 
 /** Mean batch and model time from a detector's own metrics: where the time of a batch goes. */
@@ -183,9 +199,11 @@ function rssOf(pid: number): { rssMb: number; peakMb: number } {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      count: { type: 'string', default: '100000' },
+      count: { type: 'string', default: '300000' },
+      rounds: { type: 'string', default: '3' },
       rate: { type: 'string', default: '1000' },
-      seconds: { type: 'string', default: '15' },
+      seconds: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '3' },
       partitions: { type: 'string', default: '6' },
       'model-dir': { type: 'string', default: DEFAULT_MODEL_DIR },
       help: { type: 'boolean', short: 'h' },
@@ -196,10 +214,12 @@ async function main(): Promise<void> {
     return;
   }
   const count = Number(values.count);
+  const rounds = Number(values.rounds);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
   const partitions = Number(values.partitions);
-  if (![count, rate, seconds, partitions].every((value) => Number.isInteger(value) && value > 0)) {
+  const warmupSeconds = Number(values.warmup);
+  if (![count, rounds, rate, seconds, partitions].every((value) => Number.isInteger(value) && value > 0) || !(Number.isInteger(warmupSeconds) && warmupSeconds >= 0)) {
     console.error(`Expected positive integers.\n\n${usage}`);
     process.exitCode = 2;
     return;
@@ -229,7 +249,7 @@ async function main(): Promise<void> {
   const children: Array<ReturnType<typeof spawn>> = [];
   const extraTopics: string[] = [];
 
-  const spawnDetector = async (input: string, alerts: string, groupId: string, store: 'redis' | 'memory' = 'redis') => {
+  const spawnDetector = async (input: string, alerts: string, groupId: string, store: 'redis' | 'memory' = 'redis', prefix = keyPrefix) => {
     const port = await freePort();
     const nodeArgs = (process.env['BENCH_DETECTOR_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'services/detector/src/main.ts')], {
@@ -238,7 +258,7 @@ async function main(): Promise<void> {
         PATH: process.env['PATH'] ?? '',
         HOME: process.env['HOME'] ?? '',
         KAFKA_BROKERS: brokers,
-        ...(store === 'redis' ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix } : {}),
+        ...(store === 'redis' ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix } : {}),
         MODEL_DIR: values['model-dir'],
         LOG_LEVEL: 'warn',
         DETECTOR_PORT: String(port),
@@ -271,25 +291,37 @@ async function main(): Promise<void> {
     const backlog = Array.from({ length: count }, (_, n) => transactionAt(n, now - 3_600_000 + Math.floor((n * 3_600_000) / count)));
     await produceAll(kafka, topics.transactions, backlog.map((tx) => ({ key: tx.cardId, value: encode(tx) })));
 
-    const baseline = await passthrough(kafka, topics.transactions, topics.passthrough, count);
-    console.log(`passthrough (kafkajs consume→produce, acks=all): ${Math.round(baseline.perSecond)} tx/s (${baseline.seconds.toFixed(1)} s)`);
-
-    const detectorGroup = `bench-detector-${id}`;
-    const detector = await spawnDetector(topics.transactions, topics.alerts, detectorGroup);
-    const scored = await measureThroughput(kafka, detectorGroup, topics.transactions, count, performance.now());
-    const memory = rssOf(detector.pid as number);
-    console.log(`detector (1 replica, Redis store, Kafka transactions): ${Math.round(scored.perSecond)} tx/s (${scored.seconds.toFixed(1)} s)`);
-    console.log(`detector / passthrough: ${((100 * scored.perSecond) / baseline.perSecond).toFixed(0)} %`);
-    console.log(`detector RSS after the backlog: ${memory.rssMb.toFixed(0)} MB (peak ${memory.peakMb.toFixed(0)} MB)`);
-    console.log(`  ${await batchSummary(detector.port)}`);
-    detector.kill('SIGTERM');
-
-    // Where the time goes: the same replica with the in-memory store (everything else equal).
-    const memoryGroup = `bench-detector-memory-${id}`;
-    const inMemory = await spawnDetector(topics.transactions, topics.alerts, memoryGroup, 'memory');
-    const memoryRate = await measureThroughput(kafka, memoryGroup, topics.transactions, count, performance.now());
-    console.log(`detector with the in-memory store instead (for comparison): ${Math.round(memoryRate.perSecond)} tx/s (${memoryRate.seconds.toFixed(1)} s)`);
-    inMemory.kill('SIGTERM');
+    // Rounds alternate the three, each on its own consumer group (and Redis key prefix), so that a
+    // change in the machine's load affects them alike; the medians are the figures.
+    const results: Array<{ passthrough: number; redis: number; memory: number }> = [];
+    for (let round = 1; round <= rounds; round++) {
+      const baseline = await passthrough(kafka, topics.transactions, topics.passthrough, count);
+      const detectorGroup = `bench-detector-${id}-${round}`;
+      const detector = await spawnDetector(topics.transactions, topics.alerts, detectorGroup, 'redis', `${keyPrefix}${round}:`);
+      const scored = await measureThroughput(kafka, detectorGroup, topics.transactions, count, performance.now());
+      const memory = rssOf(detector.pid as number);
+      const summary = await batchSummary(detector.port);
+      detector.kill('SIGTERM');
+      // Where the time goes: the same replica with the in-memory store (everything else equal).
+      const memoryGroup = `bench-detector-memory-${id}-${round}`;
+      const inMemory = await spawnDetector(topics.transactions, topics.alerts, memoryGroup, 'memory');
+      const memoryRate = await measureThroughput(kafka, memoryGroup, topics.transactions, count, performance.now());
+      inMemory.kill('SIGTERM');
+      results.push({ passthrough: baseline.perSecond, redis: scored.perSecond, memory: memoryRate.perSecond });
+      console.log(
+        `round ${round}: passthrough (kafkajs consume→produce, acks=all) ${Math.round(baseline.perSecond)} tx/s; ` +
+          `detector (1 replica, Redis store, Kafka transactions) ${Math.round(scored.perSecond)} tx/s = ${((100 * scored.perSecond) / baseline.perSecond).toFixed(0)} %; ` +
+          `same detector, in-memory store ${Math.round(memoryRate.perSecond)} tx/s (load ${loadavg()[0]?.toFixed(1)})`,
+      );
+      console.log(`  Redis detector RSS after the backlog: ${memory.rssMb.toFixed(0)} MB (peak ${memory.peakMb.toFixed(0)} MB); ${summary}`);
+    }
+    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const ratios = results.map(({ passthrough, redis }) => redis / passthrough);
+    console.log(
+      `median of ${rounds}: passthrough ${Math.round(median(results.map((r) => r.passthrough)))} tx/s; ` +
+        `detector (Redis) ${Math.round(median(results.map((r) => r.redis)))} tx/s; detector / passthrough ${(100 * median(ratios)).toFixed(0)} %; ` +
+        `in-memory store ${Math.round(median(results.map((r) => r.memory)))} tx/s`,
+    );
 
     // Latency: a fresh replica on a fresh topic, fed at a fixed rate with event time = now.
     for (const store of ['redis', 'memory'] as const) {
@@ -298,15 +330,16 @@ async function main(): Promise<void> {
       await ensureTopics(admin, [input, alerts].map((topic) => ({ topic, partitions })));
       extraTopics.push(input, alerts);
       const live = await spawnDetector(input, alerts, `bench-latency-${store}-${id}`, store);
-      const result = await measureLatency(kafka, input, alerts, rate, seconds);
+      const result = await measureLatency(kafka, input, alerts, rate, seconds, warmupSeconds);
       const liveMemory = rssOf(live.pid as number);
-      const { latencies, sent } = result;
+      const { latencies, warmup, sent } = result;
       const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
       console.log(
-        `latency, ${store} store, at ${(sent / seconds).toFixed(0)} tx/s for ${seconds} s, produce → committed alert (${latencies.length} alerts): ` +
+        `latency, ${store} store, at ${(sent / (seconds + warmupSeconds)).toFixed(0)} tx/s for ${seconds} s after ${warmupSeconds} s of warm-up, produce → committed alert (${latencies.length} alerts): ` +
           `p50 ${pick(0.5).toFixed(1)} ms, p95 ${pick(0.95).toFixed(1)} ms, p99 ${pick(0.99).toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms; ` +
-          `RSS ${liveMemory.rssMb.toFixed(0)} MB`,
+          `RSS ${liveMemory.rssMb.toFixed(0)} MB (load ${loadavg()[0]?.toFixed(1)})`,
       );
+      console.log(`  warm-up: ${warmup.length} alerts, max ${(warmup.at(-1) ?? NaN).toFixed(1)} ms`);
       console.log(`  ${await batchSummary(live.port)}`);
       live.kill('SIGTERM');
     }

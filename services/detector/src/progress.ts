@@ -57,14 +57,22 @@ export interface RedisProgressBoardOptions {
   ownsClient?: boolean;
 }
 
-export function createRedisProgressBoard({ client, keyPrefix, ownsClient = false }: RedisProgressBoardOptions): ProgressBoard {
+interface ProgressRedis extends Redis {
+  fraudstreamPublishProgress(offsetsKey: string, timesKey: string, partition: string, offset: string, time: string): Promise<number>;
+}
+
+export function createRedisProgressBoard({ client: redis, keyPrefix, ownsClient = false }: RedisProgressBoardOptions): ProgressBoard {
+  const client = redis as ProgressRedis;
+  if (typeof client.fraudstreamPublishProgress !== 'function') {
+    client.defineCommand('fraudstreamPublishProgress', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
+  }
   const offsetsKey = (topic: string) => `${keyPrefix}detector:progress:${topic}:offsets`;
   const timesKey = (topic: string) => `${keyPrefix}detector:progress:${topic}:times`;
   let closed = false;
   return {
     async publish(topic, partition, progress) {
       const time = Number.isFinite(progress.eventTimeMs) ? progress.eventTimeMs : -1e300;
-      await client.eval(PUBLISH_SCRIPT, 2, offsetsKey(topic), timesKey(topic), String(partition), String(progress.nextOffset), String(time));
+      await client.fraudstreamPublishProgress(offsetsKey(topic), timesKey(topic), String(partition), String(progress.nextOffset), String(time));
     },
     async read(topic) {
       const [offsets, times] = await Promise.all([client.hgetall(offsetsKey(topic)), client.hgetall(timesKey(topic))]);

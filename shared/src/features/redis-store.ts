@@ -86,8 +86,9 @@ return #KEYS / 2
 type RecordReply = [string[][], ([string] | [string, string[]])[]];
 
 interface ScriptedRedis extends Redis {
-  fraudstreamRecordFeatures(...args: (string | number)[]): Promise<RecordReply>;
-  fraudstreamRecordLabels(...args: (string | number)[]): Promise<number>;
+  // ioredis flattens an array argument: a batch's many arguments must not be spread into a call (stack).
+  fraudstreamRecordFeatures(args: (string | number)[]): Promise<RecordReply>;
+  fraudstreamRecordLabels(args: (string | number)[]): Promise<number>;
 }
 
 /** What this process holds of one card's or terminal's series, and for which span of time it is complete. */
@@ -123,6 +124,8 @@ interface BatchKey {
  * grace, so a key in use never gets closer than a day to expiring, and one that goes quiet disappears.
  */
 const MAINTAIN_EVERY_MS = 86_400_000;
+/** Batches waiting together are recorded in one call up to about this many transactions (Redis blocks during a call). */
+const COALESCE_MAX = 10_000;
 /** Cached cards and terminals are checked for staleness after this many transactions. */
 const SWEEP_EVERY = 200_000;
 
@@ -153,8 +156,7 @@ function parseLabels(reply: string[]): LabelEntry[] {
  *   t − terminalLagMs, which the caller guarantees to be recorded: each terminal is read for the span it
  *   lacks (ahead to `recordedBeforeMs` when the caller knows more), and what it has read stays complete.
  * - a terminal's labels carry a version counter: they are read again when it has moved.
- * So a batch costs Redis one write per transaction per key and few reads. It is one Lua call; batches
- * run one at a time, each relying on what the ones before it read.
+ * So a batch costs Redis one write per transaction per key and few reads, in one Lua call.
  */
 export function createRedisFeatureStore(options: RedisFeatureStoreOptions): FeatureStore {
   const ownsClient = 'url' in options;
@@ -263,7 +265,7 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
       args.push(section.length / width);
       for (const value of section) args.push(value);
     }
-    const [readReplies, labelReplies] = await client.fraudstreamRecordFeatures(...args);
+    const [readReplies, labelReplies] = await client.fraudstreamRecordFeatures(args);
 
     // Only now, with the reply in hand, does the cache change: a failed call leaves it as it was.
     readReplies.forEach((reply, index) => {
@@ -317,14 +319,59 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
     return histories;
   }
 
-  let queue: Promise<unknown> = Promise.resolve();
+  // Batches run one at a time, each relying on what the ones before it read. Those that arrive while
+  // one runs (other partitions' batches) are recorded together in the next call: one Lua call for them
+  // all keeps Redis' round trips off each batch's latency.
+  interface Waiting {
+    transactions: readonly TransactionRecord[];
+    spans: HistorySpans;
+    recordedBeforeMs: number;
+    resolve: (histories: TransactionHistory[]) => void;
+    reject: (err: unknown) => void;
+  }
+  let waiting: Waiting[] = [];
+  let running = false;
+  /** Takes the waiting batches recorded in one call: same spans, about COALESCE_MAX transactions at most. */
+  const nextGroup = (): Waiting[] => {
+    const spans = waiting[0]!.spans;
+    const group: Waiting[] = [];
+    let size = 0;
+    waiting = waiting.filter((entry) => {
+      if (entry.spans !== spans || (group.length > 0 && size + entry.transactions.length > COALESCE_MAX)) return true;
+      group.push(entry);
+      size += entry.transactions.length;
+      return false;
+    });
+    return group;
+  };
+  async function drain(): Promise<void> {
+    running = true;
+    while (waiting.length > 0) {
+      const group = nextGroup();
+      const spans = group[0]!.spans;
+      const transactions = group.length === 1 ? group[0]!.transactions : group.flatMap((entry) => entry.transactions);
+      const recordedBeforeMs = Math.min(...group.map((entry) => entry.recordedBeforeMs));
+      try {
+        const histories = await recordBatch(transactions, spans, recordedBeforeMs);
+        let offset = 0;
+        for (const entry of group) {
+          entry.resolve(histories.slice(offset, offset + entry.transactions.length));
+          offset += entry.transactions.length;
+        }
+      } catch (err) {
+        for (const entry of group) entry.reject(err);
+      }
+    }
+    running = false;
+  }
 
   return {
     record(transactions: readonly TransactionRecord[], spans: HistorySpans, options: RecordOptions = {}): Promise<TransactionHistory[]> {
       if (transactions.length === 0) return Promise.resolve([]);
-      const result = queue.then(() => recordBatch(transactions, spans, options.recordedBeforeMs ?? -Infinity));
-      queue = result.catch(() => {});
-      return result;
+      return new Promise<TransactionHistory[]>((resolve, reject) => {
+        waiting.push({ transactions, spans, recordedBeforeMs: options.recordedBeforeMs ?? -Infinity, resolve, reject });
+        if (!running) void drain();
+      });
     },
 
     async recordLabels(records: readonly LabelRecord[], spans: HistorySpans): Promise<void> {
@@ -341,7 +388,7 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
           label.transactionTimestampMs - spans.terminalMs - spans.graceMs,
         );
       }
-      await client.fraudstreamRecordLabels(keys.length, ...keys, ...args);
+      await client.fraudstreamRecordLabels([keys.length, ...keys, ...args]);
       // Read back at the terminal's next use: the version tells whether anyone else added one meanwhile.
       for (const label of records) {
         const cached = labels.get(label.terminalId);

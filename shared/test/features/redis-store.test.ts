@@ -115,7 +115,7 @@ async function run(engine: FeatureEngine, events: Event[], seed: number): Promis
 async function runReplicas(
   engines: FeatureEngine[],
   events: Event[],
-  options: { seed: number; partitions: number; rebalanceEvery: number; labelsTo: 'all' | 'first' },
+  options: { seed: number; partitions: number; rebalanceEvery: number; labelsTo: 'all' | 'first'; concurrent?: boolean },
 ): Promise<Float32Array> {
   const random = lcg(options.seed);
   const width = FEATURE_NAMES.length;
@@ -128,11 +128,20 @@ async function runReplicas(
   let pending: Transaction[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
+    const score = async (engine: FeatureEngine, batch: Transaction[]): Promise<void> => {
+      if (batch.length === 0) return;
+      const result = await engine.transform(batch);
+      batch.forEach((tx, index) => vectors.set(result.subarray(index * width, (index + 1) * width), rowOf.get(tx.transactionId)! * width));
+    };
     for (let replica = 0; replica < engines.length; replica++) {
       const mine = pending.filter((tx) => owners[partitionOf(tx.cardId)] === replica);
-      if (mine.length === 0) continue;
-      const result = await engines[replica]!.transform(mine);
-      mine.forEach((tx, index) => vectors.set(result.subarray(index * width, (index + 1) * width), rowOf.get(tx.transactionId)! * width));
+      if (options.concurrent) {
+        // As a detector does: its partitions' batches at once.
+        const byPartition = Array.from({ length: options.partitions }, (_, partition) => mine.filter((tx) => partitionOf(tx.cardId) === partition));
+        await Promise.all(byPartition.map((batch) => score(engines[replica]!, batch)));
+      } else {
+        await score(engines[replica]!, mine);
+      }
     }
     pending = [];
     if (++batches % options.rebalanceEvery === 0) {
@@ -218,6 +227,19 @@ describe('Redis feature store (real Redis at 127.0.0.1:6379)', () => {
     expect(Buffer.from(shared.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
   });
 
+  it('gives the same vectors when batches of several partitions arrive at once (recorded together)', async () => {
+    const events = simulatedStream(45, 21);
+    const memory = createFeatureEngine(createMemoryFeatureStore());
+    const prefix = testPrefix();
+    const replicas = [0, 1].map(() => createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: prefix })));
+    onTestFinished(async () => {
+      await Promise.all(replicas.map((engine) => engine.close()));
+    });
+    const fromMemory = await run(memory, events, 4);
+    const shared = await runReplicas(replicas, events, { seed: 4, partitions: 6, rebalanceEvery: 9, labelsTo: 'all', concurrent: true });
+    expect(Buffer.from(shared.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
+  });
+
   it('trims old entries and sets a TTL on every key', async () => {
     const prefix = testPrefix();
     const engine = createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: prefix }));
@@ -236,6 +258,34 @@ describe('Redis feature store (real Redis at 127.0.0.1:6379)', () => {
     const ttl = await admin.pttl(`${prefix}card:card-1`);
     expect(ttl).toBeGreaterThan(43 * DAY_MS);
     expect(ttl).toBeLessThanOrEqual(44 * DAY_MS);
+  });
+
+  it('records a batch far larger than a function call takes arguments, and batches of several partitions at once', async () => {
+    const engine = createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: testPrefix() }));
+    onTestFinished(() => engine.close());
+    const make = (id: number): Transaction => ({
+      schemaVersion: 1,
+      transactionId: transactionIdFor(id),
+      timestamp: new Date(Date.parse('2018-04-01T00:00:00Z') + id * 1_000).toISOString(),
+      cardId: `card-${id % 7_000}`,
+      terminalId: `term-${id % 9_000}`,
+      amount: 10,
+      currency: 'EUR',
+    });
+    const all = Array.from({ length: 60_000 }, (_, id) => make(id));
+    const vectors = await engine.transform(all);
+    expect(vectors.length).toBe(60_000 * FEATURE_NAMES.length);
+    // Twelve partitions' batches at once, redelivered: recorded together, the same vectors.
+    const parts = Array.from({ length: 12 }, (_, part) => all.filter((_, index) => index % 12 === part));
+    const again = await Promise.all(parts.map((part) => engine.transform(part)));
+    parts.forEach((part, k) => {
+      part.forEach((tx, row) => {
+        const index = Number(tx.transactionId);
+        expect(again[k]!.subarray(row * FEATURE_NAMES.length, (row + 1) * FEATURE_NAMES.length)).toEqual(
+          vectors.subarray(index * FEATURE_NAMES.length, (index + 1) * FEATURE_NAMES.length),
+        );
+      });
+    });
   });
 
   it('uses a client passed in without closing it', async () => {
