@@ -78,4 +78,34 @@ describe('event-time gate', () => {
     expect(await gate.admissible([6 * DAY], 1, 1_000)).toBe(1);
     expect(await gate.admissible([7 * DAY], 1, 1_000)).toBe(0);
   });
+
+  it('tells how far every other partition is recorded, as of its last check', async () => {
+    const { gate } = setup({
+      labels: new Map(),
+      transactions: new Map([
+        [0, { nextOffset: 4, eventTimeMs: 3 * DAY }],
+        [1, { nextOffset: 7, eventTimeMs: 5 * DAY }],
+      ]),
+      ends: { labels: [], transactions: [10, 10, 0] },
+    });
+    expect(gate.recordedBeforeMs(0)).toBe(Number.NEGATIVE_INFINITY);
+    await gate.admissible([9 * DAY], 0, 1_000);
+    // Partition 2 has no progress yet: nothing is known recorded of it.
+    expect(gate.recordedBeforeMs(0)).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('takes the least of the other partitions\' progress, not its own', async () => {
+    const { gate } = setup({
+      labels: new Map(),
+      transactions: new Map([
+        [0, { nextOffset: 4, eventTimeMs: 3 * DAY }],
+        [1, { nextOffset: 7, eventTimeMs: 5 * DAY }],
+        [2, { nextOffset: 2, eventTimeMs: 6 * DAY }],
+      ]),
+      ends: { labels: [], transactions: [10, 10, 10] },
+    });
+    await gate.admissible([9 * DAY], 0, 1_000);
+    expect(gate.recordedBeforeMs(0)).toBe(5 * DAY);
+    expect(gate.recordedBeforeMs(1)).toBe(3 * DAY);
+  });
 });
