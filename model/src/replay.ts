@@ -12,6 +12,14 @@ import {
 /** One chunk of the CSV's rows, as `readHandbookCsv` yields them; `rows/chunkBytes` measure progress. */
 export const CSV_CHUNK_BYTES = 1 << 20;
 
+/**
+ * Rows per call to the engine. Small pieces keep a transaction's card and terminal history in the CPU
+ * cache between recording it and computing its features (5,000 cards and 10,000 terminals do not fit):
+ * about 20 % less time than whole 1 MiB chunks (`npm run bench -- score`). The rows are in time order,
+ * so the piece size changes no feature.
+ */
+const PIECE_ROWS = 256;
+
 export interface ReplayBatch {
   rows: readonly HandbookRow[];
   /** rows.length × FEATURE_NAMES.length, row-major. */
@@ -29,8 +37,8 @@ export interface ReplayOptions {
  * detector runs, with an in-memory store. Every fraud row's chargeback label is given to the engine
  * with labeledAt = transaction time + delay, as the producer sends it online; the engine only counts a
  * label from its labeledAt on, so handing it over right after its rows leaks nothing. A chunk of the
- * CSV is transformed in pieces spanning less than the delay, with each piece's labels applied before the
- * next: a label must count for the later rows of the same chunk (a small file is one chunk).
+ * CSV is transformed in pieces of at most PIECE_ROWS rows spanning less than the delay, with each piece's
+ * labels applied before the next: a label must count for the later rows of the same chunk.
  */
 export async function* replayFeatures(
   source: AsyncIterable<readonly HandbookRow[]>,
@@ -46,7 +54,8 @@ export async function* replayFeatures(
       for (let start = 0; start < kept.length; ) {
         let end = start + 1;
         const pieceEndMs = kept[start]!.timestampMs + delayMs;
-        while (end < kept.length && kept[end]!.timestampMs < pieceEndMs) end++;
+        const pieceMax = start + PIECE_ROWS;
+        while (end < kept.length && end < pieceMax && kept[end]!.timestampMs < pieceEndMs) end++;
         const rows = start === 0 && end === kept.length ? kept : kept.slice(start, end);
         start = end;
         // A row already has the TransactionRecord shape (the fields the detector takes from an event).

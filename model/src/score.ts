@@ -124,9 +124,12 @@ export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
  */
 export async function scoreRows(
   rows: AsyncIterable<readonly HandbookRow[]>,
-  scorer: RowScorer,
+  scorerOrStarting: RowScorer | Promise<RowScorer>,
   options: { fromMs: number; sink: Writable; onScored?: (count: number) => void; predictRows?: number },
 ): Promise<number> {
+  // A scorer still starting (the model loading in its worker) is awaited at the first rows to score:
+  // the feature replay does not wait for it.
+  const starting = Promise.resolve(scorerOrStarting);
   const width = FEATURE_NAMES.length;
   const predictRows = options.predictRows ?? PREDICT_ROWS;
   const { sink } = options;
@@ -149,6 +152,7 @@ export async function scoreRows(
   const submit = async (): Promise<void> => {
     if (pendingIds.length === 0) return;
     const count = pendingIds.length;
+    const scorer = await starting;
     const lines = scorer.lines(pendingFeatures.subarray(0, count * width), count, pendingIds);
     // A failure surfaces when its turn to be written comes; until then it must not count as unhandled.
     lines.catch(() => {});

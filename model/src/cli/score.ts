@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { DEFAULT_MODEL_DIR } from '../model.js';
 import { scoreRows, startScoreWorker } from '../score.js';
@@ -22,15 +23,30 @@ async function main(argv: string[]): Promise<void> {
   const input = required(flags.input, 'input');
   const output = required(flags.output, 'output');
   const fromMs = dateFlag(flags.from, 'from');
-  // The model runs in a worker thread, beside the feature engine on this one.
-  const scorer = await startScoreWorker(flags.model ?? DEFAULT_MODEL_DIR);
+  // The model runs in a worker thread, beside the feature engine on this one; it loads while the
+  // replay starts.
+  const starting = startScoreWorker(flags.model ?? DEFAULT_MODEL_DIR);
+  starting.catch(() => {}); // surfaces through scoreRows, or below
 
   const sink = output === '-' ? process.stdout : createWriteStream(output);
   const bad = badRowReporter(input);
   const progress = createProgress('score  ');
   let scored = 0;
   const rows = csvRows(input, bad.onBadRow, (fraction) => progress.update(fraction, `${scored} scored`));
-  const written = await scoreRows(rows, scorer, { fromMs, sink, onScored: (count) => (scored = count) }).finally(() => scorer.close());
+  let written: number;
+  try {
+    written = await scoreRows(rows, starting, { fromMs, sink, onScored: (count) => (scored = count) });
+  } catch (err) {
+    // No half-written scores file stays behind.
+    if (sink !== process.stdout) {
+      sink.destroy();
+      await rm(output, { force: true });
+    }
+    throw err;
+  } finally {
+    await starting.then((scorer) => scorer.close(), () => {});
+  }
+  const scorer = await starting;
   progress.done(`${written} scored`);
   if (sink !== process.stdout) {
     sink.end();

@@ -12,8 +12,8 @@ import {
   type HistorySpans,
   type LabelRecord,
   type RecordOptions,
+  type LabelEntry,
   type TimeSeries,
-  type TransactionHistory,
   type TransactionRecord,
 } from './store.js';
 
@@ -141,7 +141,9 @@ function lastAtOrBefore(series: TimeSeries, timestampMs: number, transactionId: 
  */
 export function computeFeatures(
   tx: TransactionRecord,
-  history: TransactionHistory,
+  card: TimeSeries,
+  terminal: TimeSeries,
+  labels: readonly LabelEntry[],
   delayMs: number,
   spans: HistorySpans,
   out: Float32Array,
@@ -161,7 +163,6 @@ export function computeFeatures(
   // The card's entries up to and including the transaction in (timestamp, transactionId) order, and
   // where each window starts; the sums come from the running totals. They are sums of integer cents,
   // so they are exact in any order.
-  const card = history.card;
   const cardTimes = card.timestampsMs;
   const centsBefore = card.centsBefore;
   const last = lastAtOrBefore(card, t, id);
@@ -182,7 +183,6 @@ export function computeFeatures(
   const s1 = windowEnd - TERMINAL_WINDOW_DAYS[0] * DAY_MS;
   const s7 = windowEnd - TERMINAL_WINDOW_DAYS[1] * DAY_MS;
   const s30 = windowEnd - TERMINAL_WINDOW_DAYS[2] * DAY_MS;
-  const terminal = history.terminal;
   const terminalTimes = terminal.timestampsMs;
   const terminalEnd = firstAfterFromEnd(terminalTimes, terminal.start, terminal.end, windowEnd);
   const terminalFrom1 = firstAfterFromEnd(terminalTimes, terminal.start, terminalEnd, s1);
@@ -195,7 +195,6 @@ export function computeFeatures(
   let fraud1 = 0, fraud7 = 0, fraud30 = 0;
   let firstFraudMs = Infinity, lastFraudMs = -Infinity;
   const oldestKnownMs = t - spans.terminalMs;
-  const labels = history.terminalLabels;
   for (let index = 0; index < labels.length; index++) {
     const event = labels[index]!;
     const next = labels[index + 1];
@@ -216,7 +215,7 @@ export function computeFeatures(
       if (ts < firstFraudMs) firstFraudMs = ts;
       if (ts > lastFraudMs) lastFraudMs = ts;
     }
-    if (ts <= s30 || ts > windowEnd || !recorded(history.terminal, ts, event.transactionId)) continue;
+    if (ts <= s30 || ts > windowEnd || !recorded(terminal, ts, event.transactionId)) continue;
     fraud30++;
     if (ts > s7) {
       fraud7++;
@@ -260,9 +259,9 @@ export function createFeatureEngine(store: FeatureStore, options: FeatureEngineO
   async function transformRecords(records: readonly TransactionRecord[], options?: RecordOptions): Promise<Float32Array> {
     const out = new Float32Array(records.length * FEATURE_COUNT);
     if (records.length === 0) return out;
-    const histories = await store.record(records, spans, options);
+    const { cards, terminals, terminalLabels } = await store.record(records, spans, options);
     for (let index = 0; index < records.length; index++) {
-      computeFeatures(records[index]!, histories[index]!, delayMs, spans, out, index * FEATURE_COUNT);
+      computeFeatures(records[index]!, cards[index]!, terminals[index]!, terminalLabels[index]!, delayMs, spans, out, index * FEATURE_COUNT);
     }
     return out;
   }

@@ -3,13 +3,14 @@ import { emptySeries, insertEntry } from './series.js';
 import {
   centsOf,
   compareLabels,
+  emptyHistories,
+  type BatchHistories,
   type FeatureStore,
   type HistorySpans,
   type LabelEntry,
   type LabelRecord,
   type RecordOptions,
   type TimeSeries,
-  type TransactionHistory,
   type TransactionRecord,
 } from './store.js';
 
@@ -193,7 +194,7 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
     }
   }
 
-  async function recordBatch(transactions: readonly TransactionRecord[], spans: HistorySpans, recordedBeforeMs: number): Promise<TransactionHistory[]> {
+  async function recordBatch(transactions: readonly TransactionRecord[], spans: HistorySpans, recordedBeforeMs: number): Promise<BatchHistories> {
     // A rebalance during the call replaces `cards`; this batch keeps the map it started with.
     const cardMap = cards;
     const keys: string[] = [];
@@ -296,7 +297,7 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
     });
 
     sinceSweep += transactions.length;
-    const histories = new Array<TransactionHistory>(transactions.length);
+    const histories = emptyHistories(transactions.length);
     for (let index = 0; index < transactions.length; index++) {
       const tx = transactions[index]!;
       const t = tx.timestampMs;
@@ -310,7 +311,9 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
       // Whatever the arrays dropped is older than these bounds, and all from them on is still there.
       if (cardKeepFromMs > card.fromMs) card.fromMs = cardKeepFromMs;
       if (terminalKeepFromMs > terminal.fromMs) terminal.fromMs = terminalKeepFromMs;
-      histories[index] = { card: card.series, terminal: terminal.series, terminalLabels: labels.get(tx.terminalId)!.entries };
+      histories.cards[index] = card.series;
+      histories.terminals[index] = terminal.series;
+      histories.terminalLabels[index] = labels.get(tx.terminalId)!.entries;
     }
     if (sinceSweep >= SWEEP_EVERY) {
       sinceSweep = 0;
@@ -326,7 +329,7 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
     transactions: readonly TransactionRecord[];
     spans: HistorySpans;
     recordedBeforeMs: number;
-    resolve: (histories: TransactionHistory[]) => void;
+    resolve: (histories: BatchHistories) => void;
     reject: (err: unknown) => void;
   }
   let waiting: Waiting[] = [];
@@ -355,7 +358,12 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
         const histories = await recordBatch(transactions, spans, recordedBeforeMs);
         let offset = 0;
         for (const entry of group) {
-          entry.resolve(histories.slice(offset, offset + entry.transactions.length));
+          const end = offset + entry.transactions.length;
+          entry.resolve({
+            cards: histories.cards.slice(offset, end),
+            terminals: histories.terminals.slice(offset, end),
+            terminalLabels: histories.terminalLabels.slice(offset, end),
+          });
           offset += entry.transactions.length;
         }
       } catch (err) {
@@ -366,9 +374,9 @@ export function createRedisFeatureStore(options: RedisFeatureStoreOptions): Feat
   }
 
   return {
-    record(transactions: readonly TransactionRecord[], spans: HistorySpans, options: RecordOptions = {}): Promise<TransactionHistory[]> {
-      if (transactions.length === 0) return Promise.resolve([]);
-      return new Promise<TransactionHistory[]>((resolve, reject) => {
+    record(transactions: readonly TransactionRecord[], spans: HistorySpans, options: RecordOptions = {}): Promise<BatchHistories> {
+      if (transactions.length === 0) return Promise.resolve(emptyHistories(0));
+      return new Promise<BatchHistories>((resolve, reject) => {
         waiting.push({ transactions, spans, recordedBeforeMs: options.recordedBeforeMs ?? -Infinity, resolve, reject });
         if (!running) void drain();
       });

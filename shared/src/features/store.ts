@@ -46,16 +46,23 @@ export interface LabelEntry {
 }
 
 /**
- * What the engine needs to compute one transaction's features (read-only for the engine). Each list
- * is sorted by (timestamp, transactionId[, labeledAt, fraud]) and holds at least the entries in the
- * spans the engine asked for; it may hold more (the engine applies the exact window bounds itself).
+ * What the engine needs to compute a batch's features (read-only for the engine), as columns: for the
+ * transaction at index i, its card's series, its terminal's series and its terminal's label events.
+ * Each list is sorted by (timestamp, transactionId[, labeledAt, fraud]) and holds at least the entries
+ * in the spans the engine asked for; it may hold more (the engine applies the exact window bounds).
  */
-export interface TransactionHistory {
-  card: TimeSeries;
-  terminal: TimeSeries;
+export interface BatchHistories {
+  cards: TimeSeries[];
+  terminals: TimeSeries[];
   /** Label events of the terminal's transactions. */
-  terminalLabels: readonly LabelEntry[];
+  terminalLabels: (readonly LabelEntry[])[];
 }
+
+export const emptyHistories = (n: number): BatchHistories => ({
+  cards: new Array<TimeSeries>(n),
+  terminals: new Array<TimeSeries>(n),
+  terminalLabels: new Array<readonly LabelEntry[]>(n),
+});
 
 /**
  * How far back, from a transaction's timestamp t, the engine reads: cards [t − cardMs, t], terminals'
@@ -90,7 +97,7 @@ export interface RecordOptions {
 
 export interface FeatureStore {
   /** Records the transactions, then returns each one's history (its own entry included). */
-  record(transactions: readonly TransactionRecord[], spans: HistorySpans, options?: RecordOptions): Promise<TransactionHistory[]>;
+  record(transactions: readonly TransactionRecord[], spans: HistorySpans, options?: RecordOptions): Promise<BatchHistories>;
   recordLabels(labels: readonly LabelRecord[], spans: HistorySpans): Promise<void>;
   /** Cards may be recorded elsewhere from now on (a rebalance moved partitions): forget what was cached of them. */
   forgetCards(): void;
