@@ -1,7 +1,9 @@
 /**
  * The one module that imports kafkajs. Everything else gets clients, types and helpers from here,
- * so a change of client touches one file.
+ * so a change of client touches one file. (kafkajs-read-committed.ts, imported first, mends a bug
+ * inside kafkajs before it loads.)
  */
+import './kafkajs-read-committed.js';
 import { readFileSync } from 'node:fs';
 import {
   Kafka,

@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { encode, ensureTopics, type Transaction } from '@fraudstream/shared';
+import { encode, ensureTopics, type KafkaMessage, type Transaction } from '@fraudstream/shared';
 import { createTestTopics, testKafka, uniqueName } from '../../test/support/kafka.js';
 
 function transactionFor(index: number, cards: number): Transaction {
@@ -106,5 +106,50 @@ describe('Kafka (real broker)', () => {
     }
     expect([...partitionsOfCard.values()].every((partitions) => partitions.size === 1)).toBe(true);
     expect(membersSeen.size).toBe(2);
+  });
+
+  it('hides from a read-committed consumer the messages of aborted transactions that interleave (kafkajs mended, see kafkajs-read-committed.ts)', async () => {
+    const kafka = testKafka();
+    const topic = uniqueName('aborted');
+    await createTestTopics(kafka, [{ topic, partitions: 1 }]);
+    const producers = await Promise.all(
+      [1, 2, 3].map(async (n) => {
+        const producer = kafka.producer({ transactionalId: `${topic}-${n}`, idempotent: true, maxInFlightRequests: 1 });
+        await producer.connect();
+        onTestFinished(() => producer.disconnect());
+        return producer;
+      }),
+    );
+    const transactions = await Promise.all(producers.map((producer) => producer.transaction()));
+    // Offsets 0, 1, 2 and 3, from three transactions open at once; all three are aborted.
+    for (const [index, transaction] of transactions.entries()) await transaction.send({ topic, messages: [{ value: `aborted ${index}` }] });
+    await transactions[2]!.send({ topic, messages: [{ value: 'aborted 2, again' }] });
+    for (const transaction of transactions) await transaction.abort();
+    const plain = kafka.producer();
+    await plain.connect();
+    onTestFinished(() => plain.disconnect());
+    await plain.send({ topic, messages: [{ value: 'committed' }] });
+
+    // A consumer that starts at offset 3, after the three transactions began (as after a restart).
+    const groupId = uniqueName('reader');
+    const admin = kafka.admin();
+    await admin.connect();
+    onTestFinished(() => admin.disconnect());
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }] });
+    const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    onTestFinished(() => consumer.disconnect());
+    await consumer.subscribe({ topics: [topic] });
+    const seen: KafkaMessage[] = [];
+    const committed = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(message);
+          if (message.value?.toString() === 'committed') resolve();
+        },
+      });
+    });
+    await committed;
+    expect(seen.map((message) => message.value?.toString())).toEqual(['committed']);
   });
 });
