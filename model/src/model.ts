@@ -1,11 +1,10 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { FEATURE_NAMES, FraudstreamError } from '@fraudstream/shared';
 import { initTensorflow, tf } from './tensorflow.js';
 
-export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../default');
+export { DEFAULT_MODEL_DIR } from './default-model.js';
 
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';

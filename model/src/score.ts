@@ -3,7 +3,6 @@ import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { FEATURE_NAMES, FraudstreamError, csvTransactionIdOf, type ErrorCode, type HandbookRow } from '@fraudstream/shared';
 import type { FraudModel } from './model.js';
-import { tf } from './tensorflow.js';
 import { replayFeatures } from './replay.js';
 import type { ScoreReply, ScoreRequest, ScoreWorkerFailed, ScoreWorkerReady } from './score-worker.js';
 
@@ -30,11 +29,11 @@ export interface RowScorer {
   close(): Promise<void>;
 }
 
-/** A scorer on this thread (tests, small inputs). */
-export function scorerOf(model: FraudModel): RowScorer {
+/** A scorer on this thread (tests, small inputs); `backend` as `initTensorflow()` returned it. */
+export function scorerOf(model: FraudModel, backend: string): RowScorer {
   return {
     version: model.version,
-    backend: tf.getBackend(),
+    backend,
     lines: async (features, n, transactionIds) => scoreLines(transactionIds, await model.predict(features, n)),
     close: () => Promise.resolve(),
   };

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readHandbookCsv } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, loadModel } from '../src/model.js';
+import { initTensorflow } from '../src/tensorflow.js';
 import { scoreRows, scorerOf, startScoreWorker } from '../src/score.js';
 import { writeHandbookCsv } from './support/handbook-csv.js';
 
@@ -30,7 +31,7 @@ describe('scoreRows', () => {
 
     const here = collect();
     const model = await loadModel(DEFAULT_MODEL_DIR);
-    const hereCount = await scoreRows(readHandbookCsv(csv), scorerOf(model), { fromMs, sink: here.sink });
+    const hereCount = await scoreRows(readHandbookCsv(csv), scorerOf(model, await initTensorflow()), { fromMs, sink: here.sink });
 
     const worker = await startScoreWorker(DEFAULT_MODEL_DIR);
     const there = collect();

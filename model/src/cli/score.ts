@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { DEFAULT_MODEL_DIR } from '../model.js';
+import { DEFAULT_MODEL_DIR } from '../default-model.js';
 import { scoreRows, startScoreWorker } from '../score.js';
 import { badRowReporter, csvRows, dateFlag, parseFlags, required, runCli } from './args.js';
 import { createProgress } from './progress.js';
