@@ -201,43 +201,32 @@ describe('Redis feature store (real Redis at 127.0.0.1:6379)', () => {
     expect(Buffer.from(fromRedis.vectors.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
   });
 
-  it('gives the memory store\'s vectors when replicas share it, partitions move between them, and each label reaches one replica', async () => {
-    const events = simulatedStream(60, 11);
-    const memory = createFeatureEngine(createMemoryFeatureStore());
+  /** The memory store's vectors for a simulated stream, and those of `replicas` engines sharing one Redis. */
+  async function memoryAndReplicas(replicaCount: number, days: number, options: Parameters<typeof runReplicas>[2]): Promise<[Float32Array, Float32Array]> {
+    const events = simulatedStream(days, options.seed + 100);
     const prefix = testPrefix();
-    const replicas = [0, 1, 2].map(() => createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: prefix })));
+    const replicas = Array.from({ length: replicaCount }, () => createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: prefix })));
     onTestFinished(async () => {
       await Promise.all(replicas.map((engine) => engine.close()));
     });
-    const fromMemory = await run(memory, events, 5);
-    const shared = await runReplicas(replicas, events, { seed: 5, partitions: 6, rebalanceEvery: 7, labelsTo: 'first' });
-    expect(Buffer.from(shared.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
+    const fromMemory = await run(createFeatureEngine(createMemoryFeatureStore()), events, options.seed);
+    return [fromMemory.vectors, await runReplicas(replicas, events, options)];
+  }
+  const same = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+
+  it('gives the memory store\'s vectors when replicas share it, partitions move between them, and each label reaches one replica', async () => {
+    const [memory, shared] = await memoryAndReplicas(3, 60, { seed: 5, partitions: 6, rebalanceEvery: 7, labelsTo: 'first' });
+    expect(same(shared, memory)).toBe(true);
   });
 
   it('gives the memory store\'s vectors to replicas that each apply every label, as detectors do', async () => {
-    const events = simulatedStream(45, 3);
-    const memory = createFeatureEngine(createMemoryFeatureStore());
-    const prefix = testPrefix();
-    const replicas = [0, 1].map(() => createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: prefix })));
-    onTestFinished(async () => {
-      await Promise.all(replicas.map((engine) => engine.close()));
-    });
-    const fromMemory = await run(memory, events, 8);
-    const shared = await runReplicas(replicas, events, { seed: 8, partitions: 4, rebalanceEvery: 11, labelsTo: 'all' });
-    expect(Buffer.from(shared.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
+    const [memory, shared] = await memoryAndReplicas(2, 45, { seed: 8, partitions: 4, rebalanceEvery: 11, labelsTo: 'all' });
+    expect(same(shared, memory)).toBe(true);
   });
 
   it('gives the same vectors when batches of several partitions arrive at once (recorded together)', async () => {
-    const events = simulatedStream(45, 21);
-    const memory = createFeatureEngine(createMemoryFeatureStore());
-    const prefix = testPrefix();
-    const replicas = [0, 1].map(() => createFeatureEngine(createRedisFeatureStore({ url: REDIS_URL, keyPrefix: prefix })));
-    onTestFinished(async () => {
-      await Promise.all(replicas.map((engine) => engine.close()));
-    });
-    const fromMemory = await run(memory, events, 4);
-    const shared = await runReplicas(replicas, events, { seed: 4, partitions: 6, rebalanceEvery: 9, labelsTo: 'all', concurrent: true });
-    expect(Buffer.from(shared.buffer).equals(Buffer.from(fromMemory.vectors.buffer))).toBe(true);
+    const [memory, shared] = await memoryAndReplicas(2, 45, { seed: 4, partitions: 6, rebalanceEvery: 9, labelsTo: 'all', concurrent: true });
+    expect(same(shared, memory)).toBe(true);
   });
 
   it('trims old entries and sets a TTL on every key', async () => {
