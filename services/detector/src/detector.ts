@@ -11,7 +11,6 @@ import {
   type Logger,
   type Message,
   type Producer,
-  type Transaction,
 } from '@fraudstream/shared';
 import {
   decodeMessages,
@@ -19,6 +18,7 @@ import {
   scoreTransactions,
   splitDecoded,
   type DecodedMessage,
+  type Featurizer,
   type RawMessage,
 } from './scoring.js';
 import type { ModelHolder } from './model-holder.js';
@@ -37,8 +37,7 @@ export interface DetectorTopics {
   scored?: string;
 }
 
-export interface DetectorEngine {
-  transform(transactions: readonly Transaction[]): Promise<Float32Array>;
+export interface DetectorEngine extends Featurizer {
   applyLabels(labels: readonly Label[]): Promise<void>;
   /** Called on every rebalance: the cards of a partition this replica gets may have been scored elsewhere. */
   forgetCards(): void;

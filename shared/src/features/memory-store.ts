@@ -1,12 +1,12 @@
 import { dropLabelsBefore, emptySeries, insertEntry, insertLabel } from './series.js';
 import {
   centsOf,
+  emptyHistories,
+  type BatchHistories,
   type FeatureStore,
   type HistorySpans,
   type LabelEntry,
   type LabelRecord,
-  type BatchHistories,
-  emptyHistories,
   type TimeSeries,
   type TransactionRecord,
 } from './store.js';

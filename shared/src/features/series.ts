@@ -14,7 +14,7 @@ export const emptySeries = (): TimeSeries => ({
 const before = (ts: number, id: string, otherTs: number, otherId: string): boolean => ts < otherTs || (ts === otherTs && id < otherId);
 
 /** Drops the entries older than `keepFromMs` (they stay in the arrays until the next compaction). */
-export function dropBefore(series: TimeSeries, keepFromMs: number): void {
+function dropBefore(series: TimeSeries, keepFromMs: number): void {
   const times = series.timestampsMs;
   while (series.start < series.end && times[series.start]! < keepFromMs) series.start++;
 }
