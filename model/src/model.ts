@@ -1,7 +1,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FEATURE_NAMES, FraudstreamError } from '@fraudstream/shared';
+import { FraudstreamError } from '@fraudstream/shared/errors';
+import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { initTensorflow, tf } from './tensorflow.js';
 
 export { DEFAULT_MODEL_DIR } from './default-model.js';

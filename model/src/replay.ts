@@ -1,13 +1,10 @@
-import {
-  DAY_MS,
-  DEFAULT_LABEL_DELAY_DAYS,
-  FEATURE_NAMES,
-  createFeatureEngine,
-  createMemoryFeatureStore,
-  csvTransactionIdOf,
-  type HandbookRow,
-  type LabelRecord,
-} from '@fraudstream/shared';
+// Modules of `shared`, not its index: the offline CLIs start without loading Kafka's and Redis's clients.
+import type { HandbookRow } from '@fraudstream/shared/csv';
+import { createFeatureEngine } from '@fraudstream/shared/features/engine';
+import { createMemoryFeatureStore } from '@fraudstream/shared/features/memory-store';
+import { DAY_MS, DEFAULT_LABEL_DELAY_DAYS, FEATURE_NAMES } from '@fraudstream/shared/features/names';
+import type { LabelRecord } from '@fraudstream/shared/features/store';
+import { csvTransactionIdOf } from '@fraudstream/shared/ids';
 
 /** One chunk of the CSV's rows, as `readHandbookCsv` yields them; `rows/chunkBytes` measure progress. */
 export const CSV_CHUNK_BYTES = 1 << 20;

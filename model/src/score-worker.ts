@@ -5,7 +5,7 @@
  * `ScoreReply` per request, in request order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { FraudstreamError } from '@fraudstream/shared';
+import { FraudstreamError } from '@fraudstream/shared/errors';
 import { loadModel } from './model.js';
 import { initTensorflow } from './tensorflow.js';
 import { scoreLines } from './score.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FEATURE_NAMES } from '@fraudstream/shared';
+import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { aucRoc, averagePrecision, cardPrecisionAtK, thresholdCurve } from './metrics.js';
 import { networkInputs, type Hinge, type ModelMetadata, type RankingMetrics } from './model.js';
 import { dayIndexOf, type Dataset } from './replay.js';

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DAY_MS } from '@fraudstream/shared';
 import { stat } from 'node:fs/promises';
-import { readHandbookCsv, type BadCsvRow, type HandbookRow } from '@fraudstream/shared';
+import { readHandbookCsv, type BadCsvRow, type HandbookRow } from '@fraudstream/shared/csv';
+import { DAY_MS } from '@fraudstream/shared/features/names';
 import { CSV_CHUNK_BYTES, collectDataset, type Dataset } from '../replay.js';
 import { createProgress } from './progress.js';
 

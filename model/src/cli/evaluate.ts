@@ -1,4 +1,4 @@
-import { DEFAULT_LABEL_DELAY_DAYS } from '@fraudstream/shared';
+import { DEFAULT_LABEL_DELAY_DAYS } from '@fraudstream/shared/features/names';
 import { evaluateScores } from '../evaluation.js';
 import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
 import { UsageError, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, required, runCli } from './args.js';

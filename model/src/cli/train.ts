@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FEATURE_NAMES } from '@fraudstream/shared';
+import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { saveModel, type ModelMetadata } from '../model.js';
 import { renderReport } from '../report.js';
 import { initTensorflow } from '../tensorflow.js';
