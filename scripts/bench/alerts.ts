@@ -39,6 +39,9 @@ const usage = `Usage: npx tsx scripts/bench/alerts.ts [options]
   --alerts N          alerts stored before the HTTP phase (default 1000000)
   --rate R            requests per second in each HTTP phase (default 500)
   --seconds S         length of each HTTP phase (default 10)
+  --warmup S          seconds of mixed requests at the rate before the first phase (default 10):
+                      the service's connections are new, and a new PostgreSQL backend is slow until
+                      it has mapped the shared buffers it reads (hundreds of ms at first on a VM)
   --ingest N          alerts in the Kafka ingest phase (default 50000)
   --partitions P      partitions of the ingest topic (default 6)
   --database-url URL  PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test);
@@ -53,6 +56,7 @@ interface Options {
   alerts: number;
   rate: number;
   seconds: number;
+  warmup: number;
   ingest: number;
   partitions: number;
   databaseUrl: string;
@@ -64,6 +68,7 @@ function parseOptions(): Options | undefined {
       alerts: { type: 'string', default: '1000000' },
       rate: { type: 'string', default: '500' },
       seconds: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '10' },
       ingest: { type: 'string', default: '50000' },
       partitions: { type: 'string', default: '6' },
       'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
@@ -84,6 +89,7 @@ function parseOptions(): Options | undefined {
     alerts: positive('alerts', values.alerts),
     rate: positive('rate', values.rate),
     seconds: positive('seconds', values.seconds),
+    warmup: positive('warmup', values.warmup),
     ingest: positive('ingest', values.ingest),
     partitions: positive('partitions', values.partitions),
     databaseUrl: values['database-url'],
@@ -288,7 +294,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!options) return;
-  const { alerts, rate, seconds, ingest, partitions, databaseUrl } = options;
+  const { alerts, rate, seconds, warmup, ingest, partitions, databaseUrl } = options;
 
   const schema = `alerts_bench_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
@@ -301,7 +307,8 @@ async function main(): Promise<void> {
     const [{ server_version: version } = { server_version: '?' }] = (
       await admin.query<{ server_version: string }>('SHOW server_version')
     ).rows;
-    console.log(`PostgreSQL ${version}, schema ${schema}; Kafka ${kafka.version} at ${kafka.brokers}; ${rate} requests/s for ${seconds} s per phase; ${load()}`);
+    const [{ shared_buffers: sharedBuffers } = { shared_buffers: '?' }] = (await admin.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows;
+    console.log(`PostgreSQL ${version} (shared_buffers ${sharedBuffers}), schema ${schema}; Kafka ${kafka.version} at ${kafka.brokers}; ${rate} requests/s for ${seconds} s per phase; ${load()}`);
 
     await admin.query(`SET search_path TO ${schema}`);
     let started = performance.now();
@@ -327,14 +334,16 @@ async function main(): Promise<void> {
     };
 
     // Warm-up: every card's newest alerts once (PostgreSQL's and the OS's caches, as in a service
-    // that has been running), then the service itself (JIT, connection pools).
+    // that has been running), then the service and this process's own pool at the rate (JIT, and every
+    // connection's backend having mapped the shared buffers it reads).
     for (let customer = 0; customer < CARDS; customer += 1) await store.listAlerts({ cardId: cardIdFor(customer) }, 51);
-    await openLoop(rate, 2, http((i) => (i % 2 === 0 ? `/alerts?cardId=${card(i)}` : '/alerts')));
-
     const storeCall = (query: (i: number) => Promise<unknown>) => (i: number) => async () => {
       await query(i);
       return { ok: true, bytes: 0 };
     };
+    await openLoop(rate, warmup, http((i) => (i % 2 === 0 ? `/alerts?cardId=${card(i)}` : '/alerts')));
+    await openLoop(rate, warmup, storeCall((i) => store.listAlerts(i % 2 === 0 ? { cardId: card(i) } : {}, 51)));
+
     console.log('\nLatency at a fixed rate (loopback, keep-alive, open loop; counted from when each request was due)');
     printLatency('GET /healthz (baseline: HTTP + fastify)', await openLoop(rate, seconds, http(() => '/healthz')), rate, seconds);
     printLatency('store.listAlerts({ cardId }) (baseline: SQL)', await openLoop(rate, seconds, storeCall((i) => store.listAlerts({ cardId: card(i) }, 51))), rate, seconds);

@@ -53,6 +53,10 @@ function pinoLogCreator(log: Logger) {
       // kafkajs logs every error response at ERROR, retriable ones included ("coordinator is
       // loading"); the caller retries them and a real failure surfaces as a thrown error.
       if (method === 'info' || message.startsWith('Response ')) method = 'debug';
+      // Said at the creation of every idempotent producer (kafkajs bounds retries by default). Here a send
+      // that runs out of retries fails: the detector's aborts its transaction and consumes the batch again,
+      // the others raise the error; a resent event changes nothing downstream (stores dedupe by id).
+      if (message.startsWith('Limiting retries for the idempotent producer')) method = 'debug';
       log[method]({ kafkajs: fields }, message);
     };
 }
