@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import type { HandbookRow } from '@fraudstream/shared/csv';
 import { FraudstreamError, type ErrorCode } from '@fraudstream/shared/errors';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { csvTransactionIdOf } from '@fraudstream/shared/ids';
 import type { FraudModel } from './model.js';
 import { replayFeatures } from './replay.js';
-import { startWorker } from './worker-thread.js';
 import type { ScoreReply, ScoreRequest, ScoreWorkerFailed, ScoreWorkerReady } from './score-worker.js';
 
 /** Rows are gathered to this many before a predict call: the network is fastest on large batches. */
@@ -42,12 +42,25 @@ export function scorerOf(model: FraudModel, backend: string): RowScorer {
   };
 }
 
+// A worker runs JavaScript: register tsx's loader first, as `node --import tsx` does for the main thread.
+const workerBoot = `
+const { workerData } = require('node:worker_threads');
+import(workerData.tsx).then(({ register }) => { register(); return import(workerData.entry); });`;
+
 /**
  * Loads the model in a worker thread and scores there, so the model's time overlaps the feature
  * engine's on the main thread. The model is refused there as `loadModel` refuses it (same codes).
  */
 export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
-  const worker = startWorker(new URL('./score-worker.ts', import.meta.url), { modelDir });
+  const worker = new Worker(workerBoot, {
+    eval: true,
+    execArgv: [],
+    workerData: {
+      modelDir,
+      tsx: import.meta.resolve('tsx/esm/api'),
+      entry: new URL('./score-worker.ts', import.meta.url).href,
+    },
+  });
   const pending = new Map<number, { resolve: (lines: string) => void; reject: (err: Error) => void }>();
   let failure: Error | undefined;
   const fail = (err: Error): void => {
