@@ -119,8 +119,9 @@ export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
 }
 
 /**
- * Replays every row through the feature engine (as the detector does online) and writes
- * `TRANSACTION_ID,score` for the rows at or after `fromMs`, TRANSACTION_ID as in the CSV.
+ * Replays the rows through the feature engine (as the detector does online) and writes
+ * `TRANSACTION_ID,score` for the rows at or after `fromMs`, TRANSACTION_ID as in the CSV. Rows older
+ * than the features' look-back before `fromMs` cannot change a score and are not replayed.
  * Up to IN_FLIGHT batches are being scored while the next rows' features are computed.
  * Returns how many scores were written.
  */
@@ -164,20 +165,13 @@ export async function scoreRows(
     while (inFlight.length > IN_FLIGHT) await writeOldest();
   };
 
-  for await (const batch of replayFeatures(rows)) {
+  // Rows before fromMs are replayed only as far back as their features reach, and not yielded.
+  for await (const batch of replayFeatures(rows, { featuresFromMs: options.fromMs })) {
     const n = batch.rows.length;
     for (let index = 0; index < n; ) {
-      if (batch.rows[index]!.timestampMs < options.fromMs) {
-        index++;
-        continue;
-      }
-      // Copy the longest run of kept rows that fits the pending batch in one go.
-      let end = index;
-      const room = predictRows - pendingIds.length;
-      while (end < n && end - index < room && batch.rows[end]!.timestampMs >= options.fromMs) {
-        pendingIds.push(batch.rows[end]!.transactionId);
-        end++;
-      }
+      // Copy as many rows as fit the pending batch in one go.
+      const end = Math.min(n, index + predictRows - pendingIds.length);
+      for (let row = index; row < end; row++) pendingIds.push(batch.rows[row]!.transactionId);
       pendingFeatures.set(batch.features.subarray(index * width, end * width), (pendingIds.length - (end - index)) * width);
       index = end;
       if (pendingIds.length === predictRows) await submit();

@@ -25,7 +25,9 @@ Times \`npm run score\` over a Handbook CSV (default /work/data/transactions-183
 data/transactions-183d.csv; make one with \`npm run simulate\`) with the model (default
 ${DEFAULT_MODEL_DIR}): scoring from 2018-08-08 (the Handbook's test period, as in the issue's
 command) and scoring every row, next to two baselines run the same way: parsing the CSV alone, and
-parsing + the feature engine without the model. Best of --runs (default 3) processes each.`;
+parsing + the feature engine without the model (every row). Best of --runs (default 3) processes each.
+Every process reads every row of the file; \`score\` replays only the rows its scores depend on (from
+the features' look-back, 37 days, before --from), with the same scores as replaying them all.`;
 
 /** Reports this process's peak RSS on stderr as it exits, for the parent to read. */
 const RSS_REPORTER = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\nfraudstream-bench-maxrss '+process.resourceUsage().maxRSS+'\\n'))`;
@@ -93,7 +95,7 @@ function main(): void {
     { label: 'score --from 2018-08-08', args: score('2018-08-08') },
     { label: 'score every row', args: score('2018-04-01') },
   ];
-  console.log(`input ${input}; model ${modelDir}; whole processes (node + tsx start-up included), best of ${runs}; rows/s over every row replayed`);
+  console.log(`input ${input}; model ${modelDir}; whole processes (node + tsx start-up included), best of ${runs}; rows/s over the file's rows (each process reads them all)`);
   try {
     let rows = NaN;
     for (const { label, args } of cases) {

@@ -93,7 +93,7 @@ export async function* csvRows(
 }
 
 /**
- * Replays the CSV up to `toMs` and keeps the rows in [fromMs, toMs), with a progress bar, then reports
+ * Replays the CSV up to `toMs` (from the features' look-back before `fromMs`) and keeps the rows in [fromMs, toMs), with a progress bar, then reports
  * the bad rows it skipped: the first step of `train` and `evaluate`.
  */
 export async function replayPeriod(input: string, fromMs: number, toMs: number): Promise<Dataset> {

@@ -5,11 +5,12 @@ import { UsageError, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, re
 
 const usage = `Usage: npm run evaluate -- --input FILE --from YYYY-MM-DD --to YYYY-MM-DD [--model DIR] [--json]
 
-Replays the CSV up to --to through the feature engine, scores the transactions in [--from, --to) with
-the model and prints, under the Fraud Detection Handbook's protocol: AUC ROC, average precision and
-card precision@100. On each test day the cards whose fraud was already known are left out (frauds from
---train-days + the label delay before --from, up to the day before the label delay); a card caught in
-an earlier day's top 100 is left out of later days.
+Replays the CSV up to --to through the feature engine (from the features' look-back, 37 days, before
+--from), scores the transactions in [--from, --to) with the model and prints, under the Fraud
+Detection Handbook's protocol: AUC ROC, average precision and card precision@100. On each test day
+the cards whose fraud was already known are left out (frauds from --train-days + the label delay
+before --from, up to the day before the label delay); a card caught in an earlier day's top 100 is
+left out of later days.
 
 Options:
   --model DIR          model directory (default ${DEFAULT_MODEL_DIR})

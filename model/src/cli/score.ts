@@ -8,8 +8,10 @@ import { createProgress } from './progress.js';
 
 const usage = `Usage: npm run score -- --input FILE --from YYYY-MM-DD --output FILE [--model DIR]
 
-Replays the whole CSV through the feature engine and the model (as the detector does online) and
-writes TRANSACTION_ID,score for every transaction at or after --from (TRANSACTION_ID as in the input).
+Replays the CSV through the feature engine and the model (as the detector does online) and writes
+TRANSACTION_ID,score for every transaction at or after --from (TRANSACTION_ID as in the input). Every
+row is read; the replay starts at the features' look-back (37 days) before --from, since nothing older
+changes a feature: the scores are those of a replay of the whole file.
 
 Options:
   --model DIR      model directory (default ${DEFAULT_MODEL_DIR})

@@ -10,8 +10,9 @@ import { createProgress } from './progress.js';
 
 const usage = `Usage: npm run train -- --input FILE --from YYYY-MM-DD --to YYYY-MM-DD --out DIR [options]
 
-Replays every transaction of a Handbook-format CSV before --to through the feature engine (fraud
-labels delivered 7 days after their transaction), then trains the fraud model on the transactions in
+Replays the transactions of a Handbook-format CSV before --to through the feature engine (fraud
+labels delivered 7 days after their transaction; from the features' look-back, 37 days, before --from:
+the same features as a replay of every row), then trains the fraud model on the transactions in
 [--from, --to). The last --validation-days of that period are held out for early stopping and the
 alert threshold. Writes model.json, weights.bin, metadata.json and report.html to --out.
 

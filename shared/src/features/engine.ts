@@ -24,6 +24,8 @@ export interface FeatureEngine {
   applyLabels(labels: readonly Label[]): Promise<void>;
   /** `transform` for callers that already hold records (offline replay): the same computation. */
   transformRecords(records: readonly TransactionRecord[], options?: RecordOptions): Promise<Float32Array>;
+  /** Records the transactions as history only: `transformRecords` without computing their vectors. */
+  recordRecords(records: readonly TransactionRecord[], options?: RecordOptions): Promise<void>;
   applyLabelRecords(records: readonly LabelRecord[]): Promise<void>;
   /** Partitions changed owner: see `FeatureStore.forgetCards`. */
   forgetCards(): void;
@@ -69,6 +71,17 @@ export function historySpans(labelDelayDays: number): HistorySpans {
     terminalLagMs: delayMs,
     graceMs: delayMs,
   };
+}
+
+/**
+ * How far back any feature of a transaction at t looks: no transaction at or before t − lookbackMs,
+ * nor any label of one, changes its vector (the card windows reach back 30 days, the terminal windows
+ * and the fraud recency features the delay + 30 days, all with exclusive lower bounds). A replay that
+ * needs vectors from time F on can therefore start at F − lookbackMs and give identical vectors.
+ */
+export function lookbackMs(labelDelayDays: number): number {
+  const spans = historySpans(labelDelayDays);
+  return Math.max(spans.cardMs, spans.terminalMs);
 }
 
 /** The amount over the average of the card's earlier transactions in the window (whose sums include it). */
@@ -266,6 +279,10 @@ export function createFeatureEngine(store: FeatureStore, options: FeatureEngineO
     return out;
   }
 
+  async function recordRecords(records: readonly TransactionRecord[], options?: RecordOptions): Promise<void> {
+    if (records.length > 0) await store.record(records, spans, options);
+  }
+
   async function applyLabelRecords(records: readonly LabelRecord[]): Promise<void> {
     if (records.length > 0) await store.recordLabels(records, spans);
   }
@@ -274,6 +291,7 @@ export function createFeatureEngine(store: FeatureStore, options: FeatureEngineO
     transform: (transactions, options) => transformRecords(transactions.map(transactionRecordOf), options),
     applyLabels: (labels) => applyLabelRecords(labels.map(labelRecordOf)),
     transformRecords,
+    recordRecords,
     applyLabelRecords,
     forgetCards: () => store.forgetCards(),
     close() {
