@@ -201,7 +201,7 @@ function percentile(sorted: number[], fraction: number): number {
 
 /**
  * Open loop: request i is due at start + i/rate whether or not earlier ones have answered, and its
- * latency counts from when it was due, so a stalled server cannot hide its queueing delay.
+ * latency counts from when it was due (or sent, if earlier), so a stalled server cannot hide its queueing delay.
  */
 async function openLoop(rate: number, seconds: number, nextRequest: (i: number) => () => Promise<{ ok: boolean; bytes: number }>): Promise<LatencyReport> {
   const total = rate * seconds;
@@ -215,10 +215,12 @@ async function openLoop(rate: number, seconds: number, nextRequest: (i: number) 
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
     const send = nextRequest(i);
+    // A request sent up to 1 ms early (not worth a timer) counts from when it was sent.
+    const from = Math.min(due, performance.now());
     inFlight.push(
       send().then(
         (result) => {
-          if (result.ok) latencies.push(performance.now() - due);
+          if (result.ok) latencies.push(performance.now() - from);
           else errors += 1;
           bytes += result.bytes;
         },

@@ -139,9 +139,13 @@ async function measureLatency(
   rate: number,
   seconds: number,
   warmupSeconds: number,
-): Promise<{ latencies: number[]; warmup: number[]; sent: number }> {
-  const sentAt = new Map<string, number>();
+): Promise<{ latencies: number[]; warmup: number[]; sent: number; toProduced: number[]; toRead: number[] }> {
+  const sentAt = new Map<string, { at: number; wallMs: number }>();
   const latencies: number[] = [];
+  // The same latency in two parts, split at the alert's record timestamp (the detector's send time,
+  // in wall-clock ms: same host, same clock): produce → alert sent, alert sent → read committed.
+  const toProduced: number[] = [];
+  const toRead: number[] = [];
   const warmup: number[] = [];
   let warmupEndsAt = Infinity;
   const reader = kafka.consumer({ groupId: `bench-reader-${randomBytes(4).toString('hex')}`, readUncommitted: false, maxWaitTimeInMs: 10 });
@@ -151,7 +155,15 @@ async function measureLatency(
     eachMessage: async ({ message }) => {
       const decoded = decodeAlert(message.value);
       const sent = decoded.ok ? sentAt.get(decoded.value.transaction.transactionId) : undefined;
-      if (sent !== undefined) (sent < warmupEndsAt ? warmup : latencies).push(performance.now() - sent);
+      if (sent === undefined) return;
+      if (sent.at < warmupEndsAt) {
+        warmup.push(performance.now() - sent.at);
+        return;
+      }
+      latencies.push(performance.now() - sent.at);
+      const alertSentMs = Number(message.timestamp);
+      toProduced.push(alertSentMs - sent.wallMs);
+      toRead.push(Date.now() - alertSentMs);
     },
   });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -168,15 +180,16 @@ async function measureLatency(
       // Every 5th is a large amount (Handbook scenario 1), so there are alerts to time.
       return transactionAt(n, Date.now(), n % 5 === 0 ? 400 + (n % 500) : undefined);
     });
-    const at = performance.now();
-    for (const tx of batch) sentAt.set(tx.transactionId, at);
+    const sendTime = { at: performance.now(), wallMs: Date.now() };
+    for (const tx of batch) sentAt.set(tx.transactionId, sendTime);
     await producer.send({ topic: input, messages: batch.map((tx) => ({ key: tx.cardId, value: encode(tx) })), acks: -1 });
     await sleep(Math.max(0, tickMs - (performance.now() - tickStart)));
   }
   await sleep(2_000);
   await producer.disconnect();
   await reader.disconnect();
-  return { latencies: latencies.sort((a, b) => a - b), warmup: warmup.sort((a, b) => a - b), sent };
+  const sorted = (values: number[]): number[] => values.sort((a, b) => a - b);
+  return { latencies: sorted(latencies), warmup: sorted(warmup), sent, toProduced: sorted(toProduced), toRead: sorted(toRead) };
 }
 
 /** Mean batch and model time from a detector's own metrics: where the time of a batch goes. */
@@ -332,12 +345,18 @@ async function main(): Promise<void> {
       const live = await spawnDetector(input, alerts, `bench-latency-${store}-${id}`, store);
       const result = await measureLatency(kafka, input, alerts, rate, seconds, warmupSeconds);
       const liveMemory = rssOf(live.pid as number);
-      const { latencies, warmup, sent } = result;
-      const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+      const { latencies, warmup, sent, toProduced, toRead } = result;
+      const quantile = (values: number[], q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? NaN;
+      const pick = (q: number) => quantile(latencies, q);
+      const parts = (values: number[]) => [0.5, 0.9, 0.99].map((q) => quantile(values, q).toFixed(0)).join(' / ');
       console.log(
         `latency, ${store} store, at ${(sent / (seconds + warmupSeconds)).toFixed(0)} tx/s for ${seconds} s after ${warmupSeconds} s of warm-up, produce → committed alert (${latencies.length} alerts): ` +
           `p50 ${pick(0.5).toFixed(1)} ms, p95 ${pick(0.95).toFixed(1)} ms, p99 ${pick(0.99).toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms; ` +
           `RSS ${liveMemory.rssMb.toFixed(0)} MB (load ${loadavg()[0]?.toFixed(1)})`,
+      );
+      console.log(
+        `  in two parts (p50 / p90 / p99, ms): produce → alert sent by the detector ${parts(toProduced)}; ` +
+          `alert sent → read committed (transaction commit, markers, reader's fetch) ${parts(toRead)}`,
       );
       console.log(`  warm-up: ${warmup.length} alerts, max ${(warmup.at(-1) ?? NaN).toFixed(1)} ms`);
       console.log(`  ${await batchSummary(live.port)}`);

@@ -1,9 +1,11 @@
 /**
  * The one module that imports kafkajs. Everything else gets clients, types and helpers from here,
  * so a change of client touches one file. (kafkajs-read-committed.ts, imported first, mends a bug
- * inside kafkajs before it loads.)
+ * inside kafkajs before it loads; kafkajs-coordinators.ts saves it a round trip per transactional
+ * request.)
  */
 import './kafkajs-read-committed.js';
+import './kafkajs-coordinators.js';
 import { readFileSync } from 'node:fs';
 import {
   Kafka,
@@ -148,4 +150,24 @@ function isTopicAlreadyExists(err: unknown): boolean {
   const e = err as { type?: string; errors?: Array<{ type?: string }> };
   if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
   return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((inner) => inner.type === 'TOPIC_ALREADY_EXISTS');
+}
+
+/**
+ * Runs `begin` (a transaction's first request to its coordinator) until it no longer meets
+ * CONCURRENT_TRANSACTIONS: the broker answers that while it still writes the markers of the same
+ * producer's previous transaction, which takes a few milliseconds after a commit. kafkajs retries it
+ * for AddPartitionsToTxn only, with a growing backoff, and not at all for AddOffsetsToTxn (a batch
+ * with offsets and no output then failed and was consumed again). Retried every `everyMs`, as the
+ * Java client does, for at most `forMs`; any other error is thrown at once.
+ */
+export async function whileTransactionsConcurrent<T>(begin: () => Promise<T>, everyMs = 5, forMs = 5_000): Promise<T> {
+  const giveUpAt = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await begin();
+    } catch (err) {
+      if ((err as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS' || Date.now() >= giveUpAt) throw err;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
 }

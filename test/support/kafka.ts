@@ -24,3 +24,19 @@ export async function createTestTopics(kafka: Kafka, specs: TopicSpec[]): Promis
     await admin.disconnect();
   });
 }
+
+/**
+ * A consumer group that exists and has joined (its coordinator loaded): what a transaction's offsets
+ * are committed for. Its consumer leaves when the test ends.
+ */
+export async function joinedGroup(kafka: Kafka, topic: string): Promise<string> {
+  const groupId = uniqueName('group');
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  onTestFinished(() => consumer.disconnect());
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.subscribe({ topics: [topic] });
+  await consumer.run({ eachMessage: async () => {} });
+  await joined;
+  return groupId;
+}

@@ -3,6 +3,7 @@ import {
   encode,
   FraudstreamError,
   SCHEMA_VERSION,
+  whileTransactionsConcurrent,
   type Admin,
   type Consumer,
   type EachBatchPayload,
@@ -280,19 +281,18 @@ export function createDetector(options: DetectorOptions): Detector {
     }
     const transaction = await writer.producer.transaction();
     try {
-      // The output goes to the partition leaders and the offsets to the group coordinator: both at once.
-      const sendOutput = async (): Promise<void> => {
-        for (const part of inRequestsOfAtMost(SEND_BYTES, topicMessages)) {
-          await transaction.sendBatch({ topicMessages: part, acks: -1 });
-        }
-      };
-      await Promise.all([
-        sendOutput(),
+      // The offsets first: AddOffsetsToTxn opens the transaction at the coordinator, retried while the
+      // previous transaction's markers are still being written. After it, the output's
+      // AddPartitionsToTxn cannot meet that; both would queue on the one connection to the broker anyway.
+      await whileTransactionsConcurrent(() =>
         transaction.sendOffsets({
           consumerGroupId: groupId,
           topics: [{ topic: topics.transactions, partitions: [{ partition, offset: commitOffset }] }],
         }),
-      ]);
+      );
+      for (const part of inRequestsOfAtMost(SEND_BYTES, topicMessages)) {
+        await transaction.sendBatch({ topicMessages: part, acks: -1 });
+      }
       await transaction.commit();
     } catch (err) {
       await transaction.abort().catch(() => {});
