@@ -279,6 +279,26 @@ export function createDetector(options: DetectorOptions): Detector {
         }),
       });
     }
+    if (topicMessages.length === 0) {
+      // Nothing to write (most batches: no alert, no dead letter, no scored topic): the offsets alone,
+      // committed as the consumer's own, one request instead of a transaction's five. OffsetCommit
+      // carries the group generation, so a replica that lost the partition is refused. It comes after
+      // the partition's previous batch committed its transaction; should that transaction's offset
+      // land later, the batch is only consumed again, and it writes nothing.
+      await consumer.commitOffsets([{ topic: topics.transactions, partition, offset: commitOffset }]);
+      metrics.commits.inc({ kind: 'offsets' });
+    } else {
+      await commitTransaction(writer, partition, topicMessages, commitOffset);
+      metrics.commits.inc({ kind: 'transaction' });
+    }
+    metrics.scored.inc(result.scored.length);
+    metrics.flagged.inc(result.alerts.length);
+    for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
+    metrics.scoringDuration.observe(result.predictSeconds);
+  };
+
+  /** The batch's output and its input offsets in one Kafka transaction of the partition's producer. */
+  const commitTransaction = async (writer: PartitionWriter, partition: number, topicMessages: TopicMessages, commitOffset: string): Promise<void> => {
     const transaction = await writer.producer.transaction();
     try {
       // The offsets first: AddOffsetsToTxn opens the transaction at the coordinator, retried while the
@@ -298,10 +318,6 @@ export function createDetector(options: DetectorOptions): Detector {
       await transaction.abort().catch(() => {});
       throw err;
     }
-    metrics.scored.inc(result.scored.length);
-    metrics.flagged.inc(result.alerts.length);
-    for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
-    metrics.scoringDuration.observe(result.predictSeconds);
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {

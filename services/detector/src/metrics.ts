@@ -13,6 +13,7 @@ export interface DetectorMetrics {
   modelInfo: Gauge<'version'>;
   assignedPartitions: Gauge;
   heldBatches: Counter;
+  commits: Counter<'kind'>;
 }
 
 /** The detector's Prometheus metrics, in their own registry (tests run several detectors in one process). */
@@ -55,6 +56,12 @@ export function createDetectorMetrics(): DetectorMetrics {
     heldBatches: new Counter({
       name: 'fraudstream_detector_held_batches_total',
       help: 'Batches held back until labels and other partitions caught up in event time',
+      registers,
+    }),
+    commits: new Counter({
+      name: 'fraudstream_detector_commits_total',
+      help: 'Batches committed: kind "transaction" (output and offsets in one Kafka transaction) or "offsets" (nothing to write: the offsets alone)',
+      labelNames: ['kind'],
       registers,
     }),
   };

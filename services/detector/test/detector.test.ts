@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDeadLetter, decodeAlert, type DecodeErrorCode, type Message } from '@fraudstream/shared';
+import {
+  createFeatureEngine,
+  createMemoryFeatureStore,
+  decodeDeadLetter,
+  decodeAlert,
+  type DecodeErrorCode,
+  type Kafka,
+  type Message,
+} from '@fraudstream/shared';
 import { inRequestsOfAtMost } from '../src/detector.js';
 import { decodeScoredTransaction } from '../src/scored.js';
 import { testKafka, uniqueName } from '../../../test/support/kafka.js';
 import {
+  defaultModel,
   detectorTopics,
   makeTransactions,
   messageOf,
@@ -115,6 +124,64 @@ describe('detector', () => {
     // Nothing more trickles in: the output is complete and duplicate-free.
     const settled = await readTopic(kafka, topics.scored as string, (read) => read.length > 9_000, 2_000);
     expect(settled).toHaveLength(9_000);
+  });
+});
+
+/** Waits until the group has committed offsets summing to `total` over the topic's partitions (each message once). */
+async function committedUpTo(kafka: Kafka, groupId: string, topic: string, total: number, timeoutMs = 90_000): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const giveUpAt = Date.now() + timeoutMs;
+    for (;;) {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = (offsets?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+      if (committed >= total || Date.now() > giveUpAt) return committed;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('detector without a scored topic', () => {
+  it('commits a batch with nothing to write as its offsets alone, and every alert once across a rebalance', { timeout: 180_000 }, async () => {
+    const kafka = testKafka();
+    const topics = await detectorTopics(kafka, 6, false);
+    const groupId = uniqueName('detector');
+    const keyPrefix = redisPrefix();
+    const transactions = makeTransactions(4_000, { days: 3 });
+    // The alerts expected: what the model flags with the same engine offline (in memory, in order).
+    const model = await defaultModel();
+    const engine = createFeatureEngine(createMemoryFeatureStore());
+    const scores = await model.predict(await engine.transform(transactions), transactions.length);
+    const expected = transactions.filter((_, index) => scores[index]! >= model.threshold).map((tx) => tx.transactionId);
+    expect(expected.length).toBeGreaterThan(20);
+
+    // Produced in small sends, so that most batches hold no flagged transaction.
+    const first = await startDetector({ kafka, topics, groupId, keyPrefix });
+    await produce(kafka, topics.transactions, transactions.slice(0, 2_000).map(messageOf), 12);
+    expect(await committedUpTo(kafka, groupId, topics.transactions, 2_000)).toBe(2_000);
+    const second = await startDetector({ kafka, topics, groupId, keyPrefix });
+    await Promise.all([first.stop(), produce(kafka, topics.transactions, transactions.slice(2_000).map(messageOf), 12)]);
+    expect(await committedUpTo(kafka, groupId, topics.transactions, 4_000)).toBe(4_000);
+
+    const alerts = await readTopic(kafka, topics.alerts, (read) => read.length >= expected.length, 30_000);
+    const alerted = alerts.map((message) => {
+      const decoded = decodeAlert(message.value);
+      if (!decoded.ok) throw new Error(`bad alert: ${decoded.error.message}`);
+      return decoded.value.transaction.transactionId;
+    });
+    expect([...occurrences(alerted)].filter(([, count]) => count !== 1)).toEqual([]);
+    expect(new Set(alerted)).toEqual(new Set(expected));
+    // Both ways of committing were taken, by both replicas together.
+    const commits = async (kind: string) =>
+      (await Promise.all([first, second].map(async ({ metrics }) => (await metrics.commits.get()).values.find((value) => value.labels.kind === kind)?.value ?? 0))).reduce(
+        (sum, count) => sum + count,
+        0,
+      );
+    expect(await commits('offsets')).toBeGreaterThan(0);
+    expect(await commits('transaction')).toBeGreaterThan(0);
   });
 });
 

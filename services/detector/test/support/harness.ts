@@ -4,7 +4,7 @@ import { onTestFinished } from 'vitest';
 import { createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, initTensorflow, loadModel, type FraudModel } from '@fraudstream/model';
 import { createDetector, type Detector, type DetectorTopics } from '../../src/detector.js';
-import { createDetectorMetrics } from '../../src/metrics.js';
+import { createDetectorMetrics, type DetectorMetrics } from '../../src/metrics.js';
 import type { ModelHolder } from '../../src/model-holder.js';
 import { createRedisProgressBoard } from '../../src/progress.js';
 import { createTestTopics, testLog, uniqueName } from '../../../../test/support/kafka.js';
@@ -105,6 +105,7 @@ export function fixedModel(model: FraudModel): ModelHolder {
 
 export interface InProcessDetector {
   detector: Detector;
+  metrics: DetectorMetrics;
   stop(): Promise<void>;
 }
 
@@ -119,6 +120,7 @@ export async function startDetector(options: {
   const redis = new Redis(REDIS_URL);
   const engine = createFeatureEngine(createRedisFeatureStore({ client: redis, keyPrefix: options.keyPrefix }));
   const progress = createRedisProgressBoard({ client: redis, keyPrefix: options.keyPrefix });
+  const metrics = createDetectorMetrics();
   const detector = createDetector({
     kafka: options.kafka,
     engine,
@@ -126,7 +128,7 @@ export async function startDetector(options: {
     progress,
     models: options.model ?? fixedModel(await defaultModel()),
     log: testLog,
-    metrics: createDetectorMetrics(),
+    metrics,
     topics: options.topics,
     groupId: options.groupId,
     labelDelayMs: 7 * DAY_MS,
@@ -144,7 +146,7 @@ export async function startDetector(options: {
   };
   onTestFinished(stop);
   await detector.start();
-  return { detector, stop };
+  return { detector, metrics, stop };
 }
 
 /** Counts of each key's occurrences: for exactly-once checks. */
