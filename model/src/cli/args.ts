@@ -93,8 +93,9 @@ export async function* csvRows(
 }
 
 /**
- * Replays the CSV up to `toMs` (from the features' look-back before `fromMs`) and keeps the rows in [fromMs, toMs), with a progress bar, then reports
- * the bad rows it skipped: the first step of `train` and `evaluate`.
+ * Replays the CSV up to `toMs` (from the features' look-back before `fromMs`) and keeps the rows in
+ * [fromMs, toMs), with a progress bar, then reports the bad rows it skipped: the first step of `train`
+ * and `evaluate`.
  */
 export async function replayPeriod(input: string, fromMs: number, toMs: number): Promise<Dataset> {
   const bad = badRowReporter(input);
