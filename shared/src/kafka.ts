@@ -2,10 +2,11 @@
  * The one module that imports kafkajs. Everything else gets clients, types and helpers from here,
  * so a change of client touches one file. (kafkajs-read-committed.ts, imported first, mends a bug
  * inside kafkajs before it loads; kafkajs-coordinators.ts saves it a round trip per transactional
- * request.)
+ * request; kafkajs-stable-offsets.ts gives it OffsetFetch with require_stable.)
  */
 import './kafkajs-read-committed.js';
 import './kafkajs-coordinators.js';
+import './kafkajs-stable-offsets.js';
 import { readFileSync } from 'node:fs';
 import {
   Kafka,
@@ -22,6 +23,7 @@ import {
 import type { Logger } from './logger.js';
 import { kafkaSettings, type KafkaEnv } from './config.js';
 
+export { readingStableOffsets } from './kafkajs-stable-offsets.js';
 export {
   CompressionTypes,
   type Admin,
@@ -160,13 +162,26 @@ function isTopicAlreadyExists(err: unknown): boolean {
  * with offsets and no output then failed and was consumed again). Retried every `everyMs`, as the
  * Java client does, for at most `forMs`; any other error is thrown at once.
  */
-export async function whileTransactionsConcurrent<T>(begin: () => Promise<T>, everyMs = 5, forMs = 5_000): Promise<T> {
+export function whileTransactionsConcurrent<T>(begin: () => Promise<T>, everyMs = 5, forMs = 5_000): Promise<T> {
+  return retryingWhile('CONCURRENT_TRANSACTIONS', begin, everyMs, forMs);
+}
+
+/**
+ * Runs `read` (a stable offset read, `readingStableOffsets`) until the broker no longer answers
+ * UNSTABLE_OFFSET_COMMIT: a transaction's offsets for the partition are pending until its markers are
+ * written, or until the transaction is aborted (at the latest when it times out).
+ */
+export function whileOffsetsUnstable<T>(read: () => Promise<T>, everyMs = 20, forMs = 120_000): Promise<T> {
+  return retryingWhile('UNSTABLE_OFFSET_COMMIT', read, everyMs, forMs);
+}
+
+async function retryingWhile<T>(type: string, attempt: () => Promise<T>, everyMs: number, forMs: number): Promise<T> {
   const giveUpAt = Date.now() + forMs;
   for (;;) {
     try {
-      return await begin();
+      return await attempt();
     } catch (err) {
-      if ((err as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS' || Date.now() >= giveUpAt) throw err;
+      if ((err as { type?: string }).type !== type || Date.now() >= giveUpAt) throw err;
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
   }

@@ -3,6 +3,8 @@ import {
   encode,
   FraudstreamError,
   SCHEMA_VERSION,
+  readingStableOffsets,
+  whileOffsetsUnstable,
   whileTransactionsConcurrent,
   type Admin,
   type Consumer,
@@ -199,8 +201,14 @@ export function createDetector(options: DetectorOptions): Detector {
     return writer;
   };
 
+  /**
+   * The group's committed offset for the partition, read stable (KIP-447's require_stable): while a
+   * transaction's offsets for it are pending, the broker refuses and the read is made again.
+   */
   const committedOffset = async (partition: number): Promise<number | undefined> => {
-    const [topicOffsets] = await admin.fetchOffsets({ groupId, topics: [topics.transactions] });
+    const [topicOffsets] = await whileOffsetsUnstable(() =>
+      readingStableOffsets(() => admin.fetchOffsets({ groupId, topics: [topics.transactions] })),
+    );
     const entry = topicOffsets?.partitions.find((candidate) => candidate.partition === partition);
     const offset = Number(entry?.offset ?? -1);
     return offset >= 0 ? offset : undefined;
