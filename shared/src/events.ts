@@ -84,14 +84,31 @@ export const Alert = z.strictObject({
 });
 export type Alert = z.infer<typeof Alert>;
 
-export const DecodeErrorCode = z.enum(['MALFORMED_JSON', 'EMPTY_MESSAGE', 'SCHEMA_VIOLATION', 'UNKNOWN_VERSION']);
+/**
+ * Why a message was dead-lettered: it does not decode (the first four), it is larger than any event
+ * of its kind can be, or its event time is too far ahead of its partition's (see the detector).
+ */
+export const DecodeErrorCode = z.enum(['MALFORMED_JSON', 'EMPTY_MESSAGE', 'SCHEMA_VIOLATION', 'UNKNOWN_VERSION', 'MESSAGE_TOO_LARGE', 'EVENT_TIME_AHEAD']);
 export type DecodeErrorCode = z.infer<typeof DecodeErrorCode>;
+
+/** What a dead letter says of an original key or value too large to carry whole. */
+export const TruncatedOriginal = z.strictObject({
+  /** Size of the original, in bytes. */
+  bytes: z.number().int().min(0),
+  /** SHA-256 of the original bytes, hex: finds the message again, or proves a copy is the same. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
 export const DeadLetter = z.strictObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
-  /** The message value exactly as received, base64-encoded (null for a tombstone). */
+  /**
+   * The message value as received, base64-encoded (null for a tombstone): whole up to
+   * DEAD_LETTER_MAX_VALUE_BYTES, its first that many bytes beyond (then `valueTruncated` says so).
+   */
   originalValue: z.string().nullable(),
   originalKey: z.string().nullable(),
+  valueTruncated: TruncatedOriginal.optional(),
+  keyTruncated: TruncatedOriginal.optional(),
   topic: z.string().min(1),
   partition: z.number().int().min(0),
   offset: z.string().regex(/^\d+$/),
@@ -132,9 +149,12 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
  * Decodes bytes into a typed event. Never throws: malformed JSON, a wrong schema version and every
  * schema violation come back as a `DecodeError` naming the field.
  */
-export function decodeWith<T>(schema: z.ZodType<T>, bytes: Buffer | string | null | undefined): Decoded<T> {
+export function decodeWith<T>(schema: z.ZodType<T>, bytes: Buffer | string | null | undefined, maxBytes = Number.POSITIVE_INFINITY): Decoded<T> {
   if (bytes === null || bytes === undefined || bytes.length === 0) {
     return { ok: false, error: { code: 'EMPTY_MESSAGE', path: '', message: 'message has no value' } };
+  }
+  if (bytes.length > maxBytes) {
+    return { ok: false, error: { code: 'MESSAGE_TOO_LARGE', path: '', message: `message of ${bytes.length} bytes; an event is at most ${maxBytes}` } };
   }
   let json: unknown;
   try {
@@ -174,22 +194,51 @@ export function encode(event: Transaction | Label | Alert | DeadLetter): Buffer 
 }
 
 export const decodeTransaction = (bytes: Buffer | string | null | undefined): Decoded<Transaction> =>
-  decodeWith(Transaction, bytes);
-export const decodeLabel = (bytes: Buffer | string | null | undefined): Decoded<Label> => decodeWith(Label, bytes);
+  decodeWith(Transaction, bytes, MAX_EVENT_BYTES);
+export const decodeLabel = (bytes: Buffer | string | null | undefined): Decoded<Label> => decodeWith(Label, bytes, MAX_EVENT_BYTES);
 export const decodeAlert = (bytes: Buffer | string | null | undefined): Decoded<Alert> => decodeWith(Alert, bytes);
 export const decodeDeadLetter = (bytes: Buffer | string | null | undefined): Decoded<DeadLetter> =>
   decodeWith(DeadLetter, bytes);
 
-/** Builds the dead letter for a message that failed to decode, keeping its original bytes. */
+/**
+ * A dead letter carries at most this much of the original value (64 KiB, 87 KiB in base64), so it always
+ * fits in a Kafka message (1 MiB by default) whatever it was sent for: one too large to dead-letter as it
+ * came would stop its partition for good.
+ */
+export const DEAD_LETTER_MAX_VALUE_BYTES = 64 * 1024;
+/** …and of the original key. */
+export const DEAD_LETTER_MAX_KEY_BYTES = 1024;
+
+/** No valid event comes near this size (ids are at most 128 characters): larger messages are refused unparsed. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
+function keptPart(bytes: Buffer, max: number): { base64: string; truncated?: z.infer<typeof TruncatedOriginal> } {
+  if (bytes.length <= max) return { base64: bytes.toString('base64') };
+  return {
+    base64: bytes.subarray(0, max).toString('base64'),
+    truncated: { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+  };
+}
+
+/** The key a dead letter is published with: the original's, or its first bytes when it is larger than a key should be. */
+export function deadLetterKey(key: Buffer | null): Buffer | null {
+  return key === null || key.length <= DEAD_LETTER_MAX_KEY_BYTES ? key : key.subarray(0, DEAD_LETTER_MAX_KEY_BYTES);
+}
+
+/** Builds the dead letter for a message that failed to decode, keeping its original bytes (up to a bound). */
 export function deadLetterFor(
   message: { value: Buffer | null; key: Buffer | null; topic: string; partition: number; offset: string },
   error: DecodeError,
   failedAt: Date = new Date(),
 ): DeadLetter {
+  const value = message.value === null ? null : keptPart(message.value, DEAD_LETTER_MAX_VALUE_BYTES);
+  const key = message.key === null ? null : keptPart(message.key, DEAD_LETTER_MAX_KEY_BYTES);
   return {
     schemaVersion: SCHEMA_VERSION,
-    originalValue: message.value === null ? null : message.value.toString('base64'),
-    originalKey: message.key === null ? null : message.key.toString('base64'),
+    originalValue: value === null ? null : value.base64,
+    originalKey: key === null ? null : key.base64,
+    ...(value?.truncated ? { valueTruncated: value.truncated } : {}),
+    ...(key?.truncated ? { keyTruncated: key.truncated } : {}),
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,

@@ -4,6 +4,7 @@ export * from './topics.js';
 export * from './config.js';
 export * from './logger.js';
 export * from './kafka.js';
+export * from './supervised-consumer.js';
 export * from './shutdown.js';
 export * from './ids.js';
 export * from './csv.js';

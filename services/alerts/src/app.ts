@@ -32,7 +32,7 @@ export interface AlertsAppOptions {
   metrics: Metrics;
   apiToken: string;
   readToken?: string | undefined;
-  consumerHealthy?: () => boolean;
+  consumerProblems?: () => string[];
   now?: () => Date;
 }
 
@@ -107,7 +107,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   });
   await app.register(streamRoutes, { feed, readAccess });
   await app.register(statsRoutes, { store, readAccess, ...(options.now ? { now: options.now } : {}) });
-  await app.register(healthRoutes, { store, metrics, ...(options.consumerHealthy ? { consumerHealthy: options.consumerHealthy } : {}) });
+  await app.register(healthRoutes, { store, metrics, ...(options.consumerProblems ? { consumerProblems: options.consumerProblems } : {}) });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', index: 'index.html' });
 }
 

@@ -1,10 +1,12 @@
 import {
   decodeAlert,
+  superviseConsumer,
   type Alert,
   type Consumer,
   type Kafka,
   type KafkaMessage,
   type Logger,
+  type SupervisedConsumer,
 } from '@fraudstream/shared';
 import type { AlertStore } from './store/alert-store.js';
 import type { Metrics } from './metrics.js';
@@ -56,14 +58,17 @@ export interface AlertConsumerOptions {
   /** Called after a batch stored new alerts (wakes the live streams). */
   onStored?: () => void;
   fromBeginning?: boolean;
+  /** How long the consumer may be out of its group before it counts as not consuming. */
+  rebalanceGraceMs?: number;
 }
 
 export interface AlertConsumer {
+  /** Starts consuming; a crash, or a broker that cannot be reached, is followed by a restart until `stop()`. */
   start(): Promise<void>;
   /** Leaves the group after the in-flight batch is stored and committed. Safe to call twice. */
   stop(): Promise<void>;
-  /** False once the consumer has crashed for good (kafkajs gave up restarting it). */
-  healthy(): boolean;
+  /** Why the consumer is not storing alerts now (out of its group, restarting, not fetching); empty when it is. */
+  problems(): string[];
 }
 
 export function createAlertConsumer({
@@ -75,20 +80,18 @@ export function createAlertConsumer({
   log,
   onStored = () => {},
   fromBeginning = true,
+  rebalanceGraceMs = 30_000,
 }: AlertConsumerOptions): AlertConsumer {
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false });
-  let stopping: Promise<void> | undefined;
-  let crashed = false;
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    log.error({ err: payload.error, restart: payload.restart }, 'alerts consumer crashed');
-    if (!payload.restart) crashed = true;
-  });
-
-  return {
-    async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning });
-      await consumer.run({
+  const supervised: SupervisedConsumer = superviseConsumer({
+    name: 'alerts',
+    consumer,
+    log,
+    subscribe: (c) => c.subscribe({ topic, fromBeginning }),
+    onState: (state) => metrics.consumerUp.set(state === 'consuming' ? 1 : 0),
+    onCrash: (_err, restartedBy) => metrics.consumerCrashes.inc({ restart: restartedBy }),
+    run: (c) =>
+      c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
@@ -103,7 +106,7 @@ export function createAlertConsumer({
             partition: batch.partition,
           });
           // Only now that the rows are stored does the group move past them.
-          await consumer.commitOffsets([
+          await c.commitOffsets([
             { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
           ]);
           resolveOffset(lastOffset);
@@ -113,13 +116,15 @@ export function createAlertConsumer({
           if (outcome.stored > 0) onStored();
           await heartbeat();
         },
-      });
+      }),
+  });
+
+  return {
+    async start() {
+      await supervised.start();
       log.info({ topic, groupId }, 'consuming alerts');
     },
-    stop() {
-      stopping ??= consumer.disconnect();
-      return stopping;
-    },
-    healthy: () => !crashed && stopping === undefined,
+    stop: () => supervised.stop(),
+    problems: () => supervised.notConsuming({ rebalanceGraceMs, fetchStallMs: Math.max(60_000, 2 * rebalanceGraceMs) }),
   };
 }

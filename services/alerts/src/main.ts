@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     metrics,
     apiToken: env.ALERTS_API_TOKEN,
     readToken: env.ALERTS_READ_TOKEN,
-    consumerHealthy: () => consumer.healthy(),
+    consumerProblems: () => consumer.problems(),
     log,
   });
 

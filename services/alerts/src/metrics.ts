@@ -24,6 +24,17 @@ export function createMetrics() {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    consumerUp: new Gauge({
+      name: 'fraudstream_alerts_consumer_up',
+      help: 'Whether the alerts consumer is a member of its group and fetching (1) or not (0)',
+      registers: [registry],
+    }),
+    consumerCrashes: new Counter({
+      name: 'fraudstream_alerts_consumer_crashes_total',
+      help: 'Alerts consumer crashes, by who restarts it: "kafkajs" (a retriable error) or "supervisor"',
+      labelNames: ['restart'] as const,
+      registers: [registry],
+    }),
     feedback: new Counter({
       name: 'fraudstream_alerts_feedback_total',
       help: 'Analyst feedback recorded and published as labels',

@@ -61,7 +61,7 @@ describe('alerts from Kafka to the REST API', () => {
       feed,
       metrics,
       apiToken,
-      consumerHealthy: () => consumer.healthy(),
+      consumerProblems: () => consumer.problems(),
       log: testLog,
     });
     onTestFinished(() => app.close());

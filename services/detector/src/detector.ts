@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  deadLetterFor,
+  deadLetterKey,
   encode,
   FraudstreamError,
+  superviseConsumer,
   SCHEMA_VERSION,
   readingStableOffsets,
   whileOffsetsUnstable,
@@ -14,6 +17,7 @@ import {
   type Logger,
   type Message,
   type Producer,
+  type SupervisedConsumer,
 } from '@fraudstream/shared';
 import {
   decodeMessages,
@@ -28,6 +32,7 @@ import type { ModelHolder } from './model-holder.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { ProgressBoard } from './progress.js';
 import { createEventTimeGate, type EventTimeGate } from './event-time-gate.js';
+import { createEventTimeGuard } from './event-time-guard.js';
 import { createLabelReader, type LabelReader } from './labels.js';
 import type { ScoredTransaction } from './scored.js';
 
@@ -64,6 +69,8 @@ export interface DetectorOptions {
   partitionsConsumedConcurrently?: number;
   /** How long a batch waits inside eachBatch for the event-time gate before handing back to the fetch loop. */
   holdMs?: number;
+  /** A transaction further ahead of its partition's event time than this is dead-lettered (see event-time-guard.ts). */
+  maxEventAheadMs?: number;
   /** Called when the detector cannot go on (e.g. an in-memory store next to other replicas). */
   onFatal?: (err: Error) => void;
 }
@@ -75,8 +82,15 @@ export interface DetectorStatus {
 }
 
 export interface Detector {
+  /** Starts consuming; a consumer that crashes, or cannot reach the broker, is restarted until `stop()`. */
   start(): Promise<void>;
   status(): DetectorStatus;
+  /**
+   * Why the detector is not scoring now (empty when it is): its transactions consumer or its label
+   * reader is out of its group for longer than a rebalance, has no partitions, or has fetched nothing
+   * for longer than a fetch can take.
+   */
+  notReady(): string[];
   /** Finishes the in-flight batch, commits, leaves the group, closes producers. Harmless twice. */
   stop(): Promise<void>;
 }
@@ -127,9 +141,10 @@ export const transactionalIdFor = (groupId: string, topic: string, partition: nu
 export function createDetector(options: DetectorOptions): Detector {
   const { kafka, engine, models, log, metrics, topics, groupId } = options;
   const holdMs = options.holdMs ?? 200;
+  const sessionTimeout = options.sessionTimeout ?? 30_000;
   const consumer: Consumer = kafka.consumer({
     groupId,
-    sessionTimeout: options.sessionTimeout ?? 30_000,
+    sessionTimeout,
     heartbeatInterval: options.heartbeatInterval ?? 3_000,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
     readUncommitted: false,
@@ -144,7 +159,7 @@ export function createDetector(options: DetectorOptions): Detector {
     groupId,
     log,
     metrics,
-    sessionTimeout: options.sessionTimeout ?? 30_000,
+    sessionTimeout,
     heartbeatInterval: options.heartbeatInterval ?? 3_000,
   });
   const endOffsets = async (topic: string): Promise<Map<number, number>> => {
@@ -159,6 +174,7 @@ export function createDetector(options: DetectorOptions): Detector {
     endOffsets,
     delayMs: options.labelDelayMs,
   });
+  const guard = createEventTimeGuard({ maxAheadMs: options.maxEventAheadMs ?? 86_400_000 });
   let assigned: number[] = [];
   let running = false;
   // Every record of a batch was in the log when its fetch completed, so an end-offset probe started
@@ -237,6 +253,7 @@ export function createDetector(options: DetectorOptions): Detector {
     // partition gets a new one, and its position is checked against the committed offset after that.
     for (const partition of [...writers.keys()]) void closeWriter(partition);
     engine.forgetCards();
+    guard.reset();
     if (options.store === 'memory') {
       checkAlone().catch((err: unknown) => log.warn({ err }, 'could not describe the consumer group'));
     }
@@ -264,7 +281,7 @@ export function createDetector(options: DetectorOptions): Detector {
         topic: topics.deadLetters,
         messages: chunk.flatMap((entry) =>
           'deadLetter' in entry
-            ? [{ key: entry.message.key, value: encode(entry.deadLetter), headers: { 'fraudstream-error': entry.deadLetter.error.code } }]
+            ? [{ key: deadLetterKey(entry.message.key), value: encode(entry.deadLetter), headers: { 'fraudstream-error': entry.deadLetter.error.code } }]
             : [],
         ),
       });
@@ -328,6 +345,30 @@ export function createDetector(options: DetectorOptions): Detector {
     }
   };
 
+  /** Transactions too far ahead of their partition's event time become dead letters (code EVENT_TIME_AHEAD). */
+  const guardEventTimes = async (partition: number, decoded: DecodedMessage[]): Promise<DecodedMessage[]> => {
+    if (!guard.knows(partition)) {
+      const recorded = (await options.progress.read(topics.transactions)).get(partition);
+      guard.seed(partition, recorded?.eventTimeMs ?? Number.NEGATIVE_INFINITY, Date.now());
+    }
+    return decoded.map((entry) => {
+      if (!('transaction' in entry)) return entry;
+      const wallMs = Date.now();
+      if (guard.admit(partition, entry.eventTimeMs, wallMs)) return entry;
+      metrics.eventTimeRejected.inc();
+      const limit = new Date(guard.limitMs(partition, wallMs)).toISOString();
+      log.warn({ partition, offset: entry.message.offset, timestamp: entry.transaction.timestamp, limit }, 'transaction dated too far ahead of its partition: dead-lettered');
+      return {
+        message: entry.message,
+        deadLetter: deadLetterFor(entry.message, {
+          code: 'EVENT_TIME_AHEAD',
+          path: 'timestamp',
+          message: `${entry.transaction.timestamp} is more than ${(options.maxEventAheadMs ?? 86_400_000) / 1000} s ahead of the partition's event time (at most ${limit} now)`,
+        }),
+      };
+    });
+  };
+
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
     const fetchedAtMs = lastFetchAtMs || Date.now();
     const { partition } = batch;
@@ -358,7 +399,7 @@ export function createDetector(options: DetectorOptions): Detector {
       key: message.key,
       value: message.value,
     }));
-    let pending = decodeMessages(raw);
+    let pending = await guardEventTimes(partition, decodeMessages(raw));
     let heldSinceMs: number | undefined;
     while (pending.length > 0 && isRunning() && !isStale()) {
       const times = eventTimesOf(pending);
@@ -409,25 +450,48 @@ export function createDetector(options: DetectorOptions): Detector {
     metrics.consumerLag.set({ topic: topics.transactions, partition: String(partition) }, Number(batch.offsetLag()));
   };
 
-  return {
-    async start() {
-      await admin.connect();
-      await labelReader.start();
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topics.transactions], fromBeginning: true });
-      running = true;
-      await consumer.run({
+  const supervised: SupervisedConsumer = superviseConsumer({
+    name: 'transactions',
+    consumer,
+    log,
+    subscribe: (c) => c.subscribe({ topics: [topics.transactions], fromBeginning: true }),
+    run: (c) =>
+      c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
         eachBatch,
-      });
+      }),
+    onState: (state) => {
+      metrics.consumerUp.set({ consumer: 'transactions' }, state === 'consuming' ? 1 : 0);
+      if (state !== 'consuming') {
+        assigned = [];
+        metrics.assignedPartitions.set(0);
+      }
+    },
+    onCrash: (_err, restartedBy) => metrics.consumerCrashes.inc({ consumer: 'transactions', restart: restartedBy }),
+  });
+  const readiness = { rebalanceGraceMs: sessionTimeout, fetchStallMs: Math.max(60_000, 2 * sessionTimeout) };
+
+  return {
+    async start() {
+      await admin.connect();
+      await labelReader.start();
+      running = true;
+      await supervised.start();
     },
     status: () => ({ assigned, modelVersion: models.current().version, running }),
+    notReady: () =>
+      running
+        ? [
+            ...supervised.notConsuming({ ...readiness, requirePartitionsOf: [topics.transactions] }),
+            ...labelReader.consumer.notConsuming(readiness).map((reason) => `label reader: ${reason}`),
+          ]
+        : ['detector not running'],
     stop() {
       stopping ??= (async () => {
         running = false;
-        await consumer.disconnect();
+        await supervised.stop();
         await Promise.all([...writers.keys()].map((partition) => closeWriter(partition)));
         await labelReader.stop();
         await admin.disconnect();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decodeLabel, type Consumer, type Kafka, type Label, type Logger } from '@fraudstream/shared';
+import { decodeLabel, superviseConsumer, type Consumer, type Kafka, type Label, type Logger, type SupervisedConsumer } from '@fraudstream/shared';
 import { mergeProgress, type TopicProgress } from './progress.js';
 import type { DetectorMetrics } from './metrics.js';
 
@@ -7,6 +7,8 @@ export interface LabelReader {
   start(): Promise<void>;
   /** How far each label partition is applied: offsets and labeledAt. */
   progress(): TopicProgress;
+  /** The reader's consumer, which restarts itself after a crash (readiness and metrics read it). */
+  consumer: SupervisedConsumer;
   stop(): Promise<void>;
 }
 
@@ -46,11 +48,13 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
     if (payload.topic === topic) advance(payload.partition, { nextOffset: Number(payload.lastOffset) + 1 });
   });
 
-  return {
-    async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({
+  const supervised = superviseConsumer({
+    name: 'labels',
+    consumer,
+    log,
+    subscribe: (c) => c.subscribe({ topics: [topic], fromBeginning: true }),
+    run: (c) =>
+      c.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           const labels: Label[] = [];
@@ -69,11 +73,15 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
           metrics.labelsApplied.inc(labels.length);
           advance(batch.partition, { eventTimeMs: latest });
         },
-      });
-    },
+      }),
+    onState: (state) => metrics.consumerUp.set({ consumer: 'labels' }, state === 'consuming' ? 1 : 0),
+    onCrash: (_err, restartedBy) => metrics.consumerCrashes.inc({ consumer: 'labels', restart: restartedBy }),
+  });
+
+  return {
+    start: () => supervised.start(),
     progress: () => progress,
-    async stop() {
-      await consumer.disconnect();
-    },
+    consumer: supervised,
+    stop: () => supervised.stop(),
   };
 }

@@ -35,6 +35,10 @@ the environment (see shared/src/env/detector.ts and the README's "Detector" sect
   TRANSACTIONS_TOPIC, LABELS_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC
   DETECTOR_MAX_BYTES_PER_PARTITION, DETECTOR_SESSION_TIMEOUT_MS, DETECTOR_HEARTBEAT_INTERVAL_MS,
   DETECTOR_PARTITIONS_CONCURRENTLY, LABEL_DELAY_DAYS (7), LOG_LEVEL (info)
+  DETECTOR_MAX_EVENT_AHEAD_MS (86400000): transactions dated further ahead of their partition go to the DLQ
+
+A consumer that crashes or loses the broker is reconnected with a backoff, forever; /readyz answers 503
+while the detector is not consuming (fraudstream_detector_consumer_up says the same).
 
 SIGTERM or SIGINT: finishes and commits the batch in flight, leaves the group, exits 0.`;
 
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
     heartbeatInterval: env.DETECTOR_HEARTBEAT_INTERVAL_MS,
     maxBytesPerPartition: env.DETECTOR_MAX_BYTES_PER_PARTITION,
     partitionsConsumedConcurrently: env.DETECTOR_PARTITIONS_CONCURRENTLY,
+    maxEventAheadMs: env.DETECTOR_MAX_EVENT_AHEAD_MS,
     onFatal: (err) => {
       log.fatal({ err }, 'detector cannot go on');
       // Nothing it has not committed counts, so a shutdown stuck in a rebalance is not waited for long.
@@ -110,13 +115,7 @@ async function main(): Promise<void> {
 
   const ops = buildOpsServer({
     registry: metrics.registry,
-    notReady: () => {
-      const status = detector.status();
-      return [
-        ...(status.running ? [] : ['consumer not running']),
-        ...(status.assigned.length > 0 ? [] : ['no partitions assigned']),
-      ];
-    },
+    notReady: () => detector.notReady(),
   });
 
   // One ordered path: stop consuming (finishing the in-flight batch and its commit), leave the group,

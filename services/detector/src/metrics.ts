@@ -14,6 +14,9 @@ export interface DetectorMetrics {
   assignedPartitions: Gauge;
   heldBatches: Counter;
   commits: Counter<'kind'>;
+  consumerUp: Gauge<'consumer'>;
+  consumerCrashes: Counter<'consumer' | 'restart'>;
+  eventTimeRejected: Counter;
 }
 
 /** The detector's Prometheus metrics, in their own registry (tests run several detectors in one process). */
@@ -62,6 +65,23 @@ export function createDetectorMetrics(): DetectorMetrics {
       name: 'fraudstream_detector_commits_total',
       help: 'Batches committed: kind "transaction" (output and offsets in one Kafka transaction) or "offsets" (nothing to write: the offsets alone)',
       labelNames: ['kind'],
+      registers,
+    }),
+    consumerUp: new Gauge({
+      name: 'fraudstream_detector_consumer_up',
+      help: 'Whether the consumer is a member of its group and fetching (1) or not (0: starting, rebalancing, crashed, stopped)',
+      labelNames: ['consumer'],
+      registers,
+    }),
+    consumerCrashes: new Counter({
+      name: 'fraudstream_detector_consumer_crashes_total',
+      help: 'Consumer crashes, by who restarts it: "kafkajs" (a retriable error) or "supervisor" (the detector reconnects it)',
+      labelNames: ['consumer', 'restart'],
+      registers,
+    }),
+    eventTimeRejected: new Counter({
+      name: 'fraudstream_detector_event_time_rejected_total',
+      help: 'Transactions dead-lettered because their event time is too far ahead of their partition\'s',
       registers,
     }),
   };

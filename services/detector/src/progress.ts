@@ -42,12 +42,15 @@ export function createMemoryProgressBoard(): ProgressBoard {
   };
 }
 
-// Raises each field of the partition's entry to the published value, atomically (replicas race).
+// Raises each field of the partition's entry to the published value, atomically (replicas race), and
+// renews both keys' time to live: a topic no detector consumes any more leaves nothing behind for good.
 const PUBLISH_SCRIPT = `
 local offset = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
 if tonumber(ARGV[2]) > offset then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 local time = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1e300')
 if tonumber(ARGV[3]) > time then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
 export interface RedisProgressBoardOptions {
@@ -55,13 +58,15 @@ export interface RedisProgressBoardOptions {
   keyPrefix: string;
   /** Closes the client on close() (when the board made it). */
   ownsClient?: boolean;
+  /** Wall-clock time to live of the progress keys, renewed by every publish (default 7 days). */
+  ttlMs?: number;
 }
 
 interface ProgressRedis extends Redis {
-  fraudstreamPublishProgress(offsetsKey: string, timesKey: string, partition: string, offset: string, time: string): Promise<number>;
+  fraudstreamPublishProgress(offsetsKey: string, timesKey: string, partition: string, offset: string, time: string, ttlMs: string): Promise<number>;
 }
 
-export function createRedisProgressBoard({ client: redis, keyPrefix, ownsClient = false }: RedisProgressBoardOptions): ProgressBoard {
+export function createRedisProgressBoard({ client: redis, keyPrefix, ownsClient = false, ttlMs = 7 * 86_400_000 }: RedisProgressBoardOptions): ProgressBoard {
   const client = redis as ProgressRedis;
   if (typeof client.fraudstreamPublishProgress !== 'function') {
     client.defineCommand('fraudstreamPublishProgress', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
@@ -72,7 +77,7 @@ export function createRedisProgressBoard({ client: redis, keyPrefix, ownsClient 
   return {
     async publish(topic, partition, progress) {
       const time = Number.isFinite(progress.eventTimeMs) ? progress.eventTimeMs : -1e300;
-      await client.fraudstreamPublishProgress(offsetsKey(topic), timesKey(topic), String(partition), String(progress.nextOffset), String(time));
+      await client.fraudstreamPublishProgress(offsetsKey(topic), timesKey(topic), String(partition), String(progress.nextOffset), String(time), String(ttlMs));
     },
     async read(topic) {
       const [offsets, times] = await Promise.all([client.hgetall(offsetsKey(topic)), client.hgetall(timesKey(topic))]);

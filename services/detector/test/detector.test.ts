@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
+  DEAD_LETTER_MAX_VALUE_BYTES,
   createFeatureEngine,
   createMemoryFeatureStore,
   decodeDeadLetter,
@@ -19,6 +22,7 @@ import {
   occurrences,
   produce,
   readTopic,
+  REDIS_URL,
   redisPrefix,
   startDetector,
 } from './support/harness.js';
@@ -182,6 +186,54 @@ describe('detector without a scored topic', () => {
       );
     expect(await commits('offsets')).toBeGreaterThan(0);
     expect(await commits('transaction')).toBeGreaterThan(0);
+  });
+});
+
+describe('detector under hostile input', () => {
+  it('dead-letters a 900 KB message (truncated, with its hash) and a transaction dated 2999, and goes on scoring', { timeout: 180_000 }, async () => {
+    const kafka = testKafka();
+    const topics = await detectorTopics(kafka, 1);
+    const keyPrefix = redisPrefix();
+    const transactions = makeTransactions(400, { days: 1, cards: 5 });
+    const poison = Buffer.from(JSON.stringify({ schemaVersion: 1, transactionId: 'poison', padding: 'x'.repeat(900_000) }));
+    const [victim] = transactions;
+    const future = { ...victim!, transactionId: 'tx-from-2999', timestamp: '2999-01-01T00:00:00Z' };
+    const messages = transactions.map(messageOf);
+    messages.splice(200, 0, { key: 'poison', value: poison }, messageOf(future));
+    await produce(kafka, topics.transactions, messages, 100);
+    const { detector, metrics } = await startDetector({ kafka, topics, groupId: uniqueName('detector'), keyPrefix });
+
+    const scored = await readTopic(kafka, topics.scored as string, (read) => read.length >= 400);
+    expect(new Set(scoredIds(scored))).toEqual(new Set(transactions.map((transaction) => transaction.transactionId)));
+    const letters = (await readTopic(kafka, topics.deadLetters, (read) => read.length >= 2)).map((message) => {
+      const decoded = decodeDeadLetter(message.value);
+      if (!decoded.ok) throw new Error(decoded.error.message);
+      return { letter: decoded.value, bytes: message.value?.length ?? 0 };
+    });
+    expect(letters.map(({ letter }) => letter.error.code).sort()).toEqual(['EVENT_TIME_AHEAD', 'MESSAGE_TOO_LARGE']);
+    const large = letters.find(({ letter }) => letter.error.code === 'MESSAGE_TOO_LARGE')!;
+    expect(large.letter.valueTruncated).toEqual({ bytes: poison.length, sha256: createHash('sha256').update(poison).digest('hex') });
+    expect(Buffer.from(large.letter.originalValue ?? '', 'base64')).toEqual(poison.subarray(0, DEAD_LETTER_MAX_VALUE_BYTES));
+    expect(large.bytes).toBeLessThan(200_000);
+    const ahead = letters.find(({ letter }) => letter.error.code === 'EVENT_TIME_AHEAD')!;
+    expect(ahead.letter.error.path).toBe('timestamp');
+    expect(JSON.parse(Buffer.from(ahead.letter.originalValue ?? '', 'base64').toString())).toMatchObject({ transactionId: 'tx-from-2999' });
+    expect((await metrics.eventTimeRejected.get()).values[0]?.value).toBe(1);
+
+    // Nothing was erased or moved: the card keeps its history, the partition its 2018 event time.
+    const redis = new Redis(REDIS_URL);
+    onTestFinished(async () => void (await redis.quit()));
+    const cardHistory = await redis.zcard(`${keyPrefix}card:${victim!.cardId}`);
+    expect(cardHistory).toBe(transactions.filter((transaction) => transaction.cardId === victim!.cardId).length);
+    const times = await redis.hgetall(`${keyPrefix}detector:progress:${topics.transactions}:times`);
+    expect(Number(times['0'])).toBeLessThan(Date.UTC(2018, 3, 3));
+
+    // Still consuming, and says so.
+    const [late] = makeTransactions(1, { firstId: 50_000, days: 1 });
+    await produce(kafka, topics.transactions, [messageOf({ ...late!, timestamp: '2018-04-02T00:00:00Z' })]);
+    const after = await readTopic(kafka, topics.scored as string, (read) => read.length >= 401);
+    expect(scoredIds(after)).toContain(late!.transactionId);
+    expect(detector.notReady()).toEqual([]);
   });
 });
 

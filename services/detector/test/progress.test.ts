@@ -33,3 +33,16 @@ describe.each(boards)('%s progress board', (_name, make) => {
     await board.close();
   });
 });
+
+describe('redis progress board', () => {
+  it('gives its keys a time to live, renewed by every publish', async () => {
+    const keyPrefix = `${prefix}ttl:`;
+    const board = createRedisProgressBoard({ client: redis, keyPrefix, ttlMs: 60_000 });
+    await board.publish('tx', 0, { nextOffset: 1, eventTimeMs: 1 });
+    for (const kind of ['offsets', 'times']) {
+      const ttl = await redis.pttl(`${keyPrefix}detector:progress:tx:${kind}`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+  });
+});

@@ -32,5 +32,10 @@ export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   /** Batches of different partitions processed at once (each in its own Kafka transaction). */
   DETECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(12),
   LABEL_DELAY_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+  /**
+   * A transaction dated further ahead of its partition's newest event than this (plus the wall-clock
+   * time since that one) goes to the dead-letter topic with code EVENT_TIME_AHEAD instead of being scored.
+   */
+  DETECTOR_MAX_EVENT_AHEAD_MS: z.coerce.number().int().min(60_000).max(365 * 86_400_000).default(86_400_000),
 });
 export type DetectorEnv = z.infer<typeof DetectorEnv>;

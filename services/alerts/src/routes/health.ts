@@ -8,9 +8,9 @@ const Health = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.recor
 export const healthRoutes: FastifyPluginAsyncZod<{
   store: AlertStore;
   metrics: Metrics;
-  /** Whether the Kafka consumer is running; absent when the app runs without one. */
-  consumerHealthy?: () => boolean;
-}> = async (app, { store, metrics, consumerHealthy }) => {
+  /** Why the Kafka consumer is not consuming (empty when it is); absent when the app runs without one. */
+  consumerProblems?: () => string[];
+}> = async (app, { store, metrics, consumerProblems }) => {
   app.get(
     '/healthz',
     { schema: { summary: 'Liveness: the process answers', tags: ['operations'], response: { 200: Health } } },
@@ -35,7 +35,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         request.log.warn({ err }, 'store not ready');
         checks['store'] = 'unavailable';
       }
-      if (consumerHealthy) checks['consumer'] = consumerHealthy() ? 'ok' : 'unavailable';
+      if (consumerProblems) {
+        const problems = consumerProblems();
+        checks['consumer'] = problems.length === 0 ? 'ok' : `unavailable: ${problems.join('; ')}`;
+      }
       const ready = Object.values(checks).every((check) => check === 'ok');
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
     },
