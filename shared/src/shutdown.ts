@@ -7,6 +7,13 @@ export interface ShutdownOptions {
   /** How long the closers may take in all before the process exits anyway. */
   deadlineMs?: number;
   signals?: NodeJS.Signals[];
+  /**
+   * A signal this soon after the first is the same one arriving again, not an operator's second
+   * request: tsx passes the signals it gets on to the service, so a signal sent to the process group
+   * (systemd, `kill -- -PGID`, Ctrl-C in a terminal) reaches the service twice.
+   */
+  repeatWindowMs?: number;
+  now?: () => number;
   /** Injected in tests; the real process exits. */
   exit?: (code: number) => void;
   processLike?: Pick<NodeJS.Process, 'on' | 'off'>;
@@ -23,8 +30,8 @@ export interface Shutdown {
 
 /**
  * One ordered shutdown path. The first SIGINT/SIGTERM runs the registered closers in order, once,
- * within a deadline, then exits 0 (1 if a closer failed or the deadline passed); a second signal
- * exits at once with 130.
+ * within a deadline, then exits 0 (1 if a closer failed or the deadline passed); a second signal,
+ * later than `repeatWindowMs` after the first, exits at once with 130.
  */
 export function createShutdown({
   log,
@@ -32,9 +39,12 @@ export function createShutdown({
   signals = ['SIGINT', 'SIGTERM'],
   exit = (code) => process.exit(code),
   processLike = process,
+  repeatWindowMs = 2_000,
+  now = Date.now,
 }: ShutdownOptions): Shutdown {
   const closers: Array<{ name: string; close: Closer }> = [];
   let running: Promise<void> | undefined;
+  let firstSignalAtMs: number | undefined;
   let failed = false;
 
   const runClosers = async (): Promise<void> => {
@@ -68,11 +78,16 @@ export function createShutdown({
   };
 
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignalAtMs !== undefined && now() - firstSignalAtMs < repeatWindowMs) {
+      log.debug({ signal }, 'the same signal again (through the process group): already shutting down');
+      return;
+    }
     if (running) {
       log.warn({ signal }, 'second signal: exiting now');
       exit(130);
       return;
     }
+    firstSignalAtMs = now();
     void run(signal).then(() => exit(failed ? 1 : 0));
   };
 

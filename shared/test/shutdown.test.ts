@@ -64,11 +64,31 @@ describe('createShutdown', () => {
   it('forces exit on a second signal', async () => {
     const { processLike, emit } = fakeProcess();
     const exits: number[] = [];
-    const shutdown = createShutdown({ log, processLike, exit: (code) => exits.push(code) });
+    let nowMs = 0;
+    const shutdown = createShutdown({ log, processLike, exit: (code) => exits.push(code), now: () => nowMs });
     shutdown.register('slow', () => new Promise((resolve) => setTimeout(resolve, 50)));
     emit('SIGTERM');
+    nowMs = 2_500;
     emit('SIGTERM');
     expect(exits).toEqual([130]);
     shutdown.dispose();
+  });
+
+  it('drains once when the same signal arrives twice at once (sent to the process group, passed on by tsx)', async () => {
+    const { processLike, emit } = fakeProcess();
+    const calls: string[] = [];
+    const exits: number[] = [];
+    let nowMs = 0;
+    const shutdown = createShutdown({ log, processLike, exit: (code) => exits.push(code), now: () => nowMs });
+    shutdown.register('slow', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      calls.push('slow');
+    });
+    emit('SIGTERM');
+    nowMs = 5;
+    emit('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(calls).toEqual(['slow']);
+    expect(exits).toEqual([0]);
   });
 });
