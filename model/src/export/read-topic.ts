@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kafka, KafkaMessage, Logger } from '@fraudstream/shared';
+import { FraudstreamError, type Kafka, type KafkaMessage, type Logger } from '@fraudstream/shared';
 
 /** The offsets to read in one partition: [start, end). */
 export interface PartitionRange {
@@ -79,6 +79,7 @@ export async function readRanges({
   const position = new Map(ranges.map((range) => [range.partition, BigInt(range.start)]));
   let consumed = 0n;
   let lastProgressAt = Date.now();
+  let crash: Error | undefined;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
@@ -114,6 +115,13 @@ export async function readRanges({
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       if (payload.topic === topic) advance(payload.partition, payload.lastOffset);
     });
+    // kafkajs restarts a consumer after a retriable error; after any other it stops for good, and an
+    // export that went on would write a partial file as if the topic ended there.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      crash = payload.error;
+      finish();
+    });
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
@@ -133,6 +141,9 @@ export async function readRanges({
     }, 1_000);
     await finished;
     clearInterval(idle);
+    if (crash) {
+      throw new FraudstreamError('KAFKA_UNAVAILABLE', `reading ${topic} failed (${crash.name}: ${crash.message}); nothing was exported`, { cause: crash });
+    }
     summary.incomplete = [...pending.keys()].sort((a, b) => a - b);
     if (summary.incomplete.length > 0) {
       log.warn({ topic, partitions: summary.incomplete, idleTimeoutMs }, 'partitions stopped advancing before their end; exporting what was read');

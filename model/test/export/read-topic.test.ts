@@ -90,4 +90,27 @@ describe('reading a topic from a point in time (real broker)', () => {
     const summary = await readRanges({ kafka, topic, ranges, log: testLog, onMessage: () => expect.unreachable() });
     expect(summary.messages).toBe(0);
   });
+
+  it('fails, instead of exporting part of the topic, when its consumer crashes for good', async () => {
+    const kafka = testKafka();
+    const topic = uniqueName('export-crash');
+    await createTestTopics(kafka, [{ topic, partitions: 1 }]);
+    const producer = kafka.producer();
+    await producer.connect();
+    onTestFinished(() => producer.disconnect());
+    await producer.send({ topic, messages: [{ value: 'a' }, { value: 'b' }] });
+    const ranges = await rangesSince(kafka, topic, 0);
+    const failure = Object.assign(new Error('the reader broke'), { retriable: false });
+    await expect(
+      readRanges({
+        kafka,
+        topic,
+        ranges,
+        log: testLog,
+        onMessage: () => {
+          throw failure;
+        },
+      }),
+    ).rejects.toThrow(/nothing was exported/);
+  });
 });
