@@ -32,7 +32,7 @@ import type { ModelHolder } from './model-holder.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { ProgressBoard } from './progress.js';
 import { createEventTimeGate, type EventTimeGate } from './event-time-gate.js';
-import { createEventTimeGuard } from './event-time-guard.js';
+import { createEventTimeGuard, referenceFor } from './event-time-guard.js';
 import { createLabelReader, type LabelReader } from './labels.js';
 import type { ScoredTransaction } from './scored.js';
 
@@ -348,8 +348,16 @@ export function createDetector(options: DetectorOptions): Detector {
   /** Transactions too far ahead of their partition's event time become dead letters (code EVENT_TIME_AHEAD). */
   const guardEventTimes = async (partition: number, decoded: DecodedMessage[]): Promise<DecodedMessage[]> => {
     if (!guard.knows(partition)) {
-      const recorded = (await options.progress.read(topics.transactions)).get(partition);
-      guard.seed(partition, recorded?.eventTimeMs ?? Number.NEGATIVE_INFINITY, Date.now());
+      const board = await options.progress.read(topics.transactions);
+      const recorded = board.get(partition)?.eventTimeMs;
+      const reference =
+        recorded !== undefined && Number.isFinite(recorded)
+          ? recorded
+          : referenceFor(
+              [...board.values()].map((progress) => progress.eventTimeMs),
+              decoded.flatMap((entry) => ('eventTimeMs' in entry ? [entry.eventTimeMs] : [])),
+            );
+      guard.seed(partition, reference, Date.now());
     }
     return decoded.map((entry) => {
       if (!('transaction' in entry)) return entry;

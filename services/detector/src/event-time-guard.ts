@@ -6,8 +6,10 @@
  * An event is admitted when it is at most `maxAheadMs` ahead of the newest event admitted on its
  * partition, plus the wall-clock time since that one: event time may jump by the bound at once, and may
  * move on as fast as the clock while a partition is quiet (a real-time stream after a night, or a
- * weekend, without payments). A partition with no history yet takes events up to `maxAheadMs` ahead of
- * the wall clock. Events behind the newest (late ones) are always admitted.
+ * weekend, without payments). Events behind the newest (late ones) are always admitted. The wall clock
+ * itself is no bound: a simulated stream runs ahead of it (450 simulated seconds a second by default).
+ * The caller seeds a partition before its first event: with its recorded event time, or, where nothing
+ * is recorded, with a robust guess such as `referenceFor`.
  */
 export interface EventTimeGuard {
   /** Whether the partition has a reference time (seeded, or an event admitted since the last `reset`). */
@@ -31,7 +33,7 @@ export function createEventTimeGuard({ maxAheadMs }: { maxAheadMs: number }): Ev
   const references = new Map<number, Reference>();
   const limitMs = (partition: number, wallMs: number): number => {
     const reference = references.get(partition);
-    if (!reference || !Number.isFinite(reference.eventTimeMs)) return wallMs + maxAheadMs;
+    if (!reference || !Number.isFinite(reference.eventTimeMs)) return Number.POSITIVE_INFINITY;
     return reference.eventTimeMs + maxAheadMs + Math.max(0, wallMs - reference.wallMs);
   };
   return {
@@ -49,4 +51,17 @@ export function createEventTimeGuard({ maxAheadMs }: { maxAheadMs: number }): Ev
     limitMs,
     reset: () => references.clear(),
   };
+}
+
+/**
+ * The reference of a partition nothing is recorded of: the stream's event time where other partitions
+ * have one (partitions move together in event time), else the median of the partition's first events,
+ * which one outlier cannot move far. Negative infinity when there is nothing to go by.
+ */
+export function referenceFor(otherPartitionsMs: readonly number[], firstEventsMs: readonly number[]): number {
+  const others = otherPartitionsMs.filter(Number.isFinite);
+  if (others.length > 0) return Math.max(...others);
+  const events = [...firstEventsMs].filter(Number.isFinite).sort((a, b) => a - b);
+  if (events.length === 0) return Number.NEGATIVE_INFINITY;
+  return events[Math.floor((events.length - 1) / 2)] as number;
 }

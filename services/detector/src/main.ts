@@ -62,11 +62,14 @@ async function main(): Promise<void> {
   log.info({ backend }, 'tensorflow backend');
 
   const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 }) : undefined;
+  // ioredis reconnects by itself; while it cannot, batches fail and are consumed again, /readyz says why.
+  const logRedisError = (connection: string) => (err: Error) => log.warn({ err, connection }, 'Redis unavailable');
+  redis?.on('error', logRedisError('features'));
   const store = redis ? createRedisFeatureStore({ client: redis, keyPrefix: env.REDIS_KEY_PREFIX }) : createMemoryFeatureStore();
   const engine = createFeatureEngine(store, { labelDelayDays: env.LABEL_DELAY_DAYS });
   // A connection of its own: the event-time gate's small reads must not queue behind a batch's feature script.
   const progress = redis
-    ? createRedisProgressBoard({ client: redis.duplicate(), keyPrefix: env.REDIS_KEY_PREFIX, ownsClient: true })
+    ? createRedisProgressBoard({ client: redis.duplicate().on('error', logRedisError('progress')), keyPrefix: env.REDIS_KEY_PREFIX, ownsClient: true })
     : createMemoryProgressBoard();
   if (!redis) log.warn('REDIS_URL is not set: features are kept in memory, so run exactly one replica');
 
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
 
   const ops = buildOpsServer({
     registry: metrics.registry,
-    notReady: () => detector.notReady(),
+    notReady: () => [...detector.notReady(), ...(redis && redis.status !== 'ready' ? [`feature store: Redis ${redis.status}`] : [])],
   });
 
   // One ordered path: stop consuming (finishing the in-flight batch and its commit), leave the group,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEventTimeGuard } from '../src/event-time-guard.js';
+import { createEventTimeGuard, referenceFor } from '../src/event-time-guard.js';
 
 const DAY = 86_400_000;
 const T = Date.UTC(2018, 3, 1);
@@ -34,15 +34,24 @@ describe('event-time guard', () => {
     expect(guard.admit(0, WALL + 5 * DAY, WALL + 3 * DAY)).toBe(false);
   });
 
-  it('measures a partition with no history against the wall clock', () => {
+  it('admits anything on a partition with no reference, and forgets every reference on reset', () => {
     const guard = createEventTimeGuard({ maxAheadMs: DAY });
     expect(guard.knows(3)).toBe(false);
     guard.seed(3, Number.NEGATIVE_INFINITY, WALL);
     expect(guard.knows(3)).toBe(true);
-    expect(guard.admit(3, Date.UTC(2999, 0, 1), WALL)).toBe(false);
-    expect(guard.admit(3, T, WALL)).toBe(true);
-    expect(guard.admit(3, T + 3 * DAY, WALL)).toBe(false);
+    // A simulated stream far ahead of the clock is not refused for that.
+    expect(guard.admit(3, WALL + 400 * DAY, WALL)).toBe(true);
+    expect(guard.admit(3, WALL + 402 * DAY, WALL)).toBe(false);
     guard.reset();
     expect(guard.knows(3)).toBe(false);
+  });
+});
+
+describe('referenceFor', () => {
+  it("takes the stream's event time from the other partitions, else the median of the first events", () => {
+    expect(referenceFor([T, T + DAY, Number.NEGATIVE_INFINITY], [Date.UTC(2999, 0, 1)])).toBe(T + DAY);
+    expect(referenceFor([], [T + 2, Date.UTC(2999, 0, 1), T, T + 1])).toBe(T + 1);
+    expect(referenceFor([Number.NEGATIVE_INFINITY], [Date.UTC(2999, 0, 1), T])).toBe(T);
+    expect(referenceFor([], [])).toBe(Number.NEGATIVE_INFINITY);
   });
 });
