@@ -5,123 +5,56 @@
  * offline scorer flags with the same model; analyst feedback must reach fraud.labels and the
  * detectors' feature store.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaForBrokers, decodeLabel, topics, transactionIdFor, type Label } from '@fraudstream/shared';
-import { DEFAULT_MODEL_DIR, readMetadata } from '@fraudstream/model';
+import { createKafkaForBrokers, decodeLabel, topics, type Label } from '@fraudstream/shared';
+import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
 import { freePort } from '../scripts/kafka/local-broker.js';
-import { repoRoot } from '../scripts/start/processes.js';
 import { startSystem, type RunningSystem } from '../scripts/start/system.js';
 import { testLog } from './support/kafka.js';
 import { openEventStream, type EventStream } from './support/sse.js';
+import {
+  allAlerts,
+  createTestDatabase,
+  deleteRedisKeys,
+  eventually,
+  REDIS_URL,
+  simulatedReplay,
+  type StoredAlert,
+} from './support/system.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const POSTGRES_SERVER = 'postgres://postgres@127.0.0.1:5432';
 const START = '2026-01-01';
 const DAYS = 21;
 
-interface StoredAlert {
-  alertId: string;
-  transaction: { transactionId: string; cardId: string; terminalId: string };
-  score: number;
-  threshold: number;
-  reasons: unknown[];
-  status: string;
-}
-
-/** Runs one of the project's CLIs like `npm run <name>` does and fails with its output if it fails. */
-function runCli(script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, script), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`${script} exited ${code}:\n${output}`))));
-  });
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-async function allAlerts(baseUrl: string): Promise<StoredAlert[]> {
-  const alerts: StoredAlert[] = [];
-  let cursor: string | null = null;
-  do {
-    const url: string = `${baseUrl}alerts?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const response = await fetch(url);
-    expect(response.status).toBe(200);
-    const page = (await response.json()) as { items: StoredAlert[]; nextCursor: string | null };
-    alerts.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return alerts;
-}
-
 describe('fraudstream end to end (own Kafka broker, Redis, PostgreSQL)', () => {
   const work = mkdtempSync(join(tmpdir(), 'fraudstream-e2e-'));
-  const database = `fraudstream_e2e_${randomBytes(4).toString('hex')}`;
   const redisPrefix = `test-e2e-${randomBytes(4).toString('hex')}:`;
   const apiToken = `e2e-${randomBytes(12).toString('hex')}`;
-  const csv = join(work, 'replay.csv');
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let system: RunningSystem;
   let stream: EventStream;
+  let csv: string;
   let expected: Map<string, number>;
   let known: { frauds: number; fraudsFlagged: number };
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: `${POSTGRES_SERVER}/test` });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-
+    database = await createTestDatabase('fraudstream_e2e');
     // A small simulated month with all three fraud scenarios, and what the offline scorer flags in
     // it with the model the detectors load: the alerts the system must raise.
-    await runCli('services/producer/src/cli/simulate.ts', [
-      '--customers', '300', '--terminals', '600', '--days', String(DAYS), '--start', START, '--seed', '7', '--output', csv,
-    ]);
-    const scores = join(work, 'scores.csv');
-    await runCli('model/src/cli/score.ts', ['--model', DEFAULT_MODEL_DIR, '--input', csv, '--from', START, '--output', scores]);
-    const threshold = (await readMetadata(DEFAULT_MODEL_DIR)).threshold.value;
-    const fraudIds = new Set(
-      readFileSync(csv, 'utf8')
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => line.split(','))
-        .filter((fields) => fields[5] === '1')
-        .map((fields) => fields[0]),
-    );
-    expected = new Map();
-    for (const line of readFileSync(scores, 'utf8').trim().split('\n').slice(1)) {
-      const [id, score] = line.split(',');
-      if (id && Number(score) >= threshold) expected.set(transactionIdFor(id), Number(score));
-    }
-    known = { frauds: fraudIds.size, fraudsFlagged: [...expected.keys()].filter((id) => fraudIds.has(String(Number(id)))).length };
+    const replay = await simulatedReplay(work, { customers: 300, days: DAYS, start: START, seed: 7 });
+    ({ csv, expected } = replay);
+    known = { frauds: replay.frauds, fraudsFlagged: replay.fraudsFlagged };
 
     system = await startSystem({
       stateDir: join(work, 'state'),
       env: { ...process.env, KAFKA_BROKERS: undefined, MODEL_DIR: DEFAULT_MODEL_DIR },
       redisUrl: REDIS_URL,
       redisKeyPrefix: redisPrefix,
-      databaseUrl: `${POSTGRES_SERVER}/${database}`,
+      databaseUrl: database.url,
       detectors: 2,
       alertsPort: await freePort(),
       apiToken,
@@ -135,14 +68,8 @@ describe('fraudstream end to end (own Kafka broker, Redis, PostgreSQL)', () => {
   afterAll(async () => {
     stream?.close();
     await system?.stop();
-    const admin = new pg.Client({ connectionString: `${POSTGRES_SERVER}/test` });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${redisPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await database?.drop();
+    await deleteRedisKeys(REDIS_URL, redisPrefix);
     rmSync(work, { recursive: true, force: true });
   }, 120_000);
 

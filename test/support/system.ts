@@ -1,0 +1,165 @@
+/**
+ * What the system-level tests (end to end, faults) share: a simulated CSV with what the offline scorer
+ * flags in it, the alerts the running system stored, and polling with a deadline.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { transactionIdFor } from '@fraudstream/shared';
+import { DEFAULT_MODEL_DIR, readMetadata } from '@fraudstream/model';
+import { runScript } from './process.js';
+
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const POSTGRES_SERVER = 'postgres://postgres@127.0.0.1:5432';
+
+export interface StoredAlert {
+  alertId: string;
+  transaction: { transactionId: string; cardId: string; terminalId: string };
+  score: number;
+  threshold: number;
+  reasons: unknown[];
+  status: string;
+}
+
+/** Runs one of the project's CLIs like `npm run <name>` does and fails with its output if it fails. */
+export async function runCli(script: string, args: string[]): Promise<string> {
+  const run = await runScript(script, args, { ...process.env, LOG_LEVEL: 'warn' });
+  const output = run.stdout + run.stderr;
+  if (run.code !== 0) throw new Error(`${script} exited ${run.code}:\n${output}`);
+  return output;
+}
+
+/** Polls `probe` until it gives a value, or fails naming `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Every alert the alerts service serves, page by page. */
+export async function allAlerts(baseUrl: string): Promise<StoredAlert[]> {
+  const alerts: StoredAlert[] = [];
+  let cursor: string | null = null;
+  do {
+    const url: string = `${baseUrl}alerts?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+    const page = (await response.json()) as { items: StoredAlert[]; nextCursor: string | null };
+    alerts.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return alerts;
+}
+
+export interface Replay {
+  csv: string;
+  /** Transaction id (as the producer publishes it) → the offline score, for every row the model flags. */
+  expected: Map<string, number>;
+  frauds: number;
+  fraudsFlagged: number;
+  rows: number;
+}
+
+/**
+ * A simulated CSV with all three fraud scenarios, and what `npm run score` flags in it with the model
+ * the detectors load: the alerts the system must raise, no more and no fewer.
+ */
+export async function simulatedReplay(dir: string, { customers, days, start, seed }: { customers: number; days: number; start: string; seed: number }): Promise<Replay> {
+  const csv = join(dir, 'replay.csv');
+  await runCli('services/producer/src/cli/simulate.ts', [
+    '--customers', String(customers), '--terminals', String(customers * 2), '--days', String(days), '--start', start, '--seed', String(seed), '--output', csv,
+  ]);
+  const scores = join(dir, 'scores.csv');
+  await runCli('model/src/cli/score.ts', ['--model', DEFAULT_MODEL_DIR, '--input', csv, '--from', start, '--output', scores]);
+  const threshold = (await readMetadata(DEFAULT_MODEL_DIR)).threshold.value;
+  const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+  const fraudIds = new Set(rows.filter((fields) => fields[5] === '1').map((fields) => fields[0]));
+  const expected = new Map<string, number>();
+  for (const line of readFileSync(scores, 'utf8').trim().split('\n').slice(1)) {
+    const [id, score] = line.split(',');
+    if (id && Number(score) >= threshold) expected.set(transactionIdFor(id), Number(score));
+  }
+  const fraudsFlagged = [...expected.keys()].filter((id) => fraudIds.has(String(Number(id)))).length;
+  return { csv, expected, frauds: fraudIds.size, fraudsFlagged, rows: rows.length };
+}
+
+/** Alerts stored for transactions the offline scorer did not flag, flagged ones with no alert, and any stored twice. */
+export function compareAlerts(alerts: StoredAlert[], expected: Map<string, number>): { lost: string[]; unexpected: string[]; duplicated: string[]; scoreMismatches: string[] } {
+  const seen = new Map<string, number>();
+  for (const alert of alerts) seen.set(alert.transaction.transactionId, (seen.get(alert.transaction.transactionId) ?? 0) + 1);
+  return {
+    lost: [...expected.keys()].filter((id) => !seen.has(id)),
+    unexpected: [...seen.keys()].filter((id) => !expected.has(id)),
+    duplicated: [...seen.entries()].filter(([, count]) => count > 1).map(([id]) => id),
+    scoreMismatches: alerts
+      .filter((alert) => expected.has(alert.transaction.transactionId) && Math.abs(alert.score - (expected.get(alert.transaction.transactionId) ?? 0)) > 1e-5)
+      .map((alert) => alert.transaction.transactionId),
+  };
+}
+
+/** A PostgreSQL database of the test's own, dropped by the returned function. */
+export async function createTestDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: `${POSTGRES_SERVER}/test` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: `${POSTGRES_SERVER}/${name}`,
+    async drop() {
+      const client = new pg.Client({ connectionString: `${POSTGRES_SERVER}/test` });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** Deletes every Redis key under `prefix`. */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** The status of `url` now (0 when nothing answers). */
+export async function statusOf(url: string): Promise<number> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Records every status each URL answers while it runs (polled every 250 ms), so a test can say that a
+ * service reported itself not ready during a fault and ready after it.
+ */
+export function watchStatuses(urls: string[]): { seen(url: string): Set<number>; stop(): void } {
+  const seen = new Map<string, Set<number>>(urls.map((url) => [url, new Set<number>()]));
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      await Promise.all(urls.map(async (url) => seen.get(url)?.add(await statusOf(url))));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    seen: (url) => seen.get(url) ?? new Set(),
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
