@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import {
-  ProducerEnv,
   createKafka,
   createLogger,
   createShutdown,
@@ -13,21 +12,22 @@ import {
   loadConfig,
   type Logger,
 } from '@fraudstream/shared';
-import { parseProducerArgs, planFor, usage, UsageError, withFlagNames } from './options.js';
+import { ProducerServiceEnv, parseProducerArgs, planFor, usage, UsageError, withFlagNames } from './options.js';
 import { createIdempotentProducer, createProducerService } from './producer.js';
+import { retryWithBackoff, type BackoffOptions } from './resilient-producer.js';
 import { createSimulator } from './simulator/simulator.js';
 import { replaySource, simulatedSource } from './sources.js';
 
 let log: Logger | undefined;
 
-function configure(): ProducerEnv | undefined {
+function configure(): ProducerServiceEnv | undefined {
   try {
     const parsed = parseProducerArgs(process.argv.slice(2));
     if (parsed.help) {
       console.log(usage);
       return undefined;
     }
-    const config = loadConfig(ProducerEnv, { ...process.env, ...parsed.env });
+    const config = loadConfig(ProducerServiceEnv, { ...process.env, ...parsed.env });
     if (config.PRODUCER_REPLAY_FILE !== undefined && !existsSync(config.PRODUCER_REPLAY_FILE)) {
       throw new UsageError(`Expected --replay to name a CSV file, got ${JSON.stringify(config.PRODUCER_REPLAY_FILE)} (no such file)`);
     }
@@ -46,26 +46,33 @@ async function main(): Promise<void> {
   log = createLogger({ name: 'producer', level: config.LOG_LEVEL });
   const plan = planFor(config, Date.now());
   const topics = { transactions: config.TRANSACTIONS_TOPIC, labels: config.LABELS_TOPIC };
+  const backoff: BackoffOptions = {
+    maxOutageMs: config.PRODUCER_MAX_OUTAGE_SECONDS === undefined ? Number.POSITIVE_INFINITY : config.PRODUCER_MAX_OUTAGE_SECONDS * 1000,
+  };
 
   const kafka = createKafka({ env: config, log });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const created = await ensureTopics(
-      admin,
-      [topics.transactions, topics.labels].map((topic) => ({
-        topic,
-        partitions: config.KAFKA_TOPIC_PARTITIONS,
-        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-      })),
-    );
-    if (created.length > 0) log.info({ topics: created }, 'created topics');
-  } finally {
-    await admin.disconnect();
-  }
-
-  const producer = createIdempotentProducer(kafka);
-  await producer.connect();
+  // A broker that is not up yet is waited for, as one that goes away later is.
+  await retryWithBackoff(
+    'topic check',
+    async () => {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const created = await ensureTopics(
+          admin,
+          [topics.transactions, topics.labels].map((topic) => ({
+            topic,
+            partitions: config.KAFKA_TOPIC_PARTITIONS,
+            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+          })),
+        );
+        if (created.length > 0) log?.info({ topics: created }, 'created topics');
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    { log, backoff },
+  );
 
   const replayFile = config.PRODUCER_REPLAY_FILE;
   const source =
@@ -81,7 +88,8 @@ async function main(): Promise<void> {
           }),
         );
   const service = createProducerService({
-    producer,
+    createProducer: () => createIdempotentProducer(kafka),
+    backoff,
     source,
     topics,
     labelDelayMs: plan.labelDelayMs,
@@ -95,8 +103,8 @@ async function main(): Promise<void> {
   });
 
   const shutdown = createShutdown({ log });
+  // Stopping the stream disconnects its producer.
   shutdown.register('stream', () => service.stop());
-  shutdown.register('kafka producer', () => producer.disconnect());
 
   log.info(
     {
@@ -107,6 +115,7 @@ async function main(): Promise<void> {
       speed: plan.pacing.speed,
       liveFrom: Number.isFinite(plan.pacing.liveFromMs) ? new Date(plan.pacing.liveFromMs).toISOString() : undefined,
       labelDelayDays: config.PRODUCER_LABEL_DELAY_DAYS,
+      maxOutageSeconds: config.PRODUCER_MAX_OUTAGE_SECONDS,
     },
     'producer started',
   );

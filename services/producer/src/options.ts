@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { ProducerEnv } from '@fraudstream/shared';
+import { z } from 'zod';
+import { ProducerEnv } from '@fraudstream/shared';
 import { DAY_MS, type PacingOptions } from './schedule.js';
 
 export const usage = `Usage: npm run producer -- [options]
@@ -47,6 +48,10 @@ Kafka:
   --labels-topic T       [LABELS_TOPIC] (default fraud.labels)
   --batch-size N         messages per produce request at most [PRODUCER_BATCH_SIZE] (default 1000)
   --compression C        none or gzip [PRODUCER_COMPRESSION] (default none)
+  --max-outage S         exit 1 once the broker has refused or not answered for S seconds in a row
+                         [PRODUCER_MAX_OUTAGE_SECONDS] (default: wait for it forever; failed sends are
+                         retried with a backoff from 100 ms up to 30 s, on a new producer when the
+                         old one's idempotent session is lost)
   Topics missing on the broker are created with KAFKA_TOPIC_PARTITIONS partitions (default 12).
   SSL/SASL: KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD.
 
@@ -60,6 +65,13 @@ SIGTERM or SIGINT: stops, waits for what was sent to be acknowledged, logs the s
 Examples:
   npm run producer -- --backfill-days 14 --rate 50
   npm run producer -- --replay data.csv --as-fast-as-possible`;
+
+/** ProducerEnv and the variables read by this service alone. */
+export const ProducerServiceEnv = ProducerEnv.extend({
+  /** Exit non-zero once sends have failed for this many seconds in a row; unset = retry forever. */
+  PRODUCER_MAX_OUTAGE_SECONDS: z.coerce.number().positive().optional(),
+});
+export type ProducerServiceEnv = z.infer<typeof ProducerServiceEnv>;
 
 /** Each flag and the environment variable it sets. */
 const flagVariables = {
@@ -80,13 +92,14 @@ const flagVariables = {
   'batch-size': 'PRODUCER_BATCH_SIZE',
   compression: 'PRODUCER_COMPRESSION',
   'stats-interval': 'PRODUCER_STATS_INTERVAL_MS',
+  'max-outage': 'PRODUCER_MAX_OUTAGE_SECONDS',
   'log-level': 'LOG_LEVEL',
 } as const;
 
 export class UsageError extends Error {}
 
 /**
- * The command line as environment variables (validated with the environment by ProducerEnv), or
+ * The command line as environment variables (validated with the environment by ProducerServiceEnv), or
  * `help`. Unknown flags, positionals and flags without their value throw UsageError.
  */
 export function parseProducerArgs(args: string[]): { help: true } | { help: false; env: Record<string, string> } {

@@ -9,6 +9,7 @@ import {
   type Producer,
   type Transaction,
 } from '@fraudstream/shared';
+import { ResilientProducer, type BackoffOptions, type ProducerSource } from './resilient-producer.js';
 import { LabelQueue, Pacer, chargebackFor, type PacingOptions } from './schedule.js';
 import type { TransactionSource } from './sources.js';
 
@@ -17,9 +18,14 @@ export interface ProducerTopics {
   labels: string;
 }
 
-export interface ProducerServiceOptions {
-  /** A connected kafkajs producer (idempotent, so acks=all). */
-  producer: Pick<Producer, 'sendBatch'>;
+/**
+ * `createProducer` (createIdempotentProducer) gives the service producers of its own: one at the
+ * start, a new one each time a producer's idempotent session ends (see ResilientProducer); it
+ * connects them and disconnects them when it stops. A `producer` of the caller's is used as it is.
+ */
+export type ProducerServiceOptions = ProducerSource & {
+  /** Sends are retried after a failure with this backoff, forever by default. */
+  backoff?: BackoffOptions;
   source: TransactionSource;
   topics: ProducerTopics;
   labelDelayMs: number;
@@ -35,7 +41,7 @@ export interface ProducerServiceOptions {
   statsIntervalMs?: number;
   /** Injected in tests. */
   now?: () => number;
-}
+};
 
 export type StopReason = 'end-of-source' | 'max-events' | 'duration' | 'stopped';
 
@@ -51,19 +57,28 @@ export interface ProducerSummary {
   lastEventTime?: string;
   stoppedBy: StopReason;
   seconds: number;
+  /** Failed sends and connects that were tried again. */
+  sendRetries: number;
+  /** Producers replaced after their idempotent session ended. */
+  producerRecreations: number;
 }
 
 export interface ProducerService {
-  /** Streams until the source ends (a replay; pending labels then go out at once), a bound is hit or `stop()`. */
+  /**
+   * Streams until the source ends (a replay; pending labels then go out at once), a bound is hit or
+   * `stop()`. Rejects only on an error no resend can mend (a batch too large, no authorisation) or
+   * when the broker stayed away longer than `backoff.maxOutageMs`.
+   */
   run(): Promise<ProducerSummary>;
   /** Asks the stream to stop; resolves once what was queued has been sent and acknowledged. Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * The producer the service wants: idempotent (so acks=all and no duplicates on retry), one request in
- * flight (so retries keep order). Idempotence wants unlimited retries (kafkajs warns otherwise): a
- * broker that stays away is retried until it returns or a signal stops the process.
+ * The producer the service wants: idempotent (so acks=all and no duplicates on kafkajs' own retries),
+ * one request in flight (so retries keep order). Idempotence wants unlimited retries (kafkajs warns
+ * otherwise); kafkajs still gives up on a broker it cannot reach after its client's connection
+ * retries (about 40 s), and the service then carries on with a new producer (ResilientProducer).
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
   return kafka.producer({
@@ -83,21 +98,30 @@ const MIN_SLEEP_MS = 2;
  * before its transaction, and the detector's delayed terminal windows see labels when they would
  * exist. History before `pacing.liveFromMs` goes as fast as the broker takes it; live events follow
  * the rate and the simulated clock (see Pacer).
+ *
+ * A failed send is retried, the same batch and nothing behind it, until the broker takes it: a broker
+ * outage holds the stream back and loses nothing, and labels still follow their transactions. A
+ * resend with a new producer may write a second copy of what the broker had taken before the failure;
+ * consumers dedupe by transactionId.
  */
-export function createProducerService({
-  producer,
-  source,
-  topics,
-  labelDelayMs,
-  pacing,
-  log,
-  batchSize = 1_000,
-  compression = 'none',
-  maxEvents,
-  durationMs,
-  statsIntervalMs = 5_000,
-  now = () => performance.now(),
-}: ProducerServiceOptions): ProducerService {
+export function createProducerService(options: ProducerServiceOptions): ProducerService {
+  const {
+    backoff,
+    source,
+    topics,
+    labelDelayMs,
+    pacing,
+    log,
+    batchSize = 1_000,
+    compression = 'none',
+    maxEvents,
+    durationMs,
+    statsIntervalMs = 5_000,
+    now = () => performance.now(),
+  } = options;
+  const producer = new ResilientProducer(
+    options.createProducer ? { createProducer: options.createProducer, log, backoff } : { producer: options.producer, log, backoff },
+  );
   const pacer = new Pacer(pacing);
   const labels = new LabelQueue();
   const stopping = new AbortController();
@@ -211,18 +235,28 @@ export function createProducerService({
       const rate = ((sentTransactions - last.transactions) * 1000) / Math.max(1, at - last.at);
       last = { at, transactions: sentTransactions };
       log.info(
-        { transactions: sentTransactions, labels: sentLabels, perSecond: Math.round(rate), eventTime: lastEventTime, pendingLabels: labels.size, live },
+        {
+          transactions: sentTransactions,
+          labels: sentLabels,
+          perSecond: Math.round(rate),
+          eventTime: lastEventTime,
+          pendingLabels: labels.size,
+          live,
+          ...producer.counters,
+        },
         'throughput',
       );
     }, statsIntervalMs);
     stats.unref();
     const deadline = durationMs === undefined ? undefined : setTimeout(() => requestStop('duration'), durationMs);
     try {
+      await producer.connect();
       await stream();
       await flush();
     } finally {
       clearInterval(stats);
       clearTimeout(deadline);
+      await producer.disconnect().catch((err: unknown) => log.warn({ err }, 'disconnecting the producer failed'));
     }
     return {
       transactions: sentTransactions,
@@ -234,6 +268,7 @@ export function createProducerService({
       ...(lastEventTime === undefined ? {} : { lastEventTime }),
       stoppedBy: stopReason ?? 'end-of-source',
       seconds: (now() - startedAt) / 1000,
+      ...producer.counters,
     };
   };
 

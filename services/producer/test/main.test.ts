@@ -86,8 +86,8 @@ describe('producer main', () => {
       .split('\n')
       .find((line) => line.includes('"producer finished"'));
     expect(summaryLine, run.output()).toBeDefined();
-    const summary = JSON.parse(summaryLine ?? '{}') as { stoppedBy: string; transactions: number };
-    expect(summary.stoppedBy).toBe('stopped');
+    const summary = JSON.parse(summaryLine ?? '{}') as { stoppedBy: string; transactions: number; sendRetries: number; producerRecreations: number };
+    expect(summary).toMatchObject({ stoppedBy: 'stopped', sendRetries: 0, producerRecreations: 0 });
     expect(summary.transactions).toBeGreaterThan(300);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProducerEnv, loadConfig } from '@fraudstream/shared';
 import { DAY_MS } from '../src/schedule.js';
-import { UsageError, parseProducerArgs, planFor, withFlagNames } from '../src/options.js';
+import { ProducerServiceEnv, UsageError, parseProducerArgs, planFor, withFlagNames } from '../src/options.js';
 
 function envOf(args: string[]): Record<string, string> {
   const parsed = parseProducerArgs(args);
@@ -36,6 +36,12 @@ describe('parseProducerArgs', () => {
       message = withFlagNames((err as Error).message);
     }
     expect(message).toMatch(/PRODUCER_RATE \(--rate\): .*got "fast"/);
+  });
+
+  it('waits for the broker forever unless --max-outage says how long', () => {
+    expect(loadConfig(ProducerServiceEnv, {}).PRODUCER_MAX_OUTAGE_SECONDS).toBeUndefined();
+    expect(loadConfig(ProducerServiceEnv, envOf(['--max-outage', '90'])).PRODUCER_MAX_OUTAGE_SECONDS).toBe(90);
+    expect(() => loadConfig(ProducerServiceEnv, envOf(['--max-outage', 'soon']))).toThrow(/PRODUCER_MAX_OUTAGE_SECONDS/);
   });
 });
 

@@ -2,20 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  decodeLabel,
-  decodeTransaction,
-  type Kafka,
-  type KafkaMessage,
-  type Label,
-  type Producer,
-  type Transaction,
-} from '@fraudstream/shared';
+import { type Label, type Producer, type Transaction } from '@fraudstream/shared';
 import { createTestTopics, testKafka, testLog, uniqueName } from '../../../test/support/kafka.js';
 import { createIdempotentProducer, createProducerService } from '../src/producer.js';
 import { DAY_MS } from '../src/schedule.js';
 import { createSimulator } from '../src/simulator/simulator.js';
 import { replaySource, simulatedSource, type SourceEvent, type TransactionSource } from '../src/sources.js';
+import { consumeUntil, decodedLabels, decodedTransactions } from './support/consume.js';
 
 const HOUR_MS = 3_600_000;
 const topics = { transactions: 'tx', labels: 'labels' };
@@ -150,54 +143,6 @@ describe('createProducerService (recorded sends)', () => {
   });
 });
 
-interface Received {
-  topic: string;
-  key: string;
-  timestamp: number;
-  message: KafkaMessage;
-}
-
-/** Reads both topics from the beginning until `done` says enough. */
-async function consumeUntil(kafka: Kafka, topicNames: string[], done: (received: Received[]) => boolean, timeoutMs = 60_000): Promise<Received[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('producer-test'), maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: topicNames, fromBeginning: true });
-  const received: Received[] = [];
-  let resolveDone: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (resolveDone = resolve));
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => {
-      received.push({ topic, key: String(message.key), timestamp: Number(message.timestamp), message });
-      if (done(received)) resolveDone();
-    },
-  });
-  const timer = setTimeout(resolveDone, timeoutMs);
-  await finished;
-  clearTimeout(timer);
-  await consumer.disconnect();
-  return received;
-}
-
-function decodedTransactions(received: Received[], topic: string) {
-  return received
-    .filter((entry) => entry.topic === topic)
-    .map((entry) => {
-      const result = decodeTransaction(entry.message.value);
-      if (!result.ok) throw new Error(`undecodable transaction on ${topic}: ${result.error.message}`);
-      return { ...entry, value: result.value };
-    });
-}
-
-function decodedLabels(received: Received[], topic: string) {
-  return received
-    .filter((entry) => entry.topic === topic)
-    .map((entry) => {
-      const result = decodeLabel(entry.message.value);
-      if (!result.ok) throw new Error(`undecodable label on ${topic}: ${result.error.message}`);
-      return { ...entry, value: result.value };
-    });
-}
-
 describe('createProducerService against the broker', () => {
   const dirs: string[] = [];
   afterEach(() => {
@@ -218,10 +163,8 @@ describe('createProducerService against the broker', () => {
     const expectedLabels = history.filter((t) => t.fraud && t.timestampMs + 7 * DAY_MS < lastMs);
     expect(expectedLabels.length).toBeGreaterThan(20);
 
-    const producer = createIdempotentProducer(kafka);
-    await producer.connect();
     const summary = await createProducerService({
-      producer,
+      createProducer: () => createIdempotentProducer(kafka),
       source: simulatedSource(createSimulator(options)),
       topics: names,
       labelDelayMs: 7 * DAY_MS,
@@ -229,8 +172,13 @@ describe('createProducerService against the broker', () => {
       log: testLog,
       maxEvents: history.length,
     }).run();
-    await producer.disconnect();
-    expect(summary).toMatchObject({ transactions: history.length, labels: expectedLabels.length, stoppedBy: 'max-events' });
+    expect(summary).toMatchObject({
+      transactions: history.length,
+      labels: expectedLabels.length,
+      stoppedBy: 'max-events',
+      sendRetries: 0,
+      producerRecreations: 0,
+    });
 
     const received = await consumeUntil(
       kafka,
@@ -271,17 +219,14 @@ describe('createProducerService against the broker', () => {
       { topic: names.labels, partitions: 2 },
     ]);
     const bad: Array<{ line: number; reason: string }> = [];
-    const producer = createIdempotentProducer(kafka);
-    await producer.connect();
     const summary = await createProducerService({
-      producer,
+      createProducer: () => createIdempotentProducer(kafka),
       source: replaySource(csv, ({ line, reason }) => bad.push({ line, reason })),
       topics: names,
       labelDelayMs: 7 * DAY_MS,
       pacing: { rate: 0, liveFromMs: Number.NEGATIVE_INFINITY },
       log: testLog,
     }).run();
-    await producer.disconnect();
 
     expect(bad).toEqual([{ line: 14, reason: 'TX_AMOUNT: expected a number > 0, got "not-a-number"' }]);
     // Frauds are rows 0, 8, 16, 24, 32: all five labels, those due after the file's end included.
@@ -291,6 +236,89 @@ describe('createProducerService against the broker', () => {
       Array.from({ length: 40 }, (_, i) => i),
     );
     expect(decodedLabels(received, names.labels).map((l) => Number(l.value.transactionId)).sort((a, b) => a - b)).toEqual([0, 8, 16, 24, 32]);
+  });
+
+  it('replaces a producer whose session ended (out of order sequence number) and resends its batch: no transaction lost', async () => {
+    const kafka = testKafka();
+    const names = { transactions: uniqueName('transactions'), labels: uniqueName('labels') };
+    await createTestTopics(kafka, [
+      { topic: names.transactions, partitions: 3 },
+      { topic: names.labels, partitions: 3 },
+    ]);
+    const options = { customers: 200, terminals: 400, seed: 5, startMs: t0 };
+    const reference = createSimulator(options);
+    const history = Array.from({ length: 4 }, () => reference.nextDay()).flat();
+
+    // The first producer's third batch is written, then answered as kafkajs answers a sequence
+    // number the broker refused: the service must resend that batch (whole) on a new producer.
+    const created: Producer[] = [];
+    const disconnected: number[] = [];
+    let resentTransactions = 0;
+    const createProducer = (): Producer => {
+      const producer = createIdempotentProducer(kafka);
+      const index = created.push(producer) - 1;
+      const disconnect = producer.disconnect.bind(producer);
+      producer.disconnect = async () => {
+        disconnected.push(index);
+        await disconnect();
+      };
+      if (index === 0) {
+        const sendBatch = producer.sendBatch.bind(producer);
+        let calls = 0;
+        producer.sendBatch = async (batch) => {
+          const result = await sendBatch(batch);
+          if (++calls === 3) {
+            resentTransactions = batch.topicMessages?.find(({ topic }) => topic === names.transactions)?.messages.length ?? 0;
+            throw Object.assign(new Error('The broker received an out of order sequence number'), {
+              name: 'KafkaJSProtocolError',
+              type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+              code: 45,
+              retriable: false,
+            });
+          }
+          return result;
+        };
+      }
+      return producer;
+    };
+    const log = testLog.child({});
+    const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    log.warn = ((fields: Record<string, unknown>, message?: string) => warnings.push({ fields, message: message ?? '' })) as typeof log.warn;
+    const summary = await createProducerService({
+      createProducer,
+      source: simulatedSource(createSimulator(options)),
+      topics: names,
+      labelDelayMs: DAY_MS,
+      pacing: { rate: 0, liveFromMs: Number.POSITIVE_INFINITY },
+      log,
+      batchSize: 100,
+      maxEvents: history.length,
+    }).run();
+    expect(summary).toMatchObject({ transactions: history.length, stoppedBy: 'max-events', sendRetries: 1, producerRecreations: 1 });
+    expect(created).toHaveLength(2);
+    expect(warnings).toEqual([
+      { fields: expect.objectContaining({ attempt: 1, retryInMs: 100, newClient: true }), message: 'send failed; retrying' },
+    ]);
+    expect(disconnected).toEqual([0, 1]);
+    expect(resentTransactions).toBeGreaterThan(0);
+    expect(summary.labels).toBeGreaterThan(0);
+
+    const received = await consumeUntil(
+      kafka,
+      [names.transactions, names.labels],
+      (all) =>
+        all.filter(({ topic }) => topic === names.transactions).length >= history.length + resentTransactions &&
+        all.filter(({ topic }) => topic === names.labels).length >= summary.labels,
+    );
+    const transactions = decodedTransactions(received, names.transactions);
+    // Every transaction, and a second copy of the resent batch's only.
+    expect(transactions).toHaveLength(history.length + resentTransactions);
+    expect([...new Set(transactions.map((t) => t.value.transactionId))].sort()).toEqual(history.map((t) => t.transactionId).sort());
+    const firstCopyAt = new Map<string, number>();
+    for (const { value, timestamp } of transactions) firstCopyAt.set(value.transactionId, Math.min(timestamp, firstCopyAt.get(value.transactionId) ?? Infinity));
+    const labels = decodedLabels(received, names.labels);
+    expect(labels.length).toBeGreaterThanOrEqual(summary.labels);
+    for (const label of labels) expect(label.timestamp).toBeGreaterThanOrEqual(firstCopyAt.get(label.value.transactionId) ?? Infinity);
   });
 });
 
