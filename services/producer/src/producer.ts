@@ -193,6 +193,10 @@ export function createProducerService(options: ProducerServiceOptions): Producer
         log.info({ eventTime: transaction.timestamp, transactions: sentTransactions, labels: sentLabels }, 'history sent; streaming live');
       }
     }
+    // Labels due before this transaction are acknowledged before it is sent: in the same request, the
+    // transaction's partition could be written while the label's is not yet (another leader, one that
+    // fails and is retried), and a detector would score the transaction without the label.
+    if (labelMessages.length > 0) await flush();
     transactionMessages.push({ key: transaction.cardId, value: encode(transaction) });
     queuedTransactions++;
     if (timestampMs < lastTimestampMs) outOfOrder++;
