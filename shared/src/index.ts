@@ -5,6 +5,7 @@ export * from './config.js';
 export * from './logger.js';
 export * from './kafka.js';
 export * from './supervised-consumer.js';
+export * from './resilient-producer.js';
 export * from './shutdown.js';
 export * from './ids.js';
 export * from './csv.js';

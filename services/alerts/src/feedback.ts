@@ -23,11 +23,20 @@ export interface LabelPublisher {
   publish(label: Label): Promise<void>;
 }
 
-/** Publishes labels keyed by card, like the transactions they are about. */
-export function createLabelPublisher({ producer, topic }: { producer: Producer; topic: string }): LabelPublisher {
+/**
+ * Publishes labels keyed by card, like the transactions they are about, with acks=all. `producer` is
+ * anything that sends a batch: a connected kafkajs producer, or (the service's) a ResilientProducer,
+ * which retries through a short outage and replaces a producer whose idempotent session has ended, so
+ * one broker restart does not leave every later verdict failing. Publishes go one at a time (the
+ * ResilientProducer's rule); verdicts are few.
+ */
+export function createLabelPublisher({ producer, topic }: { producer: Pick<Producer, 'sendBatch'>; topic: string }): LabelPublisher {
+  let previous: Promise<unknown> = Promise.resolve();
   return {
-    async publish(label) {
-      await producer.send({ topic, acks: -1, messages: [{ key: label.cardId, value: encode(label) }] });
+    publish(label) {
+      const sent = previous.then(() => producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: [{ key: label.cardId, value: encode(label) }] }] }));
+      previous = sent.catch(() => undefined);
+      return sent.then(() => undefined);
     },
   };
 }

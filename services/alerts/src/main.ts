@@ -6,6 +6,7 @@ import {
   ensureTopics,
   isFraudstreamError,
   loadConfig,
+  ResilientProducer,
   topics,
 } from '@fraudstream/shared';
 import { buildApp } from './app.js';
@@ -43,7 +44,13 @@ async function main(): Promise<void> {
   ]);
   await admin.disconnect();
 
-  const producer = kafka.producer({ idempotent: true });
+  // A verdict waits at most 10 s for Kafka (then the analyst gets a 503 and can retry); the producer
+  // behind it is replaced after an error that ends its session.
+  const producer = new ResilientProducer({
+    createProducer: () => kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
+    log,
+    backoff: { initialMs: 100, maxMs: 2_000, maxOutageMs: 10_000 },
+  });
   await producer.connect();
   const metrics = createMetrics();
   const feed = createAlertFeed({ store, metrics, log });

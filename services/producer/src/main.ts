@@ -10,11 +10,12 @@ import {
   ensureTopics,
   isFraudstreamError,
   loadConfig,
+  retryWithBackoff,
+  type BackoffOptions,
   type Logger,
 } from '@fraudstream/shared';
 import { ProducerServiceEnv, parseProducerArgs, planFor, usage, UsageError, withFlagNames } from './options.js';
 import { createIdempotentProducer, createProducerService } from './producer.js';
-import { retryWithBackoff, type BackoffOptions } from './resilient-producer.js';
 import { createSimulator } from './simulator/simulator.js';
 import { replaySource, simulatedSource } from './sources.js';
 

@@ -2,14 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CompressionTypes,
   encode,
+  ResilientProducer,
+  type BackoffOptions,
   type Kafka,
   type Label,
   type Logger,
   type Message,
   type Producer,
+  type ProducerSource,
   type Transaction,
 } from '@fraudstream/shared';
-import { ResilientProducer, type BackoffOptions, type ProducerSource } from './resilient-producer.js';
 import { LabelQueue, Pacer, chargebackFor, type PacingOptions } from './schedule.js';
 import type { TransactionSource } from './sources.js';
 

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FraudstreamError, type Logger, type Producer, type RecordMetadata } from '@fraudstream/shared';
+import { FraudstreamError } from './errors.js';
+import type { Producer, RecordMetadata } from './kafka.js';
+import type { Logger } from './logger.js';
 
 /** The part of a kafkajs producer the service uses. */
 export type KafkaProducer = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;
