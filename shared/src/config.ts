@@ -36,7 +36,8 @@ export const KafkaEnv = z.object({
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   /** Partitions for topics the service creates when they do not exist yet. */
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(12),
-  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
+  /** Replicas of topics the service creates; unset: min(3, the cluster's brokers), see `ensureTopics`. */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).optional(),
 });
 export type KafkaEnv = z.infer<typeof KafkaEnv>;
 

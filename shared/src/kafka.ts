@@ -113,39 +113,109 @@ export function createKafkaForBrokers(brokers: string[], log: Logger, clientId =
 export interface TopicSpec {
   topic: string;
   partitions: number;
-  replicationFactor?: number;
+  /** Default: min(3, the brokers the cluster lists). */
+  replicationFactor?: number | undefined;
   /** Retention in milliseconds; -1 keeps messages forever. Broker default when unset. */
   retentionMs?: number;
-  /** Extra topic configuration, e.g. `{ 'cleanup.policy': 'compact' }`. */
+  /** Extra topic configuration, e.g. `{ 'cleanup.policy': 'compact' }`; `min.insync.replicas` defaults to 2 with 3+ replicas. */
   config?: Record<string, string>;
+}
+
+export interface EnsureTopicsOptions {
+  /** How long the topics may take to be served by every partition's leader. */
+  readyTimeoutMs?: number;
 }
 
 /**
  * Creates the topics that do not exist yet; existing ones are left as they are (a topic's
- * partition count is never lowered, and raising it would move keys between partitions).
+ * partition count is never lowered, and raising it would move keys between partitions). Either way
+ * it returns only once every partition of every topic has a leader that serves it (see
+ * `waitUntilServed`), and throws when that takes longer than `readyTimeoutMs`.
  * Returns the names it created.
  */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<string[]> {
+export async function ensureTopics(admin: Admin, specs: TopicSpec[], options: EnsureTopicsOptions = {}): Promise<string[]> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((spec) => !existing.has(spec.topic));
-  if (missing.length === 0) return [];
-  const topics: ITopicConfig[] = missing.map((spec) => ({
-    topic: spec.topic,
-    numPartitions: spec.partitions,
-    replicationFactor: spec.replicationFactor ?? 1,
-    configEntries: Object.entries({
-      ...(spec.retentionMs === undefined ? {} : { 'retention.ms': String(spec.retentionMs) }),
-      ...spec.config,
-    }).map(([name, value]) => ({ name, value })),
-  }));
+  if (missing.length > 0) await createTopics(admin, missing, readyTimeoutMs);
+  await waitUntilServed(
+    admin,
+    specs.map((spec) => spec.topic),
+    readyTimeoutMs,
+  );
+  return missing.map((spec) => spec.topic);
+}
+
+async function createTopics(admin: Admin, specs: TopicSpec[], timeoutMs: number): Promise<void> {
+  const brokers = specs.some((spec) => spec.replicationFactor === undefined) ? (await admin.describeCluster()).brokers.length : 1;
+  const topics: ITopicConfig[] = specs.map((spec) => {
+    const replicationFactor = spec.replicationFactor ?? Math.max(1, Math.min(3, brokers));
+    return {
+      topic: spec.topic,
+      numPartitions: spec.partitions,
+      replicationFactor,
+      configEntries: Object.entries({
+        // With three copies a write acknowledged by all in sync is on two at least, so one broker can go.
+        ...(replicationFactor >= 3 ? { 'min.insync.replicas': '2' } : {}),
+        ...(spec.retentionMs === undefined ? {} : { 'retention.ms': String(spec.retentionMs) }),
+        ...spec.config,
+      }).map(([name, value]) => ({ name, value })),
+    };
+  });
   // Another process may create the same topic between our list and create: kafkajs then returns
-  // false or raises TOPIC_ALREADY_EXISTS, and both mean the topic is there.
+  // false or raises TOPIC_ALREADY_EXISTS, and both mean the topic is there. kafkajs' own wait for
+  // leaders is not enough (see waitUntilServed), and gives up after 5 s.
   try {
-    await admin.createTopics({ topics, waitForLeaders: true });
+    await admin.createTopics({ topics, waitForLeaders: false, timeout: timeoutMs });
   } catch (err) {
     if (!isTopicAlreadyExists(err)) throw err;
   }
-  return missing.map((spec) => spec.topic);
+}
+
+/**
+ * Waits until every partition of `topics` has a leader in the metadata and that leader answers
+ * ListOffsets for it. A broker lists a new partition's leader in its metadata before its replica
+ * manager hosts the partition: under CPU contention a produce sent in that gap failed with "This
+ * server does not host this topic-partition" (UNKNOWN_TOPIC_OR_PARTITION). ListOffsets is answered by
+ * each partition's leader from its replica manager, so once it succeeds a produce does too.
+ */
+async function waitUntilServed(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  if (topics.length === 0) return;
+  const giveUpAt = Date.now() + timeoutMs;
+  let pending = [...new Set(topics)];
+  let lastProblem = '';
+  for (;;) {
+    const stillPending: string[] = [];
+    for (const topic of pending) {
+      const problem = await notServed(admin, topic);
+      if (problem !== undefined) {
+        stillPending.push(topic);
+        lastProblem = problem;
+      }
+    }
+    pending = stillPending;
+    if (pending.length === 0) return;
+    if (Date.now() >= giveUpAt) {
+      throw new Error(`Kafka topic(s) ${pending.join(', ')} not served by a leader for every partition after ${timeoutMs} ms: ${lastProblem}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Why `topic` is not served yet, or undefined when it is. */
+async function notServed(admin: Admin, topic: string): Promise<string | undefined> {
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = metadata.topics[0]?.partitions ?? [];
+    if (partitions.length === 0) return `${topic} has no partitions in the metadata`;
+    const leaderless = partitions.filter((partition) => partition.leader < 0).map((partition) => partition.partitionId);
+    if (leaderless.length > 0) return `${topic} partitions ${leaderless.join(', ')} have no leader`;
+    const offsets = await admin.fetchTopicOffsets(topic);
+    if (offsets.length < partitions.length) return `${topic}: ListOffsets answered for ${offsets.length} of ${partitions.length} partitions`;
+    return undefined;
+  } catch (err) {
+    return `${topic}: ${(err as Error).message}`;
+  }
 }
 
 function isTopicAlreadyExists(err: unknown): boolean {

@@ -38,6 +38,46 @@ describe('Kafka (real broker)', () => {
     expect(configs.resources[0]?.configEntries[0]?.configValue).toBe('3600000');
   });
 
+  it('returns once every partition is served: a fresh producer without retries writes to each at once', async () => {
+    const kafka = testKafka();
+    const topic = uniqueName('served');
+    const partitions = 8;
+    await createTestTopics(kafka, [{ topic, partitions }]);
+    const producer = kafka.producer({ retry: { retries: 0 }, allowAutoTopicCreation: false });
+    await producer.connect();
+    onTestFinished(() => producer.disconnect());
+    const written = await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: partitions }, (_, partition) => ({ partition, value: `to ${partition}` })),
+    });
+    expect(written.map((record) => record.partition).sort((a, b) => a - b)).toEqual([...Array(partitions).keys()]);
+    const admin = kafka.admin();
+    await admin.connect();
+    onTestFinished(() => admin.disconnect());
+    const offsets = await admin.fetchTopicOffsets(topic);
+    expect(offsets.map(({ partition, high }) => [partition, high]).sort(([a], [b]) => Number(a) - Number(b))).toEqual(
+      [...Array(partitions).keys()].map((partition) => [partition, '1']),
+    );
+  });
+
+  it('replicates a topic without a replication factor min(3, brokers) times, with min.insync.replicas 2 from 3 on', async () => {
+    const kafka = testKafka();
+    const topic = uniqueName('replicated');
+    await createTestTopics(kafka, [{ topic, partitions: 2 }]);
+    const admin = kafka.admin();
+    await admin.connect();
+    onTestFinished(() => admin.disconnect());
+    const brokers = (await admin.describeCluster()).brokers.length;
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    for (const partition of metadata.topics[0]?.partitions ?? []) expect(partition.replicas).toHaveLength(Math.min(3, brokers));
+    const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: ['min.insync.replicas'] }] });
+    const minIsr = configs.resources[0]?.configEntries[0];
+    // Config source 1 is the topic's own configuration, rather than the broker's.
+    if (brokers >= 3) expect(minIsr).toMatchObject({ configValue: '2', configSource: 1 });
+    else expect(minIsr?.configSource).not.toBe(1);
+  });
+
   it('delivers 10,000 keyed transactions to a group of 2 exactly once, in order per card', async () => {
     const kafka = testKafka();
     const topic = uniqueName('transactions');
