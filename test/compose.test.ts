@@ -2,7 +2,8 @@
  * No Docker engine runs where the tests run, so docker-compose.yml is checked statically: it parses,
  * variables are substituted the way Compose does, every service's environment is one its config
  * schema in `shared` knows and accepts, images are pinned, the detector can be scaled, and every
- * dependency waits on a healthcheck or a finished one-shot.
+ * dependency waits on a healthcheck or a finished one-shot. The same holds for it merged with the
+ * 3-broker override, docker-compose.cluster.yml.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,10 +13,11 @@ import { describe, expect, it } from 'vitest';
 import * as shared from '@fraudstream/shared';
 import { loadConfig, topics } from '@fraudstream/shared';
 import type { z } from 'zod';
-import { composeDefaults, interpolate, variablesIn } from './support/compose.js';
+import { composeDefaults, interpolate, mergeCompose, variablesIn } from './support/compose.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+const clusterText = readFileSync(join(root, 'docker-compose.cluster.yml'), 'utf8');
 
 interface Healthcheck {
   test?: string[] | string;
@@ -39,9 +41,17 @@ interface ComposeFile {
   volumes?: Record<string, unknown>;
 }
 
-/** The file as Compose sees it with no .env: every `${VAR:-default}` at its default. */
-const compose = parse(interpolate(composeText, {}), { merge: true }) as ComposeFile;
+/** A file as Compose sees it with no .env: every `${VAR:-default}` at its default. */
+const parseCompose = (text: string): ComposeFile => parse(interpolate(text, {}), { merge: true }) as ComposeFile;
+const compose = parseCompose(composeText);
 const services = compose.services;
+/** `docker compose -f docker-compose.yml -f docker-compose.cluster.yml`. */
+const cluster = mergeCompose(compose, parseCompose(clusterText));
+const setups = [
+  { name: 'docker-compose.yml', file: compose, texts: [composeText] },
+  { name: 'docker-compose.yml with docker-compose.cluster.yml', file: cluster, texts: [composeText, clusterText] },
+];
+const clusterBrokers = 'kafka:9092,kafka-2:9092,kafka-3:9092';
 
 /** Our own services and the schema in `shared` that parses each one's environment. */
 const configSchemas = {
@@ -70,16 +80,6 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(
       ['alerts', 'detector', 'grafana', 'kafdrop', 'kafka', 'kafka-init', 'postgres', 'producer', 'prometheus', 'redis'].sort(),
     );
-  });
-
-  it('pins every image (a version tag, never latest)', () => {
-    for (const [name, service] of Object.entries(services)) {
-      expect(service.image, `${name} has an image`).toBeDefined();
-      const tag = /:([^/:]+)$/.exec(service.image ?? '')?.[1];
-      expect(tag, `${name}: image ${service.image} has a tag`).toBeDefined();
-      expect(tag, `${name}: image ${service.image}`).not.toBe('latest');
-      expect(tag, `${name}: image ${service.image} names a version`).toMatch(/\d/);
-    }
   });
 
   it('runs Apache Kafka in KRaft mode from the official image, with a healthcheck from its own scripts', () => {
@@ -112,22 +112,6 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(root, 'model/default/metadata.json'))).toBe(true);
   });
 
-  it('makes every dependency wait for a healthcheck or a finished one-shot', () => {
-    for (const [name, service] of Object.entries(services)) {
-      for (const [target, { condition }] of Object.entries(dependencies(service))) {
-        expect(services[target], `${name} depends on ${target}, which exists`).toBeDefined();
-        expect(['service_healthy', 'service_completed_successfully', 'service_started'], `${name} → ${target}`).toContain(condition);
-        if (condition === 'service_healthy') expect(services[target]?.healthcheck, `${target} has a healthcheck`).toBeDefined();
-        if (condition === 'service_completed_successfully') expect(services[target]?.restart, `${target} is a one-shot`).toBe('no');
-        // Only the optional monitoring stack may start on a dependency that is merely started.
-        if (condition === 'service_started') expect(service.profiles).toContain('monitoring');
-      }
-    }
-    for (const name of ['kafka', 'redis', 'postgres', 'detector', 'alerts']) {
-      expect(services[name]?.healthcheck?.test, `${name} has a healthcheck`).toBeDefined();
-    }
-  });
-
   it('publishes the dashboard on 3000 and Kafdrop on 9000', () => {
     expect(services['alerts']?.ports).toContain('3000:3000');
     expect(services['kafdrop']?.ports).toContain('9000:9000');
@@ -139,22 +123,7 @@ describe('docker-compose.yml', () => {
     for (const name of ['kafka', 'redis', 'postgres', 'producer', 'detector', 'alerts']) expect(services[name]?.profiles).toBeUndefined();
   });
 
-  it('mounts only files that exist and declares every named volume', () => {
-    for (const [name, service] of Object.entries(services)) {
-      for (const volume of service.volumes ?? []) {
-        const source = volume.split(':')[0] ?? '';
-        if (source.startsWith('./')) expect(existsSync(join(root, source)), `${name} mounts ${source}`).toBe(true);
-        else expect(compose.volumes ?? {}, `${name} uses volume ${source}`).toHaveProperty(source);
-      }
-    }
-  });
-
-  it('gives every variable a working default', () => {
-    const defaults = composeDefaults(composeText);
-    for (const variable of variablesIn(composeText)) expect(defaults.has(variable), `${variable} has a default`).toBe(true);
-  });
-
-  it('documents every variable in .env.example, with the same default', () => {
+  it('documents every variable of both files in .env.example, with the same default', () => {
     const example = Object.fromEntries(
       readFileSync(join(root, '.env.example'), 'utf8')
         .split('\n')
@@ -162,20 +131,133 @@ describe('docker-compose.yml', () => {
         .filter((match): match is RegExpExecArray => match !== null)
         .map((match) => [match[1], match[2]]),
     );
-    const defaults = composeDefaults(composeText);
-    expect(Object.keys(example).sort()).toEqual([...variablesIn(composeText)].sort());
+    const both = `${composeText}\n${clusterText}`;
+    // One default per variable across both files (composeDefaults throws on two).
+    const defaults = composeDefaults(both);
+    expect(Object.keys(example).sort()).toEqual([...variablesIn(both)].sort());
     for (const [variable, value] of defaults) expect(example[variable], variable).toBe(value);
+  });
+});
+
+describe.each(setups)('$name', ({ file, texts }) => {
+  const all = file.services;
+
+  it('pins every image (a version tag, never latest)', () => {
+    for (const [name, service] of Object.entries(all)) {
+      expect(service.image, `${name} has an image`).toBeDefined();
+      const tag = /:([^/:]+)$/.exec(service.image ?? '')?.[1];
+      expect(tag, `${name}: image ${service.image} has a tag`).toBeDefined();
+      expect(tag, `${name}: image ${service.image}`).not.toBe('latest');
+      expect(tag, `${name}: image ${service.image} names a version`).toMatch(/\d/);
+    }
+  });
+
+  it('creates every topic the code uses, once', () => {
+    const script = String(all['kafka-init']?.command);
+    for (const topic of Object.values(topics)) expect(script.match(new RegExp(`^\\s*topic ${topic.replace('.', '\\.')} `, 'gm')), topic).toHaveLength(1);
+  });
+
+  it('makes every dependency wait for a healthcheck or a finished one-shot', () => {
+    for (const [name, service] of Object.entries(all)) {
+      for (const [target, { condition }] of Object.entries(dependencies(service))) {
+        expect(all[target], `${name} depends on ${target}, which exists`).toBeDefined();
+        expect(['service_healthy', 'service_completed_successfully', 'service_started'], `${name} → ${target}`).toContain(condition);
+        if (condition === 'service_healthy') expect(all[target]?.healthcheck, `${target} has a healthcheck`).toBeDefined();
+        if (condition === 'service_completed_successfully') expect(all[target]?.restart, `${target} is a one-shot`).toBe('no');
+        // Only the optional monitoring stack may start on a dependency that is merely started.
+        if (condition === 'service_started') expect(service.profiles).toContain('monitoring');
+      }
+    }
+    for (const name of ['kafka', 'redis', 'postgres', 'detector', 'alerts']) {
+      expect(all[name]?.healthcheck?.test, `${name} has a healthcheck`).toBeDefined();
+    }
+  });
+
+  it('mounts only files that exist and declares every named volume', () => {
+    for (const [name, service] of Object.entries(all)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        if (source.startsWith('./')) expect(existsSync(join(root, source)), `${name} mounts ${source}`).toBe(true);
+        else expect(file.volumes ?? {}, `${name} uses volume ${source}`).toHaveProperty(source);
+      }
+    }
+  });
+
+  it('publishes each host port once', () => {
+    const published = Object.values(all).flatMap((service) => (service.ports ?? []).map((port) => port.split(':')[0]));
+    expect(published).toEqual([...new Set(published)]);
+  });
+
+  it('gives every variable a working default', () => {
+    for (const text of texts) {
+      const defaults = composeDefaults(text);
+      for (const variable of variablesIn(text)) expect(defaults.has(variable), `${variable} has a default`).toBe(true);
+    }
   });
 
   describe.each(Object.entries(configSchemas))('%s environment', (service, exportName) => {
     const schema = schemaOf(exportName);
 
     it(`is known to ${exportName} and valid`, () => {
-      const env = environmentOf(services[service] ?? {});
+      const env = environmentOf(all[service] ?? {});
       const known = Object.keys(schema.shape);
       for (const key of Object.keys(env)) expect(known, `${service}: ${key} is read by ${exportName}`).toContain(key);
       expect(() => loadConfig(schema, env)).not.toThrow();
     });
+  });
+});
+
+describe('docker-compose.cluster.yml (3 brokers)', () => {
+  const nodes = ['kafka', 'kafka-2', 'kafka-3'] as const;
+  const all = cluster.services;
+
+  it('runs three KRaft nodes of one cluster from the official image, each a broker and a voting controller', () => {
+    const voters = '1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093';
+    for (const [index, name] of nodes.entries()) {
+      const env = environmentOf(all[name] ?? {});
+      expect(all[name]?.image, name).toBe('apache/kafka:4.1.2');
+      expect(env, name).toMatchObject({
+        KAFKA_NODE_ID: String(index + 1),
+        KAFKA_PROCESS_ROLES: 'broker,controller',
+        KAFKA_CONTROLLER_QUORUM_VOTERS: voters,
+        CLUSTER_ID: environmentOf(all['kafka'] ?? {})['CLUSTER_ID'],
+      });
+      expect(env['KAFKA_ADVERTISED_LISTENERS'], name).toContain(`PLAINTEXT://${name}:9092`);
+      expect(String(all[name]?.healthcheck?.test), name).toContain('/opt/kafka/bin/kafka-broker-api-versions.sh');
+    }
+  });
+
+  it('keeps each node in a volume of its own, none of them the single broker’s', () => {
+    const volumes = nodes.map((name) => all[name]?.volumes?.find((volume) => volume.endsWith(':/var/lib/kafka/data')));
+    expect(new Set(volumes).size).toBe(3);
+    expect(volumes).not.toContain('kafka-data:/var/lib/kafka/data');
+  });
+
+  it('replicates the internal topics 3 times, with 2 in sync for a write', () => {
+    for (const name of nodes) {
+      expect(environmentOf(all[name] ?? {}), name).toMatchObject({
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3',
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '3',
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '2',
+        KAFKA_DEFAULT_REPLICATION_FACTOR: '3',
+        KAFKA_MIN_INSYNC_REPLICAS: '2',
+      });
+    }
+  });
+
+  it('creates every topic with 3 replicas and min.insync.replicas=2, once all three brokers are healthy', () => {
+    const init = all['kafka-init'];
+    for (const name of nodes) expect(dependencies(init ?? {})[name]?.condition, name).toBe('service_healthy');
+    const script = String(init?.command);
+    expect(script).toContain(`--bootstrap-server ${clusterBrokers}`);
+    expect(script).toContain('--replication-factor 3');
+    expect(script).toContain('--config min.insync.replicas=2');
+    expect(script).not.toMatch(/--replication-factor [^3]/);
+  });
+
+  it('gives the services and Kafdrop all three brokers', () => {
+    for (const name of ['producer', 'detector', 'alerts']) expect(all[name]?.environment?.['KAFKA_BROKERS'], name).toBe(clusterBrokers);
+    expect(all['kafdrop']?.environment?.['KAFKA_BROKERCONNECT']).toBe(clusterBrokers);
   });
 });
 

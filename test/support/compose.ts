@@ -58,3 +58,42 @@ export function composeDefaults(text: string): Map<string, string> {
   }
   return defaults;
 }
+
+type Mapping = Record<string, unknown>;
+const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Mappings merged key by key; anything else (a command, a healthcheck's test) replaced by the override's. */
+function mergeMappings(base: Mapping, override: Mapping): Mapping {
+  const merged: Mapping = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const previous = merged[key];
+    merged[key] = isMapping(previous) && isMapping(value) ? mergeMappings(previous, value) : value;
+  }
+  return merged;
+}
+
+/**
+ * What `docker compose -f base -f override` makes of two parsed files, for the parts these files use:
+ * services and top-level mappings merge key by key, a service's `volumes` by their target path and its
+ * `ports` as a union (as Compose does), any other list or value is the override's.
+ */
+export function mergeCompose<T extends { services: Record<string, unknown> }>(base: T, override: Partial<T>): T {
+  const merged = mergeMappings({ ...base, services: {} }, { ...override, services: {} }) as T;
+  const services: Mapping = { ...base.services };
+  for (const [name, service] of Object.entries(override.services ?? {})) {
+    const previous = services[name];
+    if (!isMapping(previous) || !isMapping(service)) {
+      services[name] = service;
+      continue;
+    }
+    const combined = mergeMappings(previous, service);
+    const volumes = [...((previous['volumes'] as string[] | undefined) ?? []), ...((service['volumes'] as string[] | undefined) ?? [])];
+    const byTarget = new Map(volumes.map((volume) => [volume.split(':')[1] ?? volume, volume]));
+    if (volumes.length > 0) combined['volumes'] = [...byTarget.values()];
+    const ports = [...((previous['ports'] as string[] | undefined) ?? []), ...((service['ports'] as string[] | undefined) ?? [])];
+    if (ports.length > 0) combined['ports'] = [...new Set(ports)];
+    services[name] = combined;
+  }
+  merged.services = services;
+  return merged;
+}
