@@ -162,9 +162,28 @@ export function createDetector(options: DetectorOptions): Detector {
     sessionTimeout,
     heartbeatInterval: options.heartbeatInterval ?? 3_000,
   });
+  // The most partitions each topic has had. kafkajs answers for the partitions its metadata lists, and
+  // while leaders move that can be fewer than the topic has: the gate would take a partition it was not
+  // told about for one it has caught up with, and score transactions before their labels.
+  const partitionCounts = new Map<string, number>();
   const endOffsets = async (topic: string): Promise<Map<number, number>> => {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.map(({ partition, offset }) => [partition, Number(offset)]));
+    if (!partitionCounts.has(topic)) {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      partitionCounts.set(topic, metadata.topics[0]?.partitions.length ?? 0);
+    }
+    const expected = partitionCounts.get(topic) ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const ends = new Map(offsets.map(({ partition, offset }) => [partition, Number(offset)]));
+      if (ends.size >= expected) {
+        partitionCounts.set(topic, ends.size);
+        return ends;
+      }
+      if (attempt >= 50) {
+        throw new FraudstreamError('KAFKA_UNAVAILABLE', `end offsets of ${topic} came for ${ends.size} of its ${expected} partitions (leaders moving?)`);
+      }
+      await sleep(100);
+    }
   };
   const gate: EventTimeGate = createEventTimeGate({
     labelsTopic: topics.labels,
