@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { transactionIdFor } from '@fraudstream/shared';
+import { createKafkaForBrokers, topics, transactionIdFor, type Logger } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, readMetadata } from '@fraudstream/model';
 import { runScript } from './process.js';
 
@@ -89,6 +89,23 @@ export async function simulatedReplay(dir: string, { customers, days, start, see
   return { csv, expected, frauds: fraudIds.size, fraudsFlagged, rows: rows.length };
 }
 
+/**
+ * How far the live scores of the stored alerts are from the offline ones: how many differ by more than
+ * 1e-5, and the largest difference. Under faults a few differ (see the README's *Faults* section).
+ */
+export function scoreDrift(alerts: StoredAlert[], expected: Map<string, number>): { drifted: number; maxDelta: number } {
+  let drifted = 0;
+  let maxDelta = 0;
+  for (const alert of alerts) {
+    const offline = expected.get(alert.transaction.transactionId);
+    if (offline === undefined) continue;
+    const delta = Math.abs(alert.score - offline);
+    if (delta > 1e-5) drifted += 1;
+    maxDelta = Math.max(maxDelta, delta);
+  }
+  return { drifted, maxDelta };
+}
+
 /** Alerts stored for transactions the offline scorer did not flag, flagged ones with no alert, and any stored twice. */
 export function compareAlerts(alerts: StoredAlert[], expected: Map<string, number>): { lost: string[]; unexpected: string[]; duplicated: string[]; scoreMismatches: string[] } {
   const seen = new Map<string, number>();
@@ -99,7 +116,7 @@ export function compareAlerts(alerts: StoredAlert[], expected: Map<string, numbe
     duplicated: [...seen.entries()].filter(([, count]) => count > 1).map(([id]) => id),
     scoreMismatches: alerts
       .filter((alert) => expected.has(alert.transaction.transactionId) && Math.abs(alert.score - (expected.get(alert.transaction.transactionId) ?? 0)) > 1e-5)
-      .map((alert) => alert.transaction.transactionId),
+      .map((alert) => `${alert.transaction.transactionId} ${alert.transaction.cardId}: ${alert.score} (offline ${expected.get(alert.transaction.transactionId)}), reasons ${JSON.stringify(alert.reasons)}`),
   };
 }
 
@@ -162,4 +179,15 @@ export function watchStatuses(urls: string[]): { seen(url: string): Set<number>;
       stopped = true;
     },
   };
+}
+
+/** Records ever written to the dead-letter topic (0 when no detector dead-lettered anything: no transaction touched it). */
+export async function deadLetterRecords(brokers: string[], log: Logger): Promise<number> {
+  const admin = createKafkaForBrokers(brokers, log, 'test-dlq-count').admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topics.transactionsDeadLetter)).reduce((sum, partition) => sum + Number(partition.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
