@@ -80,6 +80,7 @@ export async function readRanges({
   let consumed = 0n;
   let lastProgressAt = Date.now();
   let crash: Error | undefined;
+  let joined = false;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
@@ -117,6 +118,12 @@ export async function readRanges({
     });
     // kafkajs restarts a consumer after a retriable error; after any other it stops for good, and an
     // export that went on would write a partial file as if the topic ended there.
+    // The idle clock starts when the group is joined: on a loaded machine the join alone has taken
+    // longer than an idle timeout, and the export then wrote nothing and called it done.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = true;
+      lastProgressAt = Date.now();
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart) return;
       crash = payload.error;
@@ -137,7 +144,10 @@ export async function readRanges({
       },
     });
     const idle = setInterval(() => {
-      if (Date.now() - lastProgressAt > idleTimeoutMs) finish();
+      if (!joined && Date.now() - lastProgressAt > Math.max(2 * idleTimeoutMs, 60_000)) {
+        crash ??= new Error(`the export's consumer did not join its group within ${Math.max(2 * idleTimeoutMs, 60_000) / 1000} s`);
+        finish();
+      } else if (joined && Date.now() - lastProgressAt > idleTimeoutMs) finish();
     }, 1_000);
     await finished;
     clearInterval(idle);
