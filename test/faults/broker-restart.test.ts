@@ -23,6 +23,7 @@ import {
   createTestDatabase,
   deleteRedisKeys,
   eventually,
+  waitForAlerts,
   REDIS_URL,
   simulatedReplay,
   statusOf,
@@ -105,15 +106,7 @@ describe('faults: poison pill, far-future event, broker SIGKILL and restart unde
 
     const { code } = await producer.exited;
     expect(code, producer.tail()).toBe(0);
-    const alerts = await eventually(
-      `${replay.expected.size} alerts`,
-      async () => {
-        const stored = await allAlerts(system.dashboardUrl).catch(() => []);
-        return stored.length >= replay.expected.size ? stored : undefined;
-      },
-      180_000,
-      1_000,
-    );
+    const alerts = await waitForAlerts(system.dashboardUrl, replay.expected.size, 300_000, [...detectorReady, alertsReady]);
     // A little longer, so that a duplicate or an unexpected alert still on its way is seen too.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const stored = await allAlerts(system.dashboardUrl);
@@ -135,7 +128,7 @@ describe('faults: poison pill, far-future event, broker SIGKILL and restart unde
 
     const letters = await deadLetters(kafka.brokers, 2);
     expect(letters.sort()).toEqual(['EVENT_TIME_AHEAD from-2999', 'MESSAGE_TOO_LARGE']);
-  }, 420_000);
+  }, 600_000);
 });
 
 /** The committed dead letters on the system's DLQ (at least `expected`), as "<code> <transactionId>" (the id when the original still parses). */

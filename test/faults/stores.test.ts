@@ -15,7 +15,7 @@ import { freePort } from '../../scripts/kafka/local-broker.js';
 import { startSystem, type RunningSystem } from '../../scripts/start/system.js';
 import { testLog } from '../support/kafka.js';
 import { cuttableLink, startOwnRedis, type CuttableLink, type OwnRedis } from '../support/outages.js';
-import { allAlerts, compareAlerts, deadLetterRecords, scoreDrift, createTestDatabase, eventually, simulatedReplay, statusOf, watchStatuses, type Replay } from '../support/system.js';
+import { allAlerts, compareAlerts, deadLetterRecords, scoreDrift, createTestDatabase, eventually, simulatedReplay, waitForAlerts, statusOf, watchStatuses, type Replay } from '../support/system.js';
 
 const START = '2026-03-01';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -85,15 +85,7 @@ describe('faults: Redis SIGKILL and restart, PostgreSQL unreachable for 30 s, un
 
     const { code } = await producer.exited;
     expect(code, producer.tail()).toBe(0);
-    await eventually(
-      `${replay.expected.size} alerts`,
-      async () => {
-        const stored = await allAlerts(system.dashboardUrl).catch(() => []);
-        return stored.length >= replay.expected.size ? stored : undefined;
-      },
-      180_000,
-      1_000,
-    );
+    await waitForAlerts(system.dashboardUrl, replay.expected.size, 300_000, [detectorReady, alertsReady]);
     await sleep(3_000);
     const stored = await allAlerts(system.dashboardUrl);
     const { lost, unexpected, duplicated, scoreMismatches } = compareAlerts(stored, replay.expected);
@@ -116,5 +108,5 @@ describe('faults: Redis SIGKILL and restart, PostgreSQL unreachable for 30 s, un
     const exit = await detector.exited;
     expect(exit, detector.tail()).toEqual({ code: 0, signal: null });
     expect(readFileSync(detector.logFile, 'utf8')).not.toMatch(/second signal/);
-  }, 420_000);
+  }, 600_000);
 });

@@ -191,3 +191,35 @@ export async function deadLetterRecords(brokers: string[], log: Logger): Promise
     await admin.disconnect();
   }
 }
+
+/**
+ * Waits until the alerts service serves at least `count` alerts. On a timeout the error says how many
+ * it had and what each URL's /readyz answered, so a stall in CI can be told from a slow recovery.
+ */
+export async function waitForAlerts(dashboardUrl: string, count: number, timeoutMs: number, readyUrls: string[]): Promise<StoredAlert[]> {
+  let last = 0;
+  try {
+    return await eventually(
+      `${count} alerts`,
+      async () => {
+        const stored = await allAlerts(dashboardUrl).catch(() => undefined);
+        if (stored) last = stored.length;
+        return stored && stored.length >= count ? stored : undefined;
+      },
+      timeoutMs,
+      1_000,
+    );
+  } catch (err) {
+    const readiness = await Promise.all(
+      readyUrls.map(async (url) => {
+        try {
+          const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+          return `${url} ${response.status} ${await response.text()}`;
+        } catch (probe) {
+          return `${url} ${(probe as Error).message}`;
+        }
+      }),
+    );
+    throw new Error(`${(err as Error).message}: ${last} stored; readiness:\n${readiness.join('\n')}`);
+  }
+}
