@@ -1,16 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { superviseConsumer, type ConsumerState } from '@fraudstream/shared';
+import { eventually } from '../../test/support/eventually.js';
 import { createTestTopics, testKafka, testLog, uniqueName } from '../../test/support/kafka.js';
-
-async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** An error kafkajs does not restart a consumer for (not retriable, like a group coordinator never found). */
 class HandlerBug extends Error {
@@ -57,13 +48,13 @@ describe('superviseConsumer (real broker)', () => {
 
     await supervised.start();
     await producer.send({ topic, messages: Array.from({ length: 50 }, (_, index) => ({ key: `k${index % 7}`, value: `m${index}` })) });
-    await eventually('every message consumed', () => (seen.size === 50 ? true : undefined));
+    await eventually('every message consumed', async () => (seen.size === 50 ? true : undefined), 60_000, 50);
 
     // The handler's failure was left to the supervisor (kafkajs restarts a consumer only after retriable errors).
     expect(crashes).toContain('supervisor');
     expect(supervised.status().restarts).toBeGreaterThanOrEqual(1);
     expect(states).toContain('restarting');
-    await eventually('the consumer back in its group', () => (supervised.status().state === 'consuming' ? true : undefined));
+    await eventually('the consumer back in its group', async () => (supervised.status().state === 'consuming' ? true : undefined), 60_000, 50);
     expect(supervised.notConsuming(rules)).toEqual([]);
     expect(supervised.status().assigned[topic]).toEqual([0, 1]);
 
@@ -91,7 +82,7 @@ describe('superviseConsumer (real broker)', () => {
     });
     onTestFinished(() => supervised.stop());
     await supervised.start();
-    await eventually('a few restarts', () => (supervised.status().restarts >= 3 ? true : undefined));
+    await eventually('a few restarts', async () => (supervised.status().restarts >= 3 ? true : undefined), 60_000, 50);
     expect(subscribeCalls).toBe(0);
     expect(supervised.status().state).toBe('restarting');
     expect(supervised.notConsuming({ rebalanceGraceMs: 0, fetchStallMs: 60_000 })[0]).toMatch(/^consumer restarting \(last error: KafkaJSConnectionError: Connection error/);

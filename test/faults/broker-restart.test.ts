@@ -7,31 +7,17 @@
  * be ready again after.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardIdFor, createKafkaForBrokers, decodeDeadLetter, encode, terminalIdFor, topics, type Transaction } from '@fraudstream/shared';
-import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
 import { freePort, startKafka, type RunningKafka } from '../../scripts/kafka/local-broker.js';
-import { startSystem, type RunningSystem } from '../../scripts/start/system.js';
+import type { RunningSystem } from '../../scripts/start/system.js';
+import { driftSummary, expectAlertsOfReplay, readyUrls, removeWork, startFaultSystem, throughOutage } from '../support/faults.js';
 import { testLog } from '../support/kafka.js';
-import {
-  compareAlerts,
-  scoreDrift,
-  withinDriftOfThreshold,
-  mayCross,
-  settledAlerts,
-  createTestDatabase,
-  deleteRedisKeys,
-  eventually,
-  waitForAlerts,
-  REDIS_URL,
-  simulatedReplay,
-  statusOf,
-  watchStatuses,
-  type Replay,
-} from '../support/system.js';
+import { createTestDatabase, deleteRedisKeys, eventually, REDIS_URL, simulatedReplay, type Replay } from '../support/system.js';
 
 const START = '2026-02-01';
 
@@ -47,19 +33,12 @@ describe('faults: poison pill, far-future event, broker SIGKILL and restart unde
     database = await createTestDatabase('fraudstream_fault_broker');
     replay = await simulatedReplay(work, { customers: 300, days: 21, start: START, seed: 11 });
     kafka = await startKafka({ port: await freePort(), dataDir: join(work, 'kafka'), env: { ...process.env, KAFKA_BROKERS: undefined }, log: testLog });
-    system = await startSystem({
-      stateDir: join(work, 'state'),
+    system = await startFaultSystem(work, {
       kafkaBrokers: kafka.brokers.split(','),
-      env: { ...process.env, KAFKA_BROKERS: undefined, MODEL_DIR: DEFAULT_MODEL_DIR, DETECTOR_SESSION_TIMEOUT_MS: '6000', DETECTOR_HEARTBEAT_INTERVAL_MS: '1000' },
       redisUrl: REDIS_URL,
       redisKeyPrefix: redisPrefix,
       databaseUrl: database.url,
       detectors: 2,
-      alertsPort: await freePort(),
-      apiToken: `fault-${randomBytes(8).toString('hex')}`,
-      partitions: 4,
-      logLevel: 'info',
-      log: testLog,
     });
   }, 300_000);
 
@@ -68,7 +47,7 @@ describe('faults: poison pill, far-future event, broker SIGKILL and restart unde
     await kafka?.stop();
     await database?.drop();
     await deleteRedisKeys(REDIS_URL, redisPrefix);
-    rmSync(work, { recursive: true, force: true });
+    removeWork(work);
   }, 120_000);
 
   it('stores exactly the alerts the offline scorer flags, and every service is ready again', async () => {
@@ -84,7 +63,7 @@ describe('faults: poison pill, far-future event, broker SIGKILL and restart unde
     const future: Transaction = {
       schemaVersion: 1, transactionId: 'from-2999', timestamp: '2999-01-01T00:00:00Z', cardId: cardIdFor(0), terminalId: terminalIdFor(0), amount: 42, currency: 'EUR',
     };
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await sleep(3_000);
     await injector.send({
       topic: topics.transactions,
       acks: -1,
@@ -96,42 +75,17 @@ describe('faults: poison pill, far-future event, broker SIGKILL and restart unde
     await injector.disconnect();
 
     // The broker goes away for 20 s under traffic, SIGKILLed, and comes back on the same data.
-    const detectorReady = system.detectorUrls.map((url) => `${url}/readyz`);
-    const alertsReady = `${system.dashboardUrl}readyz`;
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await sleep(3_000);
     const broker = kafka.nodes[0]!;
-    await broker.kill('SIGKILL');
-    const watch = watchStatuses([...detectorReady, alertsReady]);
-    await new Promise((resolve) => setTimeout(resolve, 20_000));
-    await broker.start();
-    const backAt = Date.now();
+    const outage = await throughOutage({ watch: readyUrls(system), down: () => broker.kill('SIGKILL'), up: () => broker.start(), forMs: 20_000 });
+    for (const url of system.detectorUrls.map((detector) => `${detector}/readyz`)) {
+      expect(outage.seen(url), `${url} said it was not ready during the outage`).toContain(503);
+    }
 
     const { code } = await producer.exited;
     expect(code, producer.tail()).toBe(0);
-    const alerts = await waitForAlerts(system.dashboardUrl, replay.expected.size - mayCross(replay), 300_000, [...detectorReady, alertsReady]);
-    // A little longer, so that a duplicate or an unexpected alert still on its way is seen too.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const stored = await settledAlerts(system.dashboardUrl);
-    const { lost, unexpected, duplicated, scoreMismatches } = compareAlerts(stored, replay.expected);
-    // A few scores drift under a fault (an open problem, see the README): bounded, and reported; only a
-    // payment scored offline within that bound of the threshold may cross it.
-    const drift = scoreDrift(stored, replay.expected);
-    expect(drift.maxDelta, scoreMismatches.join('\n')).toBeLessThan(0.05);
-    const crossed = withinDriftOfThreshold([...lost, ...unexpected], replay, 0.05);
-    expect({ lost: lost.filter((id) => crossed.rest.includes(id)), unexpected: unexpected.filter((id) => crossed.rest.includes(id)), duplicated }).toEqual({
-      lost: [],
-      unexpected: [],
-      duplicated: [],
-    });
-    if (crossed.borderline.length > 0) console.log(`[faults] crossed the threshold by drift: ${crossed.borderline.join(', ')}`);
-
-    const complete = (Date.now() - backAt) / 1000;
-    for (const url of [...detectorReady, alertsReady]) {
-      await eventually(`${url} ready again`, async () => ((await statusOf(url)) === 200 ? true : undefined), 90_000);
-    }
-    watch.stop();
-    console.log(`[faults] broker down 20 s: every alert stored ${complete.toFixed(1)} s after it was back, producer exit 0, ${alerts.length} alerts, 0 lost, 0 duplicated, ${drift.drifted} scores off the offline ones by up to ${drift.maxDelta.toFixed(4)}`);
-    for (const url of detectorReady) expect([...watch.seen(url)], `${url} said it was not ready during the outage`).toContain(503);
+    const alerts = await expectAlertsOfReplay(system, replay);
+    console.log(`[faults] broker down 20 s: every alert stored ${((alerts.storedAtMs - outage.backAtMs) / 1000).toFixed(1)} s after it was back, producer exit 0, ${driftSummary(alerts)}`);
     expect(system.services().filter((service) => !service.running()).map((service) => service.name)).toEqual(['producer']);
 
     const letters = await deadLetters(kafka.brokers, 2);
@@ -157,7 +111,7 @@ async function deadLetters(brokers: string, expected: number): Promise<string[]>
   });
   await eventually(`${expected} dead letters`, async () => (letters.length >= expected ? true : undefined), 30_000);
   // Any more on their way (a duplicate would be a bug) arrive meanwhile.
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await sleep(2_000);
   await consumer.disconnect();
   return letters;
 }

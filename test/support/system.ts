@@ -9,7 +9,10 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createKafkaForBrokers, topics, transactionIdFor, type Logger } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, readMetadata } from '@fraudstream/model';
+import { eventually } from './eventually.js';
 import { runScript } from './process.js';
+
+export { eventually };
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 export const POSTGRES_SERVER = 'postgres://postgres@127.0.0.1:5432';
@@ -29,17 +32,6 @@ export async function runCli(script: string, args: string[]): Promise<string> {
   const output = run.stdout + run.stderr;
   if (run.code !== 0) throw new Error(`${script} exited ${run.code}:\n${output}`);
   return output;
-}
-
-/** Polls `probe` until it gives a value, or fails naming `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** Every alert the alerts service serves, page by page. */
