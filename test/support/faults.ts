@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import { centsOf, DAY_MS, DEFAULT_LABEL_DELAY_DAYS, readHandbookCsv } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
 import { freePort } from '../../scripts/kafka/local-broker.js';
 import { startSystem, type RunningSystem } from '../../scripts/start/system.js';
@@ -128,3 +130,50 @@ export async function expectAlertsOfReplay(system: RunningSystem, replay: Replay
 /** The figures line a fault test prints. */
 export const driftSummary = ({ stored, drifted, maxDelta }: ReplayAlerts): string =>
   `${stored.length} alerts, none lost, extra or duplicated beyond the drift, ${drifted} scores off the offline ones by up to ${maxDelta.toFixed(4)}`;
+
+/**
+ * Where a drift comes from, for the log: for the cards and terminals of the drifted alerts, the
+ * transactions and labels the feature store in Redis holds that the replay does not, and those it
+ * lacks. Nothing listed: the store is right, and the drift came from when an entry was seen.
+ */
+export async function explainDrift(stored: StoredAlert[], replay: Replay, redisUrl: string, prefix: string): Promise<string[]> {
+  const drifted = stored.filter((alert) => {
+    const offline = replay.expected.get(alert.transaction.transactionId);
+    return offline !== undefined && Math.abs(alert.score - offline) > 1e-5;
+  });
+  if (drifted.length === 0) return [];
+  const cards = new Map<string, Set<string>>();
+  const terminals = new Map<string, Set<string>>();
+  const labels = new Map<string, Set<string>>();
+  for (const alert of drifted) {
+    cards.set(alert.transaction.cardId, new Set());
+    terminals.set(alert.transaction.terminalId, new Set());
+    labels.set(alert.transaction.terminalId, new Set());
+  }
+  for await (const rows of readHandbookCsv(replay.csv)) {
+    for (const row of rows) {
+      cards.get(row.cardId)?.add(`${row.transactionId}|${centsOf(row.amount)}@${row.timestampMs}`);
+      terminals.get(row.terminalId)?.add(`${row.transactionId}@${row.timestampMs}`);
+      if (row.fraud) labels.get(row.terminalId)?.add(`${row.transactionId}|${String(row.timestampMs + DEFAULT_LABEL_DELAY_DAYS * DAY_MS).padStart(15, '0')}|1@${row.timestampMs}`);
+    }
+  }
+  const redis = new Redis(redisUrl);
+  const lines = [`[faults] ${drifted.length} drifted alerts on ${cards.size} cards and ${terminals.size} terminals: ${drifted.map((alert) => `${alert.transaction.transactionId} ${alert.transaction.cardId} ${alert.transaction.terminalId}`).join(', ')}`];
+  try {
+    const compare = async (kind: string, key: string, want: Set<string>): Promise<void> => {
+      const reply = await redis.zrange(key, 0, -1, 'WITHSCORES');
+      const have = new Set<string>();
+      for (let index = 0; index < reply.length; index += 2) have.add(`${reply[index]}@${reply[index + 1]}`);
+      const missing = [...want].filter((entry) => !have.has(entry));
+      const extra = [...have].filter((entry) => !want.has(entry));
+      if (missing.length > 0 || extra.length > 0) lines.push(`[faults]   ${kind} ${key}: ${have.size} held, missing ${JSON.stringify(missing)}, extra ${JSON.stringify(extra)}`);
+    };
+    for (const [id, want] of cards) await compare('card', `${prefix}card:${id}`, want);
+    for (const [id, want] of terminals) await compare('terminal', `${prefix}term:${id}`, want);
+    for (const [id, want] of labels) await compare('labels', `${prefix}label:${id}`, want);
+  } finally {
+    await redis.quit();
+  }
+  if (lines.length === 1) lines.push('[faults]   the feature store holds exactly the replay\'s entries for them');
+  return lines;
+}
