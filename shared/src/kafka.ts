@@ -1,10 +1,11 @@
 /**
  * The one module that imports kafkajs. Everything else gets clients, types and helpers from here,
- * so a change of client touches one file. (kafkajs-read-committed.ts, imported first, mends a bug
- * inside kafkajs before it loads; kafkajs-coordinators.ts saves it a round trip per transactional
- * request; kafkajs-stable-offsets.ts gives it OffsetFetch with require_stable.)
+ * so a change of client touches one file. (kafkajs-read-committed.ts and kafkajs-send-retries.ts,
+ * imported first, mend bugs inside kafkajs before it loads; kafkajs-coordinators.ts saves it a round
+ * trip per transactional request; kafkajs-stable-offsets.ts gives it OffsetFetch with require_stable.)
  */
 import './kafkajs-read-committed.js';
+import './kafkajs-send-retries.js';
 import './kafkajs-coordinators.js';
 import './kafkajs-stable-offsets.js';
 import { readFileSync } from 'node:fs';

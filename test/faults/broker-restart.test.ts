@@ -84,7 +84,7 @@ describe('faults: poison pill, far-future event, broker SIGKILL and restart unde
 
     const { code } = await producer.exited;
     expect(code, producer.tail()).toBe(0);
-    const alerts = await expectAlertsOfReplay(system, replay);
+    const alerts = await expectAlertsOfReplay(system, replay, { redisUrl: REDIS_URL, prefix: redisPrefix, brokers: kafka.brokers.split(',') });
     console.log(`[faults] broker down 20 s: every alert stored ${((alerts.storedAtMs - outage.backAtMs) / 1000).toFixed(1)} s after it was back, producer exit 0, ${driftSummary(alerts)}`);
     expect(system.services().filter((service) => !service.running()).map((service) => service.name)).toEqual(['producer']);
 

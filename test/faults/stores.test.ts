@@ -61,7 +61,7 @@ describe('faults: Redis SIGKILL and restart, PostgreSQL unreachable for 30 s, un
 
     const { code } = await producer.exited;
     expect(code, producer.tail()).toBe(0);
-    const alerts = await expectAlertsOfReplay(system, replay);
+    const alerts = await expectAlertsOfReplay(system, replay, { redisUrl: redis.url, prefix: 'fraudstream:', brokers: system.brokers });
     for (const url of [detectorReady, alertsReady]) expect(await statusOf(url), url).toBe(200);
     console.log(
       `[faults] Redis SIGKILLed for 10 s: detector ready ${redisOutage.readyAfterSeconds.toFixed(1)} s after it was back; PostgreSQL cut for 30 s: alerts ready ${postgresOutage.readyAfterSeconds.toFixed(1)} s after; ${driftSummary(alerts)}`,

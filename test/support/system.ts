@@ -10,6 +10,7 @@ import pg from 'pg';
 import { createKafkaForBrokers, topics, transactionIdFor, type Logger } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, readMetadata } from '@fraudstream/model';
 import { eventually } from './eventually.js';
+import { testLog } from './kafka.js';
 import { runScript } from './process.js';
 
 export { eventually };
@@ -85,23 +86,6 @@ export async function simulatedReplay(dir: string, { customers, days, start, see
   }
   const fraudsFlagged = [...expected.keys()].filter((id) => fraudIds.has(String(Number(id)))).length;
   return { csv, expected, frauds: fraudIds.size, fraudsFlagged, rows: rows.length, scores: all, threshold };
-}
-
-/**
- * How far the live scores of the stored alerts are from the offline ones: how many differ by more than
- * 1e-5, and the largest difference. Under faults a few differ (see the README's *Faults* section).
- */
-export function scoreDrift(alerts: StoredAlert[], expected: Map<string, number>): { drifted: number; maxDelta: number } {
-  let drifted = 0;
-  let maxDelta = 0;
-  for (const alert of alerts) {
-    const offline = expected.get(alert.transaction.transactionId);
-    if (offline === undefined) continue;
-    const delta = Math.abs(alert.score - offline);
-    if (delta > 1e-5) drifted += 1;
-    maxDelta = Math.max(maxDelta, delta);
-  }
-  return { drifted, maxDelta };
 }
 
 /** Alerts stored for transactions the offline scorer did not flag, flagged ones with no alert, and any stored twice. */
@@ -222,27 +206,6 @@ export async function waitForAlerts(dashboardUrl: string, count: number, timeout
   }
 }
 
-/**
- * The ids of `lost` and `unexpected` alerts that a score drift of less than `driftBound` could explain:
- * their offline score is that close to the threshold. Under a fault a few scores drift (see the README's
- * *Faults* section), and one near the threshold can cross it.
- */
-export function withinDriftOfThreshold(ids: string[], replay: Pick<Replay, 'scores' | 'threshold'>, driftBound: number): { borderline: string[]; rest: string[] } {
-  const borderline: string[] = [];
-  const rest: string[] = [];
-  for (const id of ids) {
-    const offline = replay.scores.get(id);
-    if (offline !== undefined && Math.abs(offline - replay.threshold) < driftBound) borderline.push(id);
-    else rest.push(id);
-  }
-  return { borderline, rest };
-}
-
-/** How many of the offline alerts are within the drift bound above the threshold (a fault may lose them). */
-export function mayCross(replay: Pick<Replay, 'expected' | 'threshold'>, driftBound = 0.05): number {
-  return [...replay.expected.values()].filter((score) => score - replay.threshold < driftBound).length;
-}
-
 /** The stored alerts once their count has not changed for `quietMs` (at most `timeoutMs`). */
 export async function settledAlerts(dashboardUrl: string, quietMs = 5_000, timeoutMs = 60_000): Promise<StoredAlert[]> {
   const deadline = Date.now() + timeoutMs;
@@ -255,4 +218,52 @@ export async function settledAlerts(dashboardUrl: string, quietMs = 5_000, timeo
     alerts = now;
   }
   return alerts;
+}
+
+export interface TopicRecord {
+  partition: number;
+  offset: string;
+  key: string;
+  value: string;
+}
+
+/** Every record of a topic, read committed, up to its end as it is now. */
+export async function topicRecords(brokers: string[], topic: string, log: Logger = testLog): Promise<TopicRecord[]> {
+  const kafka = createKafkaForBrokers(brokers, log, 'test-topic-read');
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((partition) => [partition.partition, Number(partition.high)]));
+  await admin.disconnect();
+  const records: TopicRecord[] = [];
+  const remaining = new Set([...ends].filter(([, end]) => end > 0).map(([partition]) => partition));
+  if (remaining.size === 0) return records;
+  const consumer = kafka.consumer({ groupId: `test-topic-read-${randomBytes(4).toString('hex')}`, readUncommitted: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            records.push({ partition, offset: message.offset, key: message.key?.toString('latin1') ?? '', value: message.value?.toString('utf8') ?? '' });
+            if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) remaining.delete(partition);
+            if (remaining.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Where each transaction id sits in a topic: id → "partition/offset" of every copy. */
+export async function topicTransactionIds(brokers: string[], topic: string, log?: Logger): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  for (const record of await topicRecords(brokers, topic, log)) {
+    const id = (JSON.parse(record.value || '{}') as { transactionId?: string }).transactionId ?? '?';
+    found.set(id, [...(found.get(id) ?? []), `${record.partition}/${record.offset}`]);
+  }
+  return found;
 }
