@@ -267,7 +267,7 @@ function ingestAlerts(count: number, offset: number): Alert[] {
     const cardId = cardIdFor((n * 7919) % CARDS);
     return {
       schemaVersion: 1,
-      alertId: alertIdFor(transactionId),
+      alertId: alertIdFor({ transactionId, cardId }),
       transaction: {
         schemaVersion: 1,
         transactionId,

@@ -58,6 +58,7 @@ export interface ReadHandbookCsvOptions {
 
 const DAY_MS = 86_400_000;
 const CHAR_0 = 48;
+const MINUS = 45;
 
 /** Digits of `text` from `start` to `end` as a number, or -1 if the range is empty or holds a non-digit. */
 function digitsAt(text: string, start: number, end: number): number {
@@ -232,7 +233,9 @@ function createRowParser(columns: ColumnPositions) {
     const terminalId = idOf(terminalIds, terminalIdFor, text, starts[columns.terminal] as number, ends[columns.terminal] as number);
     if (terminalId === undefined) return `TERMINAL_ID: expected a non-negative integer, got ${field(text, columns.terminal)}`;
     const cents = parseCents(text, starts[columns.amount] as number, ends[columns.amount] as number);
-    if (!(cents > 0)) return `TX_AMOUNT: expected a number > 0, got ${field(text, columns.amount)}`;
+    if (!(cents >= 0) || text.charCodeAt(starts[columns.amount] as number) === MINUS) {
+      return `TX_AMOUNT: expected a number >= 0, got ${field(text, columns.amount)}`;
+    }
     const fraudStart = starts[columns.fraud] as number;
     const fraudCode = ends[columns.fraud] === fraudStart + 1 ? text.charCodeAt(fraudStart) - CHAR_0 : -1;
     if (fraudCode !== 0 && fraudCode !== 1) return `TX_FRAUD: expected 0 or 1, got ${field(text, columns.fraud)}`;
@@ -389,6 +392,7 @@ export interface HandbookCsvWriter {
 }
 
 const ZERO = 48;
+
 
 /**
  * Encodes rows straight into a byte buffer (the same text as formatHandbookRow): no string per row,

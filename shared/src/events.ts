@@ -1,66 +1,122 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { containsCardNumber, findCardNumbers, maskCardNumbers } from './card-numbers.js';
+import { decimalsOf, minorUnitsOf } from './currencies.js';
 
 /** Version of the JSON event format written by this code. A reader refuses any other. */
 export const SCHEMA_VERSION = 1;
 
 const isoUtc = z.iso.datetime({ message: 'expected an ISO 8601 UTC timestamp such as 2018-04-01T00:00:31Z' });
 
+/** Event times outside these years are mistakes (or attacks), never payments. */
+const EARLIEST_EVENT_MS = Date.UTC(1970, 0, 1);
+const LATEST_EVENT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * A timestamp from outside: ISO 8601 with `Z` or an offset (`+01:00`), any fraction of a second. One
+ * with an offset is normalised to UTC at millisecond precision (`2026-03-01T10:00:00.123456+01:00` →
+ * `2026-03-01T09:00:00.123Z`); one in UTC is kept as it came.
+ */
+const eventTime = z.iso
+  .datetime({ offset: true, message: 'expected an ISO 8601 timestamp with Z or an offset, such as 2018-04-01T00:00:31Z or 2018-04-01T02:00:31+02:00' })
+  .refine((value) => {
+    const ms = Date.parse(value);
+    return ms >= EARLIEST_EVENT_MS && ms <= LATEST_EVENT_MS;
+  }, 'must be between the years 1970 and 9999')
+  .transform((value) => (value.endsWith('Z') ? value : new Date(value).toISOString()));
+
+const ID_PATTERN = /^[A-Za-z0-9_.:@/+#=~-](?:[A-Za-z0-9 _.:@/+#=~-]*[A-Za-z0-9_.:@/+#=~-])?$/;
+
+/**
+ * An id from outside (transaction, card, terminal): up to 128 printable ASCII characters from a set that
+ * is safe in Redis keys, CSV, URLs once encoded and HTML once escaped; inner spaces are fine. Never a
+ * full card number (see card-numbers.ts), however it is written: send a token instead.
+ */
 const identifier = z
   .string()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
-  .regex(/^[\w.:@-]+$/, 'may only hold letters, digits and _ . : @ -');
+  .regex(ID_PATTERN, 'may only hold letters, digits, inner spaces and _ . : @ / + # = ~ -')
+  .refine((value) => !containsCardNumber(value), { message: 'looks like a full card number; send a token instead' });
 
-const looksLikeCardNumber = (value: string): boolean => /^\d{12,19}$/.test(value.replace(/[\s-]/g, ''));
+export const CardId = identifier;
+export const TerminalId = identifier;
+export const TransactionId = identifier;
 
-export const CardId = identifier.refine((value) => !looksLikeCardNumber(value), {
-  message: 'looks like a full card number; send a card token instead',
-});
+/** An amount in the currency's major unit (12.345 KWD, 1500 JPY): at least 0 (a $0.00 verification is a payment too). */
+export const Amount = z.number().min(0, 'must be at least 0').max(1_000_000_000, 'must be at most 1e9');
 
-export const Amount = z
-  .number()
-  .positive('must be greater than 0')
-  .max(1_000_000_000, 'must be at most 1e9')
-  .refine((value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, {
-    message: 'must have at most two decimal places (cents)',
-  });
+export const CurrencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR')
+  .refine((code) => minorUnitsOf(code) !== undefined, { message: 'not an ISO 4217 currency code' });
 
-export const Channel = z.enum(['pos', 'contactless', 'ecommerce', 'moto', 'atm']);
+/** Channels the simulator and the dashboard know; any other lower-case token is accepted as it comes. */
+export const KNOWN_CHANNELS = ['pos', 'contactless', 'ecommerce', 'moto', 'atm', 'recurring'] as const;
+export const Channel = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,31}$/, 'expected a lower-case token such as ecommerce')
+  .describe(`How the card was used: ${KNOWN_CHANNELS.join(', ')}, or a newer value`);
 
-export const Transaction = z.strictObject({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  transactionId: identifier,
-  timestamp: isoUtc,
-  cardId: CardId,
-  terminalId: identifier,
-  amount: Amount,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR'),
+/**
+ * A card number as issuers mask it: the first six or eight digits (optional) and the last four, with
+ * `*` or `X` between (`411111******1111`, `41111111****1111`, `************1111`).
+ */
+export const MaskedPan = z
+  .string()
+  .regex(/^(?:\d{6}|\d{8})?[*Xx]{2,15}\d{4}$/, 'expected a masked card number such as 411111******1111 or ************1111')
+  .refine((value) => value.length <= 19, { message: 'must be at most 19 characters' });
+
+const transactionFields = {
+  schemaVersion: z.literal(SCHEMA_VERSION).describe('Always 1 for this contract'),
+  transactionId: TransactionId.describe('The payment\'s id from the acquirer or gateway; with cardId, it identifies the payment'),
+  timestamp: eventTime.describe('When the payment was authorised: ISO 8601 with Z or an offset, read as UTC'),
+  cardId: CardId.describe('A card token (never the card number)'),
+  terminalId: TerminalId.describe('The terminal or merchant point of sale'),
+  amount: Amount.describe('In the currency\'s major unit, at least 0, with no more decimals than its ISO 4217 minor units'),
+  currency: CurrencyCode.describe('ISO 4217 alphabetic code, e.g. EUR, JPY, KWD'),
   merchantCategory: z
     .string()
     .regex(/^\d{4}$/, 'expected a 4-digit ISO 18245 merchant category code')
+    .describe('ISO 18245 merchant category code, 4 digits')
     .optional(),
   channel: Channel.optional(),
-  maskedPan: z
-    .string()
-    .regex(/^\d{6}\*{2,9}\d{4}$/, 'expected a masked card number such as 411111******1111')
-    .optional(),
-});
+  maskedPan: MaskedPan.describe('The card number as issuers mask it: first 6 or 8 digits (optional), then * or X, then the last 4').optional(),
+};
+
+/**
+ * A payment (schema version 1). A tolerant reader: the known fields are validated, unknown ones are
+ * accepted and kept as they came (an upstream's new field is not a reason to drop a payment), except
+ * that any card number in them is masked.
+ */
+export const Transaction = z
+  .looseObject(transactionFields)
+  .superRefine((tx, ctx) => {
+    const digits = minorUnitsOf(tx.currency);
+    if (digits !== undefined && decimalsOf(tx.amount) > digits) {
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `must have at most ${digits} decimal places in ${tx.currency}` });
+    }
+  })
+  .transform((tx) => maskUnknownFields(tx, transactionFields));
 export type Transaction = z.infer<typeof Transaction>;
 
 export const LabelSource = z.enum(['chargeback', 'analyst']);
 
-export const Label = z.strictObject({
+const labelFields = {
   schemaVersion: z.literal(SCHEMA_VERSION),
-  transactionId: identifier,
+  transactionId: TransactionId,
   cardId: CardId,
-  terminalId: identifier,
-  transactionTimestamp: isoUtc,
+  terminalId: TerminalId,
+  transactionTimestamp: eventTime,
   fraud: z.boolean(),
   source: LabelSource,
-  labeledAt: isoUtc,
-  note: z.string().max(2000).optional(),
-});
+  labeledAt: eventTime,
+  /** Free text: a card number in it is masked. */
+  note: z.string().max(2000).transform(maskCardNumbers).optional(),
+};
+
+/** A verdict on a payment (a chargeback, an analyst's review): a tolerant reader, like `Transaction`. */
+export const Label = z.looseObject(labelFields).transform((label) => maskUnknownFields(label, labelFields));
 export type Label = z.infer<typeof Label>;
 
 export const AlertReason = z.strictObject({
@@ -109,6 +165,11 @@ export const DeadLetter = z.strictObject({
   originalKey: z.string().nullable(),
   valueTruncated: TruncatedOriginal.optional(),
   keyTruncated: TruncatedOriginal.optional(),
+  /**
+   * How many card numbers were masked in the original value and key (never carried in clear); then the
+   * bytes and any hash above are of the masked original.
+   */
+  cardNumbersMasked: z.number().int().min(1).optional(),
   topic: z.string().min(1),
   partition: z.number().int().min(0),
   offset: z.string().regex(/^\d+$/),
@@ -130,13 +191,40 @@ export interface DecodeError {
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: DecodeError };
 
-/** A UUID-shaped id derived from the transaction id, so every sink can deduplicate alerts. */
-export function alertIdFor(transactionId: string): string {
-  const bytes = createHash('sha256').update(`fraudstream.alert:${transactionId}`).digest().subarray(0, 16);
+/**
+ * A UUID-shaped id derived from the payment (its transaction id and card: two cards' payments may share a
+ * transaction id), so every sink can deduplicate alerts, however often one is redelivered.
+ */
+export function alertIdFor({ transactionId, cardId }: { transactionId: string; cardId: string }): string {
+  // Ids never hold NUL: the two parts cannot run into each other.
+  const bytes = createHash('sha256').update(`fraudstream.alert.payment\0${cardId}\0${transactionId}`).digest().subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80; // UUID version 8: custom, name-based
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // RFC 9562 variant
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The event with any card number in its unknown fields (names or string values, at any depth) masked;
+ * known fields are validated by their schemas.
+ */
+function maskUnknownFields<T extends Record<string, unknown>>(event: T, known: Record<string, unknown>): T {
+  const mask = (value: unknown): unknown => {
+    if (typeof value === 'string') return maskCardNumbers(value);
+    if (Array.isArray(value)) return value.map(mask);
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [maskCardNumbers(key), mask(inner)]));
+    }
+    return value;
+  };
+  let changed = false;
+  const entries = Object.entries(event).map(([key, value]): [string, unknown] => {
+    if (Object.hasOwn(known, key)) return [key, value];
+    const safe: [string, unknown] = [maskCardNumbers(key), mask(value)];
+    if (safe[0] !== key || JSON.stringify(safe[1]) !== JSON.stringify(value)) changed = true;
+    return safe;
+  });
+  return changed ? (Object.fromEntries(entries) as T) : event;
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -158,7 +246,9 @@ export function decodeWith<T>(schema: z.ZodType<T>, bytes: Buffer | string | nul
   }
   let json: unknown;
   try {
-    json = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+    const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+    // A byte order mark is not JSON, but some writers put one in front of it.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     return { ok: false, error: { code: 'MALFORMED_JSON', path: '', message: (err as Error).message } };
   }
@@ -225,20 +315,30 @@ export function deadLetterKey(key: Buffer | null): Buffer | null {
   return key === null || key.length <= DEAD_LETTER_MAX_KEY_BYTES ? key : key.subarray(0, DEAD_LETTER_MAX_KEY_BYTES);
 }
 
-/** Builds the dead letter for a message that failed to decode, keeping its original bytes (up to a bound). */
+/** Builds the dead letter for a message that failed to decode, keeping its original bytes (up to a bound, card numbers masked). */
 export function deadLetterFor(
   message: { value: Buffer | null; key: Buffer | null; topic: string; partition: number; offset: string },
   error: DecodeError,
   failedAt: Date = new Date(),
 ): DeadLetter {
-  const value = message.value === null ? null : keptPart(message.value, DEAD_LETTER_MAX_VALUE_BYTES);
-  const key = message.key === null ? null : keptPart(message.key, DEAD_LETTER_MAX_KEY_BYTES);
+  let masked = 0;
+  const withoutCardNumbers = (bytes: Buffer): Buffer => {
+    // latin1 maps every byte to one character and back: only the masked digits change.
+    const text = bytes.toString('latin1');
+    const found = findCardNumbers(text).length;
+    if (found === 0) return bytes;
+    masked += found;
+    return Buffer.from(maskCardNumbers(text), 'latin1');
+  };
+  const value = message.value === null ? null : keptPart(withoutCardNumbers(message.value), DEAD_LETTER_MAX_VALUE_BYTES);
+  const key = message.key === null ? null : keptPart(withoutCardNumbers(message.key), DEAD_LETTER_MAX_KEY_BYTES);
   return {
     schemaVersion: SCHEMA_VERSION,
     originalValue: value === null ? null : value.base64,
     originalKey: key === null ? null : key.base64,
     ...(value?.truncated ? { valueTruncated: value.truncated } : {}),
     ...(key?.truncated ? { keyTruncated: key.truncated } : {}),
+    ...(masked > 0 ? { cardNumbersMasked: masked } : {}),
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,

@@ -13,3 +13,4 @@ export * from './env/alerts.js';
 export * from './env/detector.js';
 export * from './env/producer.js';
 export * from './features/index.js';
+export * from './contract.js';

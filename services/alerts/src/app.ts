@@ -18,6 +18,7 @@ import type { Metrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { badRequest, type ErrorBody } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { schemaRoutes } from './routes/schemas.js';
 import { statsRoutes } from './routes/stats.js';
 import { streamRoutes } from './routes/stream.js';
 import type { AlertStore } from './store/alert-store.js';
@@ -107,6 +108,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   });
   await app.register(streamRoutes, { feed, readAccess });
   await app.register(statsRoutes, { store, readAccess, ...(options.now ? { now: options.now } : {}) });
+  await app.register(schemaRoutes);
   await app.register(healthRoutes, { store, metrics, ...(options.consumerProblems ? { consumerProblems: options.consumerProblems } : {}) });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', index: 'index.html' });
 }

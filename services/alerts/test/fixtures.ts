@@ -31,14 +31,15 @@ export interface AlertOverrides {
 export function makeAlert(overrides: AlertOverrides = {}): Alert {
   const transactionId = overrides.transactionId ?? transactionIdFor((nextTransaction += 1));
   const detectedAt = overrides.detectedAt ?? new Date().toISOString();
+  const cardId = overrides.cardId ?? cardIdFor(42);
   return {
     schemaVersion: 1,
-    alertId: alertIdFor(transactionId),
+    alertId: alertIdFor({ transactionId, cardId }),
     transaction: {
       schemaVersion: 1,
       transactionId,
       timestamp: new Date(Date.parse(detectedAt) - 1500).toISOString(),
-      cardId: overrides.cardId ?? cardIdFor(42),
+      cardId,
       terminalId: overrides.terminalId ?? terminalIdFor(7),
       amount: overrides.amount ?? 123.45,
       currency: 'EUR',

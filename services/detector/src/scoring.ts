@@ -150,7 +150,7 @@ export async function scoreTransactions(
     const { transaction, score } = scored[row] as Scored;
     return {
       schemaVersion: SCHEMA_VERSION,
-      alertId: alertIdFor(transaction.transactionId),
+      alertId: alertIdFor(transaction),
       transaction,
       score,
       threshold: model.threshold,

@@ -86,7 +86,7 @@ describe('scoreTransactions', () => {
     const result = await scoreTransactions(valid, engine, model, { now: new Date('2020-01-01T00:00:00Z') });
     expect(model.calls).toEqual([4, 2 * names.length]);
     expect(result.scored.map((s) => s.flagged)).toEqual([false, true, false, true]);
-    expect(result.alerts.map((a) => a.alertId)).toEqual([alertIdFor('tx-2'), alertIdFor('tx-4')]);
+    expect(result.alerts.map((a) => a.alertId)).toEqual([alertIdFor({ transactionId: 'tx-2', cardId: 'card-2' }), alertIdFor({ transactionId: 'tx-4', cardId: 'card-4' })]);
     const alert = result.alerts[0];
     expect(alert?.transaction.cardId).toBe('card-2');
     expect(alert?.modelVersion).toBe('test-1');

@@ -228,7 +228,7 @@ describe('createProducerService against the broker', () => {
       log: testLog,
     }).run();
 
-    expect(bad).toEqual([{ line: 14, reason: 'TX_AMOUNT: expected a number > 0, got "not-a-number"' }]);
+    expect(bad).toEqual([{ line: 14, reason: 'TX_AMOUNT: expected a number >= 0, got "not-a-number"' }]);
     // Frauds are rows 0, 8, 16, 24, 32: all five labels, those due after the file's end included.
     expect(summary).toMatchObject({ transactions: 40, labels: 5, badRows: 1, labelsNotDue: 0, stoppedBy: 'end-of-source' });
     const received = await consumeUntil(kafka, [names.transactions, names.labels], (all) => all.length >= 45);

@@ -84,9 +84,13 @@ export function lookbackMs(labelDelayDays: number): number {
   return Math.max(spans.cardMs, spans.terminalMs);
 }
 
-/** The amount over the average of the card's earlier transactions in the window (whose sums include it). */
+/**
+ * The amount over the average of the card's earlier transactions in the window (whose sums include it).
+ * Earlier ones of $0.00 only (account verifications) count as an average of one cent: the ratio stays
+ * finite, and large, as a purchase after card testing deserves.
+ */
 const ratioToPrevious = (ownCents: number, count: number, sum: number): number =>
-  count > 1 ? ownCents / ((sum - ownCents) / (count - 1)) : 1;
+  count > 1 ? ownCents / Math.max((sum - ownCents) / (count - 1), 1) : 1;
 
 function recorded(series: TimeSeries, timestampMs: number, transactionId: string): boolean {
   let low = series.start;

@@ -104,6 +104,20 @@ describe('feature engine: card windows', () => {
   });
 });
 
+describe('feature engine: $0.00 payments', () => {
+  it('scores a $0.00 verification and a purchase after verifications only with finite features', async () => {
+    const e = engine();
+    const verification = await one(e, tx(1, T0, 'card-1', 'term-1', 0));
+    const second = await one(e, tx(2, T0 + HOUR_MS, 'card-1', 'term-1', 0));
+    const purchase = await one(e, tx(3, T0 + 2 * HOUR_MS, 'card-1', 'term-2', 250));
+    for (const row of [verification, second, purchase]) expect(Object.values(row).every(Number.isFinite)).toBe(true);
+    expect(verification).toMatchObject({ TX_AMOUNT: 0, CUSTOMER_ID_NB_TX_1DAY_WINDOW: 1, CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW: 0 });
+    expect(second).toMatchObject({ CUSTOMER_ID_AMOUNT_TO_PREVIOUS_AVG_7DAY: 0 });
+    // After verifications only, the earlier average counts as one cent: 25,000 cents over 1.
+    expect(purchase).toMatchObject({ CUSTOMER_ID_NB_TX_1DAY_WINDOW: 3, CUSTOMER_ID_AMOUNT_TO_PREVIOUS_AVG_7DAY: 25_000 });
+  });
+});
+
 describe('feature engine: terminal windows and labels', () => {
   it('counts the terminal over (t − d − w, t − d] and its risk from labels received by t', async () => {
     const e = engine();
