@@ -106,14 +106,20 @@ export function createAlertFeed({
     }
   };
 
-  /** Writes without waiting; a client too far behind is cut off (it resumes from its last complete event). */
+  /**
+   * Writes without waiting. A client still more than `maxBufferedBytes` behind on what it was sent
+   * before is cut off instead (it resumes from its last complete event); one large burst is not.
+   */
   const send = (stream: Stream, chunk: string | Buffer): boolean => {
+    const behind = stream.response.writableLength;
+    if (behind > maxBufferedBytes) {
+      metrics.streamsCutOff.inc();
+      log.warn({ behind, maxBufferedBytes }, 'stream client too slow; cutting it off');
+      end(stream, 'destroy');
+      return false;
+    }
     stream.response.write(chunk);
-    if (stream.response.writableLength <= maxBufferedBytes) return true;
-    metrics.streamsCutOff.inc();
-    log.warn({ buffered: stream.response.writableLength, maxBufferedBytes }, 'stream client too slow; cutting it off');
-    end(stream, 'destroy');
-    return false;
+    return true;
   };
 
   const broadcast = (rows: AlertRow[]): void => {
