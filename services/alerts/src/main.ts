@@ -23,7 +23,7 @@ serves the REST API, live stream and dashboard on HOST:PORT, and publishes analy
 
 Environment: PORT (3000), HOST (0.0.0.0), DATABASE_URL, PGLITE_DIR (.fraudstream/alerts-db),
 ALERTS_API_TOKEN (required, for feedback), ALERTS_READ_TOKEN (optional, protects reads),
-ALERTS_GROUP_ID (fraudstream-alerts), KAFKA_BROKERS (127.0.0.1:9092), LOG_LEVEL (info).`;
+ALERTS_GROUP_ID (fraudstream-alerts), ALERTS_MAX_STREAMS (1000), KAFKA_BROKERS (127.0.0.1:9092), LOG_LEVEL (info).`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   });
   await producer.connect();
   const metrics = createMetrics();
-  const feed = createAlertFeed({ store, metrics, log });
+  const feed = createAlertFeed({ store, metrics, log, maxStreams: env.ALERTS_MAX_STREAMS });
   const consumer = createAlertConsumer({
     kafka,
     groupId: env.ALERTS_GROUP_ID,

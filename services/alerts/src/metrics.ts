@@ -46,6 +46,22 @@ export function createMetrics() {
       help: 'Open Server-Sent Events streams',
       registers: [registry],
     }),
+    streamsRefused: new Counter({
+      name: 'fraudstream_alerts_streams_refused_total',
+      help: 'Stream requests answered 429 because ALERTS_MAX_STREAMS streams were open',
+      registers: [registry],
+    }),
+    streamsCutOff: new Counter({
+      name: 'fraudstream_alerts_stream_slow_clients_total',
+      help: 'Streams cut off because their client fell too far behind (it resumes with Last-Event-ID)',
+      registers: [registry],
+    }),
+    streamQueryFailures: new Counter({
+      name: 'fraudstream_alerts_stream_query_failures_total',
+      help: 'Stream queries that failed, by query (broadcast, catch-up, open); the streams stay open and the next wake-up retries',
+      labelNames: ['query'] as const,
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'fraudstream_alerts_http_request_duration_seconds',
       help: 'HTTP request duration by route and status',

@@ -16,5 +16,7 @@ export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   /** When set, every read (REST, stream, stats) needs this token or the API token. */
   ALERTS_READ_TOKEN: token.optional(),
   ALERTS_GROUP_ID: z.string().min(1).default('fraudstream-alerts'),
+  /** Live streams (GET /alerts/stream) open at once; more are answered 429. */
+  ALERTS_MAX_STREAMS: z.coerce.number().int().min(1).default(1000),
 });
 export type AlertsEnv = z.infer<typeof AlertsEnv>;
