@@ -16,5 +16,7 @@ export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   /** When set, every read (REST, stream, stats) needs this token or the API token. */
   ALERTS_READ_TOKEN: token.optional(),
   ALERTS_GROUP_ID: z.string().min(1).default('fraudstream-alerts'),
+  /** An analyst's label still waiting for Kafka after this long makes /readyz answer 503. */
+  ALERTS_LABEL_MAX_PENDING_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
 });
 export type AlertsEnv = z.infer<typeof AlertsEnv>;
