@@ -37,7 +37,7 @@ export interface LabelOutbox extends LabelPublisher {
   stop(): Promise<void>;
 }
 
-const describe = (err: unknown): string =>
+const errorSummary = (err: unknown): string =>
   (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).replace(/\s+/g, ' ').slice(0, 200);
 
 /**
@@ -127,7 +127,7 @@ export function createLabelOutbox(options: LabelOutboxOptions): LabelOutbox {
         return published;
       },
       (err: unknown) => {
-        lastError = describe(err);
+        lastError = errorSummary(err);
         metrics.labelPublishFailures.inc();
         throw err;
       },
