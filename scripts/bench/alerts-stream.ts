@@ -100,14 +100,15 @@ function makeAlerts(count: number): Alert[] {
   return Array.from({ length: count }, () => {
     const n = (nextAlert += 1);
     const transactionId = transactionIdFor(n);
+    const cardId = cardIdFor((n * 7919) % CARDS);
     return {
       schemaVersion: 1,
-      alertId: alertIdFor(transactionId),
+      alertId: alertIdFor({ transactionId, cardId }),
       transaction: {
         schemaVersion: 1,
         transactionId,
         timestamp: new Date(now - 2000).toISOString(),
-        cardId: cardIdFor((n * 7919) % CARDS),
+        cardId,
         terminalId: terminalIdFor((n * 31) % TERMINALS),
         amount: Math.round((5 + ((n * 37) % 90_000) / 100) * 100) / 100,
         currency: 'EUR',
@@ -179,7 +180,7 @@ async function phase(store: AlertStore, makeFeed: FeedFactory, clients: number, 
   const feed = makeFeed({ store, metrics });
   const app = await buildApp({
     store,
-    labels: { publish: async () => {} },
+    labels: { wake: () => {}, problems: () => [] },
     feed,
     metrics,
     apiToken: randomBytes(16).toString('hex'),

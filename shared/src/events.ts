@@ -89,15 +89,25 @@ const transactionFields = {
  * accepted and kept as they came (an upstream's new field is not a reason to drop a payment), except
  * that any card number in them is masked.
  */
+const amountInMinorUnits = (tx: { amount: number; currency: string }, ctx: z.RefinementCtx): void => {
+  const digits = minorUnitsOf(tx.currency);
+  if (digits !== undefined && decimalsOf(tx.amount) > digits) {
+    ctx.addIssue({ code: 'custom', path: ['amount'], message: `must have at most ${digits} decimal places in ${tx.currency}` });
+  }
+};
+
 export const Transaction = z
   .looseObject(transactionFields)
-  .superRefine((tx, ctx) => {
-    const digits = minorUnitsOf(tx.currency);
-    if (digits !== undefined && decimalsOf(tx.amount) > digits) {
-      ctx.addIssue({ code: 'custom', path: ['amount'], message: `must have at most ${digits} decimal places in ${tx.currency}` });
-    }
-  })
+  .superRefine(amountInMinorUnits)
   .transform((tx) => maskUnknownFields(tx, transactionFields));
+
+/**
+ * A transaction as `Transaction` left it (UTC, card numbers masked), where the detector passes it on in
+ * an alert: validated the same way, but with nothing left to transform (so an API can serialise it).
+ */
+export const DecodedTransaction = z
+  .looseObject({ ...transactionFields, timestamp: isoUtc })
+  .superRefine(amountInMinorUnits);
 export type Transaction = z.infer<typeof Transaction>;
 
 export const LabelSource = z.enum(['chargeback', 'analyst']);
@@ -131,7 +141,7 @@ export type AlertReason = z.infer<typeof AlertReason>;
 export const Alert = z.strictObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   alertId: z.string().regex(/^[0-9a-f-]{36}$/, 'expected the alert id derived from the transaction id'),
-  transaction: Transaction,
+  transaction: DecodedTransaction,
   score: z.number().min(0).max(1),
   threshold: z.number().min(0).max(1),
   modelVersion: z.string().min(1),

@@ -14,3 +14,4 @@ export * from './env/detector.js';
 export * from './env/producer.js';
 export * from './features/index.js';
 export * from './contract.js';
+export * from './card-numbers.js';

@@ -109,7 +109,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   await app.register(streamRoutes, { feed, readAccess });
   await app.register(statsRoutes, { store, readAccess, ...(options.now ? { now: options.now } : {}) });
   await app.register(schemaRoutes);
-  await app.register(healthRoutes, { store, metrics, ...(options.consumerProblems ? { consumerProblems: options.consumerProblems } : {}) });
+  await app.register(healthRoutes, { store, metrics, labelProblems: () => labels.problems(), ...(options.consumerProblems ? { consumerProblems: options.consumerProblems } : {}) });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', index: 'index.html' });
 }
 

@@ -1,4 +1,4 @@
-import { Label, encode, type Producer } from '@fraudstream/shared';
+import { Label } from '@fraudstream/shared';
 import type { FeedbackLabel, StoredAlert } from './schemas.js';
 
 /** The label an analyst's verdict on an alert becomes: about the alert's transaction, source `analyst`. */
@@ -19,24 +19,13 @@ export function labelForFeedback(
   });
 }
 
-export interface LabelPublisher {
-  publish(label: Label): Promise<void>;
-}
-
 /**
- * Publishes labels keyed by card, like the transactions they are about, with acks=all. `producer` is
- * anything that sends a batch: a connected kafkajs producer, or (the service's) a ResilientProducer,
- * which retries through a short outage and replaces a producer whose idempotent session has ended, so
- * one broker restart does not leave every later verdict failing. Publishes go one at a time (the
- * ResilientProducer's rule); verdicts are few.
+ * What the HTTP API needs of the label publisher: the verdict's label is already in the outbox
+ * (AlertStore.recordFeedback); the publisher (outbox.ts) sends it to fraud.labels.
  */
-export function createLabelPublisher({ producer, topic }: { producer: Pick<Producer, 'sendBatch'>; topic: string }): LabelPublisher {
-  let previous: Promise<unknown> = Promise.resolve();
-  return {
-    publish(label) {
-      const sent = previous.then(() => producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: [{ key: label.cardId, value: encode(label) }] }] }));
-      previous = sent.catch(() => undefined);
-      return sent.then(() => undefined);
-    },
-  };
+export interface LabelPublisher {
+  /** A label was committed to the outbox: publish now rather than at the next poll. */
+  wake(): void;
+  /** Why labels are late reaching fraud.labels; empty when they are not. */
+  problems(): string[];
 }

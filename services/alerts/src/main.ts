@@ -11,19 +11,21 @@ import {
 } from '@fraudstream/shared';
 import { buildApp } from './app.js';
 import { createAlertConsumer } from './consumer.js';
-import { createLabelPublisher } from './feedback.js';
 import { createMetrics } from './metrics.js';
+import { createLabelOutbox } from './outbox.js';
 import { openAlertStore } from './store/open.js';
 import { createAlertFeed } from './stream/alert-feed.js';
 
 const usage = `Usage: npm run alerts
 
 Consumes fraud.alerts into PostgreSQL (DATABASE_URL) or an embedded PGlite database (PGLITE_DIR),
-serves the REST API, live stream and dashboard on HOST:PORT, and publishes analyst feedback to fraud.labels.
+serves the REST API, live stream and dashboard on HOST:PORT, and publishes analyst feedback to fraud.labels
+(through an outbox table: a verdict is stored with its label, the label is sent once Kafka takes it).
 
 Environment: PORT (3000), HOST (0.0.0.0), DATABASE_URL, PGLITE_DIR (.fraudstream/alerts-db),
 ALERTS_API_TOKEN (required, for feedback), ALERTS_READ_TOKEN (optional, protects reads),
-ALERTS_GROUP_ID (fraudstream-alerts), ALERTS_MAX_STREAMS (1000), KAFKA_BROKERS (127.0.0.1:9092), LOG_LEVEL (info).`;
+ALERTS_GROUP_ID (fraudstream-alerts), ALERTS_MAX_STREAMS (1000), ALERTS_LABEL_MAX_PENDING_MS (60000: a label
+waiting longer makes /readyz 503), KAFKA_BROKERS (127.0.0.1:9092), LOG_LEVEL (info).`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -44,8 +46,9 @@ async function main(): Promise<void> {
   ]);
   await admin.disconnect();
 
-  // A verdict waits at most 10 s for Kafka (then the analyst gets a 503 and can retry); the producer
-  // behind it is replaced after an error that ends its session.
+  // A send to fraud.labels gives up after 10 s of failures (the outbox then backs off and tries again,
+  // forever), so a publishing round, and shutdown, are not held by an outage; the producer behind it is
+  // replaced after an error that ends its session.
   const producer = new ResilientProducer({
     createProducer: () => kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
     log,
@@ -53,6 +56,14 @@ async function main(): Promise<void> {
   });
   await producer.connect();
   const metrics = createMetrics();
+  const labels = createLabelOutbox({
+    outbox: store.labelOutbox,
+    producer,
+    topic: topics.labels,
+    metrics,
+    log,
+    maxPendingMs: env.ALERTS_LABEL_MAX_PENDING_MS,
+  });
   const feed = createAlertFeed({ store, metrics, log, maxStreams: env.ALERTS_MAX_STREAMS });
   const consumer = createAlertConsumer({
     kafka,
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
   });
   const app = await buildApp({
     store,
-    labels: createLabelPublisher({ producer, topic: topics.labels }),
+    labels,
     feed,
     metrics,
     apiToken: env.ALERTS_API_TOKEN,
@@ -74,14 +85,17 @@ async function main(): Promise<void> {
     log,
   });
 
-  // Stop taking alerts first (the in-flight batch is stored and committed), then stop serving,
-  // then close what both used.
+  // Stop taking alerts first (the in-flight batch is stored and committed), then stop serving (no new
+  // verdicts), then the label publisher (its in-flight send finishes; what is left stays in the outbox
+  // for the next start or another replica), then close what they all used.
   shutdown.register('consumer', () => consumer.stop());
   shutdown.register('http', () => app.close());
+  shutdown.register('labels', () => labels.stop());
   shutdown.register('producer', () => producer.disconnect());
   shutdown.register('store', () => store.close());
 
   await consumer.start();
+  labels.start();
   const address = await app.listen({ port: env.PORT, host: env.HOST });
   log.info({ address, dashboard: `${address}/`, docs: `${address}/docs` }, 'alerts service listening');
 }

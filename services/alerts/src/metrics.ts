@@ -37,8 +37,28 @@ export function createMetrics() {
     }),
     feedback: new Counter({
       name: 'fraudstream_alerts_feedback_total',
-      help: 'Analyst feedback recorded and published as labels',
+      help: 'Analyst verdicts recorded (each with its label queued in the outbox for fraud.labels)',
       labelNames: ['label'] as const,
+      registers: [registry],
+    }),
+    outboxPending: new Gauge({
+      name: 'fraudstream_alerts_outbox_pending',
+      help: 'Labels recorded with a verdict and not yet acknowledged by Kafka on fraud.labels',
+      registers: [registry],
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'fraudstream_alerts_outbox_oldest_pending_age_seconds',
+      help: 'How long the oldest pending label has waited for Kafka (0 when none is pending)',
+      registers: [registry],
+    }),
+    labelsPublished: new Counter({
+      name: 'fraudstream_alerts_labels_published_total',
+      help: 'Labels from the outbox acknowledged by Kafka on fraud.labels',
+      registers: [registry],
+    }),
+    labelPublishFailures: new Counter({
+      name: 'fraudstream_alerts_label_publish_failures_total',
+      help: 'Outbox publishing rounds that failed (Kafka or the database); retried with backoff',
       registers: [registry],
     }),
     streamClients: new Gauge({

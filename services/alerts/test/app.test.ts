@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoredAlert } from '../src/schemas.js';
-import { apiToken, backends, makeAlert, testApp } from './fixtures.js';
+import { eventually } from '../../../test/support/eventually.js';
+import { apiToken, backends, makeAlert, testApp, testLabelsTopic } from './fixtures.js';
 
 const auth = { authorization: `Bearer ${apiToken}` };
 
@@ -76,9 +77,9 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
     }
   });
 
-  it('records analyst feedback and sends the label for the transaction', async () => {
+  it('records analyst feedback and sends the label for the transaction from the outbox', async () => {
     const now = new Date('2026-03-01T11:00:00Z');
-    const { app, store, labels } = await testApp(open, { now: () => now });
+    const { app, store, outbox, producer } = await testApp(open, { now: () => now });
     const alert = makeAlert();
     await store.insertAlerts([alert]);
 
@@ -90,19 +91,28 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'fraud', feedback: { label: 'fraud', note: 'cardholder denies it' } });
-    expect(labels.sent).toEqual([
+    // Committed with the verdict, sent by the publisher.
+    expect(producer.sent).toEqual([]);
+    expect(await store.labelOutbox.backlog()).toMatchObject({ pending: 1 });
+    expect(await outbox.publishPending()).toBe(1);
+    expect(producer.sent).toEqual([
       {
-        schemaVersion: 1,
-        transactionId: alert.transaction.transactionId,
-        cardId: alert.transaction.cardId,
-        terminalId: alert.transaction.terminalId,
-        transactionTimestamp: alert.transaction.timestamp,
-        fraud: true,
-        source: 'analyst',
-        labeledAt: now.toISOString(),
-        note: 'cardholder denies it',
+        topic: testLabelsTopic,
+        key: alert.transaction.cardId,
+        label: {
+          schemaVersion: 1,
+          transactionId: alert.transaction.transactionId,
+          cardId: alert.transaction.cardId,
+          terminalId: alert.transaction.terminalId,
+          transactionTimestamp: alert.transaction.timestamp,
+          fraud: true,
+          source: 'analyst',
+          labeledAt: now.toISOString(),
+          note: 'cardholder denies it',
+        },
       },
     ]);
+    expect(await store.labelOutbox.backlog()).toEqual({ pending: 0, oldestAgeMs: null });
     expect((await store.getAlert(alert.alertId))?.status).toBe('fraud');
     const listed = (await app.inject({ url: '/alerts', query: { status: 'fraud' } })).json<{ items: StoredAlert[] }>();
     expect(listed.items).toHaveLength(1);
@@ -115,30 +125,119 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
     const bad = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'maybe' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ field: 'label' });
-    const unknown = await app.inject({
-      method: 'POST',
-      url: '/alerts/00000000-0000-8000-8000-000000000000/feedback',
-      headers: auth,
-      payload: { label: 'legit' },
-    });
-    expect(unknown.statusCode).toBe(404);
-    expect(labels.sent).toHaveLength(1);
+    for (const id of ['00000000-0000-8000-8000-000000000000', 'not-an-id']) {
+      const unknown = await app.inject({ method: 'POST', url: `/alerts/${id}/feedback`, headers: auth, payload: { label: 'legit' } });
+      expect(unknown.statusCode).toBe(404);
+    }
+    expect(await outbox.publishPending()).toBe(0);
+    expect(producer.sent).toHaveLength(1);
   });
 
-  it('keeps the status unchanged when the label cannot be published, and tells the client nothing internal', async () => {
-    const { app, store } = await testApp(open, {
-      labels: {
-        publish: async () => {
-          throw new Error('KafkaJSNumberOfRetriesExceeded: broker 127.0.0.1:9092 unreachable');
-        },
-      },
-    });
+  it('refuses a note the database cannot store with 400 naming it, and changes and sends nothing', async () => {
+    const { app, store, outbox, producer } = await testApp(open);
     const alert = makeAlert();
     await store.insertAlerts([alert]);
+    for (const note of ['cardholder\u0000denies', 'half an emoji \ud83d', '\udc00 trailing half', 'x'.repeat(2001)]) {
+      const response = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'fraud', note } });
+      expect(response.statusCode, JSON.stringify(note)).toBe(400);
+      expect(response.json()).toMatchObject({ statusCode: 400, field: 'note' });
+      expect(response.json<{ message: string }>().message).toMatch(/^note: /);
+    }
+    expect(await outbox.publishPending()).toBe(0);
+    expect(producer.sent).toEqual([]);
+    expect(await store.getAlert(alert.alertId)).toMatchObject({ status: 'open', feedback: null });
+    // A whole emoji (a surrogate pair) and other control characters are stored as they are.
+    const fine = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'fraud', note: 'ok 😀\t\u0001' } });
+    expect(fine.statusCode).toBe(200);
+    expect(await outbox.publishPending()).toBe(1);
+    expect(producer.labels()).toMatchObject([{ note: 'ok 😀\t\u0001' }]);
+  });
+
+  it('stores and publishes a note with a card number in it masked', async () => {
+    const { app, store, outbox, producer } = await testApp(open);
+    const alert = makeAlert();
+    await store.insertAlerts([alert]);
+    const note = 'customer says card 4111 1111 1111 1111 was stolen';
+    const response = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'fraud', note } });
+    expect(response.statusCode).toBe(200);
+    const masked = 'customer says card 4111 11** **** 1111 was stolen';
+    expect(response.json()).toMatchObject({ feedback: { note: masked } });
+    expect(await store.getAlert(alert.alertId)).toMatchObject({ feedback: { note: masked } });
+    expect(await outbox.publishPending()).toBe(1);
+    expect(producer.labels()).toMatchObject([{ note: masked }]);
+  });
+
+  it('answers 503 and sends nothing when the database cannot store the verdict, and tells the client nothing internal', async () => {
+    const { app, store, outbox, producer } = await testApp(open);
+    const alert = makeAlert();
+    await store.insertAlerts([alert]);
+    const recordFeedback = store.recordFeedback;
+    store.recordFeedback = async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    };
     const response = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'fraud' } });
-    expect(response.statusCode).toBe(500);
-    expect(response.body).not.toMatch(/Kafka|127\.0\.0\.1|at /);
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|at /);
+    expect(await outbox.publishPending()).toBe(0);
+    expect(producer.sent).toEqual([]);
     expect((await store.getAlert(alert.alertId))?.status).toBe('open');
+
+    store.recordFeedback = recordFeedback;
+    const retried = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'fraud' } });
+    expect(retried.statusCode).toBe(200);
+    expect(await outbox.publishPending()).toBe(1);
+    expect(producer.labels()).toMatchObject([{ transactionId: alert.transaction.transactionId, fraud: true }]);
+  });
+
+  it('answers once the verdict is committed while Kafka refuses the label, which follows when Kafka takes it again', async () => {
+    const { app, store, outbox, producer, metrics } = await testApp(open);
+    const alerts = [makeAlert({ cardId: 'card-1' }), makeAlert({ cardId: 'card-2' }), makeAlert({ cardId: 'card-1' })];
+    await store.insertAlerts(alerts);
+    const sendBatch = producer.sendBatch;
+    let refused = 0;
+    producer.sendBatch = async () => {
+      refused++;
+      throw new Error('KafkaJSNumberOfRetriesExceeded: broker 127.0.0.1:9092 unreachable');
+    };
+    const verdicts = ['fraud', 'legit', 'fraud'] as const;
+    for (const [index, alert] of alerts.entries()) {
+      const response = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: verdicts[index] } });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).not.toMatch(/Kafka|127\.0\.0\.1/);
+      expect((await store.getAlert(alert.alertId))?.status).toBe(verdicts[index]);
+    }
+    await expect(outbox.publishPending()).rejects.toThrow(/unreachable/);
+    expect(refused).toBe(1);
+    expect(await store.labelOutbox.backlog()).toMatchObject({ pending: 3 });
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(/fraudstream_alerts_outbox_pending 3\b/);
+
+    // The running publisher retries with backoff and sends them, in order, once Kafka takes them.
+    outbox.start();
+    await eventually('the publisher to retry', async () => (refused >= 3 ? true : undefined), 20_000, 20);
+    producer.sendBatch = sendBatch;
+    await eventually('the labels to be sent', async () => (producer.sent.length >= 3 ? true : undefined), 20_000, 20);
+    expect(producer.sent.map(({ key, label }) => [key, label.transactionId, label.fraud])).toEqual(
+      alerts.map((alert, index) => [alert.transaction.cardId, alert.transaction.transactionId, verdicts[index] === 'fraud']),
+    );
+    await eventually('the outbox to empty', async () => ((await store.labelOutbox.backlog()).pending === 0 ? true : undefined), 20_000, 20);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/fraudstream_alerts_labels_published_total 3\b/);
+    expect(Number(/fraudstream_alerts_label_publish_failures_total (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(3);
+    await outbox.stop();
+    expect(producer.sent).toHaveLength(3);
+  });
+
+  it('wakes the running publisher when a verdict is recorded', async () => {
+    // Polling once a minute: only the wake can send the label within the test.
+    const { app, store, outbox, producer } = await testApp(open, { outbox: { pollIntervalMs: 60_000 } });
+    const alert = makeAlert();
+    await store.insertAlerts([alert]);
+    outbox.start();
+    const response = await app.inject({ method: 'POST', url: `/alerts/${alert.alertId}/feedback`, headers: auth, payload: { label: 'legit' } });
+    expect(response.statusCode).toBe(200);
+    await eventually('the label to be sent', async () => (producer.sent.length > 0 ? true : undefined), 20_000, 20);
+    expect(producer.labels()).toMatchObject([{ transactionId: alert.transaction.transactionId, fraud: false }]);
   });
 
   it('never shows a database error to the client', async () => {
@@ -164,7 +263,7 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
     expect(stats.json<{ alertsPerMinute: Array<{ count: number }> }>().alertsPerMinute.at(-1)?.count).toBe(2);
 
     expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { store: 'ok' } });
+    expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { store: 'ok', labels: 'ok' } });
     const metrics = await app.inject({ url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('fraudstream_alerts_http_request_duration_seconds_bucket');
@@ -191,6 +290,6 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
     };
     const response = await app.inject({ url: '/readyz' });
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ status: 'unavailable', checks: { store: 'unavailable' } });
+    expect(response.json()).toEqual({ status: 'unavailable', checks: { store: 'unavailable', labels: 'ok' } });
   });
 });

@@ -13,7 +13,7 @@ describe('tokenAccepted', () => {
 
 describe('access to the alerts API', () => {
   it('requires the API token for feedback: 401 without one, 403 with a wrong one', async () => {
-    const { app, store, labels } = await testApp(openTestPglite);
+    const { app, store, outbox, producer } = await testApp(openTestPglite);
     const alert = makeAlert();
     await store.insertAlerts([alert]);
     const post = (headers: Record<string, string>, query: Record<string, string> = {}) =>
@@ -25,11 +25,13 @@ describe('access to the alerts API', () => {
     expect((await post({ authorization: 'Basic dXNlcjpwYXNz' })).statusCode).toBe(401);
     expect((await post({ authorization: 'Bearer wrong-token-0123456789' })).statusCode).toBe(403);
     expect((await post({}, { token: apiToken })).statusCode).toBe(401);
-    expect(labels.sent).toEqual([]);
+    expect(await outbox.publishPending()).toBe(0);
+    expect(producer.sent).toEqual([]);
     expect((await store.getAlert(alert.alertId))?.status).toBe('open');
 
     expect((await post({ authorization: `Bearer ${apiToken}` })).statusCode).toBe(200);
-    expect(labels.sent).toHaveLength(1);
+    expect(await outbox.publishPending()).toBe(1);
+    expect(producer.sent).toHaveLength(1);
   });
 
   it('leaves reads open when no read token is configured', async () => {

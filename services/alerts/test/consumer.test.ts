@@ -3,8 +3,8 @@ import { decodeLabel, encode, type Alert, type Label } from '@fraudstream/shared
 import { createTestTopics, testKafka, testLog, uniqueName } from '../../../test/support/kafka.js';
 import { buildApp } from '../src/app.js';
 import { createAlertConsumer, storeAlertMessages } from '../src/consumer.js';
-import { createLabelPublisher } from '../src/feedback.js';
 import { createMetrics } from '../src/metrics.js';
+import { createLabelOutbox } from '../src/outbox.js';
 import type { StoredAlert } from '../src/schemas.js';
 import { createAlertFeed } from '../src/stream/alert-feed.js';
 import { apiToken, makeAlert, openTestPglite, openTestPostgres, openTestStore } from './fixtures.js';
@@ -55,9 +55,11 @@ describe('alerts from Kafka to the REST API', () => {
     onTestFinished(() => producer.disconnect());
     const consumer = createAlertConsumer({ kafka, groupId, topic: alertsTopic, store, metrics, log: testLog, onStored: feed.notify });
     onTestFinished(() => consumer.stop());
+    const labels = createLabelOutbox({ outbox: store.labelOutbox, producer, topic: labelsTopic, metrics, log: testLog, maxPendingMs: 60_000 });
+    onTestFinished(() => labels.stop());
     const app = await buildApp({
       store,
-      labels: createLabelPublisher({ producer, topic: labelsTopic }),
+      labels,
       feed,
       metrics,
       apiToken,
@@ -66,6 +68,7 @@ describe('alerts from Kafka to the REST API', () => {
     });
     onTestFinished(() => app.close());
     await consumer.start();
+    labels.start();
 
     const alerts = Array.from({ length: 30 }, (_, index) => makeAlert({ cardId: `card-${index % 5}` }));
     const toMessage = (alert: Alert) => ({ key: alert.transaction.cardId, value: encode(alert) });
@@ -103,7 +106,7 @@ describe('alerts from Kafka to the REST API', () => {
       return done ? true : undefined;
     }, 'committed offsets to reach the end of the topic');
     for (const alert of abortedAlerts) expect((await app.inject({ url: `/alerts/${alert.alertId}` })).statusCode).toBe(404);
-    expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { store: 'ok', consumer: 'ok' } });
+    expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { store: 'ok', consumer: 'ok', labels: 'ok' } });
     const metricsText = (await app.inject({ url: '/metrics' })).body;
     expect(metricsText).toMatch(/fraudstream_alerts_stored_total 30\b/);
     expect(metricsText).toMatch(/fraudstream_alerts_duplicate_total 10\b/);
@@ -143,5 +146,7 @@ describe('alerts from Kafka to the REST API', () => {
       },
     });
     expect((await app.inject({ url: `/alerts/${reviewed.alertId}` })).json()).toMatchObject({ status: 'fraud' });
+    await eventually(async () => ((await store.labelOutbox.backlog()).pending === 0 ? true : undefined), 'the outbox to empty');
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(/^fraudstream_alerts_labels_published_total 1$/m);
   });
 });

@@ -3,10 +3,11 @@ import { onTestFinished } from 'vitest';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
-import { alertIdFor, cardIdFor, terminalIdFor, transactionIdFor, type Alert, type Label } from '@fraudstream/shared';
+import { alertIdFor, cardIdFor, decodeLabel, terminalIdFor, transactionIdFor, type Alert, type Label, type Producer } from '@fraudstream/shared';
 import { buildApp, type AlertsAppOptions } from '../src/app.js';
 import type { LabelPublisher } from '../src/feedback.js';
-import { createMetrics } from '../src/metrics.js';
+import { createMetrics, type Metrics } from '../src/metrics.js';
+import { createLabelOutbox, type LabelOutbox, type LabelOutboxOptions } from '../src/outbox.js';
 import { createAlertFeed } from '../src/stream/alert-feed.js';
 import { testLog } from '../../../test/support/kafka.js';
 import { createAlertStore, type AlertStore } from '../src/store/alert-store.js';
@@ -99,30 +100,92 @@ export async function openTestStore(open: () => Promise<Database>): Promise<Aler
   return createAlertStore(await open());
 }
 
-/** Records labels instead of publishing them: the API tests check what feedback would send. */
-export function recordingLabels(): LabelPublisher & { sent: Label[] } {
-  const sent: Label[] = [];
+/** A label publisher that publishes nothing and counts how often the API woke it (for apps whose labels are not the point). */
+export function recordingLabels(): LabelPublisher & { wakes: number } {
+  return {
+    wakes: 0,
+    wake() {
+      this.wakes++;
+    },
+    problems: () => [],
+  };
+}
+
+export interface SentLabel {
+  topic: string;
+  key: string;
+  label: Label;
+}
+
+/**
+ * Stands in for Kafka in the API and outbox tests: a `sendBatch` that records what it was given, in
+ * order, as if acknowledged. Patch `sendBatch` to make sends fail.
+ */
+export function recordingProducer(): Pick<Producer, 'sendBatch'> & { sent: SentLabel[]; labels(): Label[] } {
+  const sent: SentLabel[] = [];
   return {
     sent,
-    async publish(label) {
-      sent.push(label);
+    labels: () => sent.map((message) => message.label),
+    async sendBatch({ topicMessages = [] }) {
+      for (const { topic, messages } of topicMessages) {
+        for (const message of messages) {
+          const decoded = decodeLabel(message.value as string | Buffer);
+          if (!decoded.ok) throw new Error(`the outbox sent something that is not a Label: ${String(message.value)}`);
+          sent.push({ topic, key: String(message.key), label: decoded.value });
+        }
+      }
+      return [];
     },
   };
+}
+
+export const testLabelsTopic = 'fraud.labels';
+
+/** The label outbox of `store`, sending to `producer` on testLabelsTopic; not started (tests call publishPending or start). */
+export function testOutbox(
+  store: AlertStore,
+  producer: Pick<Producer, 'sendBatch'>,
+  options: Partial<LabelOutboxOptions> & { metrics?: Metrics } = {},
+): LabelOutbox {
+  const outbox = createLabelOutbox({
+    outbox: store.labelOutbox,
+    producer,
+    topic: testLabelsTopic,
+    metrics: options.metrics ?? createMetrics(),
+    log: testLog,
+    maxPendingMs: 60_000,
+    backoff: { initialMs: 10, maxMs: 50 },
+    pollIntervalMs: 50,
+    ...options,
+  });
+  onTestFinished(() => outbox.stop());
+  return outbox;
 }
 
 export const apiToken = 'test-api-token-0123456789';
 export const readToken = 'test-read-token-0123456789';
 
-/** The app on a fresh store of the given backend, closed when the test ends. */
+/**
+ * The app on a fresh store of the given backend, closed when the test ends, with its label outbox
+ * (not started: call `outbox.publishPending()`, or `outbox.start()`) sending to a recording producer.
+ */
 export async function testApp(
   open: () => Promise<Database>,
-  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'labels' | 'now'>> = {},
-): Promise<{ app: FastifyInstance; store: AlertStore; labels: LabelPublisher & { sent: Label[] } }> {
+  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'now'>> & { outbox?: Partial<LabelOutboxOptions> } = {},
+): Promise<{
+  app: FastifyInstance;
+  store: AlertStore;
+  metrics: Metrics;
+  outbox: LabelOutbox;
+  producer: ReturnType<typeof recordingProducer>;
+}> {
+  const { outbox: outboxOptions, ...appOptions } = options;
   const store = await openTestStore(open);
   const metrics = createMetrics();
-  const labels = recordingLabels();
+  const producer = recordingProducer();
+  const outbox = testOutbox(store, producer, { metrics, ...outboxOptions });
   const feed = createAlertFeed({ store, metrics, log: testLog });
-  const app = await buildApp({ store, labels, feed, metrics, apiToken, log: testLog, ...options });
+  const app = await buildApp({ store, labels: outbox, feed, metrics, apiToken, log: testLog, ...appOptions });
   onTestFinished(() => app.close());
-  return { app, store, labels };
+  return { app, store, metrics, outbox, producer };
 }

@@ -18,5 +18,7 @@ export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   ALERTS_GROUP_ID: z.string().min(1).default('fraudstream-alerts'),
   /** Live streams (GET /alerts/stream) open at once; more are answered 429. */
   ALERTS_MAX_STREAMS: z.coerce.number().int().min(1).default(1000),
+  /** An analyst's label still waiting for Kafka after this long makes /readyz answer 503. */
+  ALERTS_LABEL_MAX_PENDING_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
 });
 export type AlertsEnv = z.infer<typeof AlertsEnv>;

@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { maskCardNumbers } from '@fraudstream/shared';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AccessCheck } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { labelForFeedback, type LabelPublisher } from '../feedback.js';
+import type { LabelPublisher } from '../feedback.js';
 import type { Metrics } from '../metrics.js';
 import { AlertFilters, FeedbackLabel, StoredAlert } from '../schemas.js';
 import type { AlertStore } from '../store/alert-store.js';
-import { badRequest, errorResponses, notFound } from './errors.js';
+import { ErrorBody, badRequest, errorResponses, notFound } from './errors.js';
 
 export interface AlertRoutesOptions {
   store: AlertStore;
@@ -39,9 +40,20 @@ const AlertPage = z.object({
 
 const AlertIdParams = z.object({ alertId: z.string().min(1).max(128) });
 
+/** A lone UTF-16 surrogate: JSON can carry one, UTF-8 (hence PostgreSQL text) cannot. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const FeedbackBody = z.strictObject({
   label: FeedbackLabel,
-  note: z.string().max(2000).optional(),
+  // What PostgreSQL text cannot store is refused here, before anything is written.
+  note: z
+    .string()
+    .max(2000)
+    .refine((note) => !note.includes('\u0000'), 'must not contain the NUL character (\\u0000)')
+    .refine((note) => !loneSurrogate.test(note), 'must be valid Unicode (a lone surrogate such as \\ud800 is not)')
+    // An analyst may paste a card number: it is stored and published masked.
+    .transform(maskCardNumbers)
+    .optional(),
 });
 
 export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app, options) => {
@@ -109,28 +121,38 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
       schema: {
         summary: "An analyst's verdict on an alert",
         description:
-          'Sets the alert status and publishes a Label (source `analyst`) for its transaction to fraud.labels. ' +
-          'Requires `Authorization: Bearer <ALERTS_API_TOKEN>`. Sending a new verdict replaces the previous one.',
+          'Sets the alert status and, in the same database transaction, queues a Label (source `analyst`) for its ' +
+          'transaction; the answer comes once both are committed, and the label follows on fraud.labels (within a ' +
+          'second while Kafka is up; while it is down, when it is back). ' +
+          'Requires `Authorization: Bearer <ALERTS_API_TOKEN>`. Sending a new verdict replaces the previous one ' +
+          '(and sends a new label). 503 when the database cannot store it: nothing changed and nothing is sent; retry.',
         tags: ['alerts'],
         security: [{ bearer: [] }],
         params: AlertIdParams,
         body: FeedbackBody,
-        response: { 200: StoredAlert, ...errorResponses },
+        response: { 200: StoredAlert, ...errorResponses, 503: ErrorBody },
       },
     },
     async (request, reply) => {
       const { alertId } = request.params;
-      const alert = uuidShape.test(alertId) ? await store.getAlert(alertId) : undefined;
-      if (!alert) return reply.code(404).send(notFound(`No alert with id ${alertId}`));
+      if (!uuidShape.test(alertId)) return reply.code(404).send(notFound(`No alert with id ${alertId}`));
       const feedback = { label: request.body.label, note: request.body.note, at: now() };
-      // Publish first: if Kafka refuses, nothing changed and the analyst can retry. The other order
-      // could leave a reviewed alert whose label never reached the model's training data.
-      await labels.publish(labelForFeedback(alert, feedback));
-      const updated = await store.recordFeedback(alertId, feedback);
+      let updated: StoredAlert | undefined;
+      try {
+        updated = await store.recordFeedback(alertId, feedback);
+      } catch (err) {
+        request.log.error({ err, alertId }, 'analyst feedback could not be stored; nothing published');
+        return reply.code(503).send({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: 'The verdict could not be stored and nothing was sent; retry later',
+        } satisfies ErrorBody);
+      }
       if (!updated) return reply.code(404).send(notFound(`No alert with id ${alertId}`));
       metrics.feedback.inc({ label: feedback.label });
+      labels.wake();
       onReviewed();
-      request.log.info({ alertId, label: feedback.label }, 'analyst feedback recorded');
+      request.log.info({ alertId, label: feedback.label }, 'analyst feedback recorded; its label is queued for fraud.labels');
       return updated;
     },
   );

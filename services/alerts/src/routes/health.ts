@@ -10,7 +10,9 @@ export const healthRoutes: FastifyPluginAsyncZod<{
   metrics: Metrics;
   /** Why the Kafka consumer is not consuming (empty when it is); absent when the app runs without one. */
   consumerProblems?: () => string[];
-}> = async (app, { store, metrics, consumerProblems }) => {
+  /** Why analysts' labels are late reaching Kafka (empty when they are not). */
+  labelProblems?: () => string[];
+}> = async (app, { store, metrics, consumerProblems, labelProblems }) => {
   app.get(
     '/healthz',
     { schema: { summary: 'Liveness: the process answers', tags: ['operations'], response: { 200: Health } } },
@@ -21,7 +23,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: the store answers and the consumer runs',
+        summary: 'Readiness: the store answers, the consumer runs and no label has waited too long for Kafka',
         tags: ['operations'],
         response: { 200: Health, 503: Health },
       },
@@ -38,6 +40,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{
       if (consumerProblems) {
         const problems = consumerProblems();
         checks['consumer'] = problems.length === 0 ? 'ok' : `unavailable: ${problems.join('; ')}`;
+      }
+      if (labelProblems) {
+        const problems = labelProblems();
+        checks['labels'] = problems.length === 0 ? 'ok' : `unavailable: ${problems.join('; ')}`;
       }
       const ready = Object.values(checks).every((check) => check === 'ok');
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });

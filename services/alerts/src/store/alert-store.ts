@@ -1,6 +1,8 @@
 import type { Alert } from '@fraudstream/shared';
+import { labelForFeedback } from '../feedback.js';
 import type { AlertFilters, AlertStats, AlertStatus, FeedbackLabel, PagePosition, StoredAlert } from '../schemas.js';
 import type { Database, Queryable } from './database.js';
+import { enqueueLabel, labelOutboxStore, type LabelOutboxStore } from './label-outbox.js';
 import { migrate } from './migrations.js';
 
 export interface InsertResult {
@@ -36,8 +38,13 @@ export interface AlertStore {
   /** The highest stored sequence (0 when empty); every alert at or below it is visible. */
   latestSequence(): Promise<number>;
   getAlert(alertId: string): Promise<StoredAlert | undefined>;
-  /** Sets the analyst's verdict; the alert gets a new sequence, so streams send it again. */
+  /**
+   * Sets the analyst's verdict and queues its Label in the outbox, in one transaction: the label is
+   * pending exactly when the verdict is stored. The alert gets a new sequence, so streams send it again.
+   */
   recordFeedback(alertId: string, feedback: Feedback): Promise<StoredAlert | undefined>;
+  /** Labels recorded with verdicts, waiting for Kafka (see outbox.ts). */
+  readonly labelOutbox: LabelOutboxStore;
   stats(now: Date): Promise<AlertStats>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -168,7 +175,10 @@ export async function createAlertStore(db: Database): Promise<AlertStore> {
          WHERE alert_id = $1::uuid RETURNING ${selectColumns}`,
         [alertId, feedback.label, feedback.note ?? null, feedback.at.toISOString()],
       );
-      return row === undefined ? undefined : toStoredAlert(row);
+      if (row === undefined) return undefined;
+      const stored = toStoredAlert(row);
+      await enqueueLabel(tx, labelForFeedback(stored, feedback));
+      return stored;
     });
 
   const stats = async (now: Date): Promise<AlertStats> => {
@@ -217,6 +227,7 @@ export async function createAlertStore(db: Database): Promise<AlertStore> {
     latestSequence,
     getAlert,
     recordFeedback,
+    labelOutbox: labelOutboxStore(db),
     stats,
     async ping() {
       await db.query('SELECT 1');

@@ -32,6 +32,29 @@ export const migrations: ReadonlyArray<{ version: number; name: string; statemen
       'CREATE INDEX alerts_score_idx ON alerts (score DESC)',
     ],
   },
+  {
+    version: 2,
+    name: 'label outbox and its publisher lease',
+    statements: [
+      // A verdict's Label, written in the transaction that records the verdict and deleted once Kafka
+      // acknowledged it on fraud.labels. `message` is the encoded Label, sent as it is, keyed by `card_id`.
+      `CREATE TABLE label_outbox (
+         id             bigserial PRIMARY KEY,
+         transaction_id text NOT NULL,
+         card_id        text NOT NULL,
+         message        text NOT NULL,
+         created_at     timestamptz NOT NULL DEFAULT now()
+       )`,
+      // One row: which replica publishes the outbox, until when. One publisher at a time keeps labels
+      // in the order they were recorded across replicas.
+      `CREATE TABLE label_outbox_lease (
+         singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+         owner      text NOT NULL,
+         expires_at timestamptz NOT NULL
+       )`,
+      `INSERT INTO label_outbox_lease (owner, expires_at) VALUES ('', '-infinity')`,
+    ],
+  },
 ];
 
 /** Applies the migrations not applied yet; concurrent replicas wait for each other on an advisory lock. */

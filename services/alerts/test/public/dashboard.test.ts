@@ -5,8 +5,8 @@ import { chromium } from 'playwright-core';
 import { decodeLabel, type Label } from '@fraudstream/shared';
 import { createTestTopics, testKafka, testLog, uniqueName } from '../../../../test/support/kafka.js';
 import { buildApp } from '../../src/app.js';
-import { createLabelPublisher } from '../../src/feedback.js';
 import { createMetrics } from '../../src/metrics.js';
+import { createLabelOutbox } from '../../src/outbox.js';
 import { createAlertFeed } from '../../src/stream/alert-feed.js';
 import { apiToken, makeAlert, openTestPglite, openTestStore } from '../fixtures.js';
 
@@ -36,9 +36,12 @@ describe('dashboard', () => {
     await store.insertAlerts(history);
     const metrics = createMetrics();
     const feed = createAlertFeed({ store, metrics, log: testLog });
+    const outbox = createLabelOutbox({ outbox: store.labelOutbox, producer, topic: labelsTopic, metrics, log: testLog, maxPendingMs: 60_000 });
+    outbox.start();
+    onTestFinished(() => outbox.stop());
     const app = await buildApp({
       store,
-      labels: createLabelPublisher({ producer, topic: labelsTopic }),
+      labels: outbox,
       feed,
       metrics,
       apiToken,
