@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -56,7 +57,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
     }
     const statusCode = err.statusCode ?? 500;
     if (statusCode < 500) {
-      return reply.code(statusCode).send({ statusCode, error: 'Bad Request', message: err.message } satisfies ErrorBody);
+      return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Bad Request', message: err.message } satisfies ErrorBody);
     }
     request.log.error(
       { err, request: { method: request.method, url: request.url, params: request.params, query: request.query } },

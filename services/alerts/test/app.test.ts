@@ -67,6 +67,14 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
       [{ since: '2026-03-02T00:00:00Z', until: '2026-03-01T00:00:00Z' }, 'until'],
       [{ cursor: 'bm90LWEtY3Vyc29y' }, 'cursor'],
       [{ cardId: '4111111111111111' }, 'cardId'],
+      [{ since: '0000-01-01T00:00:00Z' }, 'since'],
+      [{ until: '0000-01-01T00:00:00Z' }, 'until'],
+      [{ since: '9999-12-31T23:59:59Z' }, 'since'],
+      [{ since: '1969-12-31T23:59:59Z' }, 'since'],
+      [{ cursor: Buffer.from('-999999999999999.1').toString('base64url') }, 'cursor'],
+      [{ cursor: Buffer.from('999999999999999.1').toString('base64url') }, 'cursor'],
+      [{ cursor: Buffer.from('1772359200000.99999999999999999').toString('base64url') }, 'cursor'],
+      [{ terminalId: 'term\u00007' }, 'terminalId'],
     ];
     for (const [query, field] of cases) {
       const response = await app.inject({ url: '/alerts', query });
@@ -74,6 +82,44 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
       expect(response.json(), JSON.stringify(query)).toMatchObject({ statusCode: 400, field });
       expect(response.json<{ message: string }>().message).toMatch(new RegExp(`^${field}: `));
     }
+  });
+
+  it('answers a stream request with a time the store cannot hold with 400, not a silent stream', async () => {
+    const { app } = await testApp(open);
+    const cases: Array<[Record<string, string>, Record<string, string>, string]> = [
+      [{ since: '0000-01-01T00:00:00Z' }, {}, 'since'],
+      [{ until: '0000-01-01T00:00:00Z' }, {}, 'until'],
+      [{ lastEventId: '99999999999999999' }, {}, 'lastEventId'],
+      [{}, { 'last-event-id': '99999999999999999' }, 'last-event-id'],
+    ];
+    for (const [query, headers, field] of cases) {
+      const response = await app.inject({ url: '/alerts/stream', query, headers });
+      expect(response.statusCode, JSON.stringify(query)).toBe(400);
+      expect(response.json(), JSON.stringify(query)).toMatchObject({ statusCode: 400, field });
+    }
+  });
+
+  it('normalises a filter time to UTC before the store sees it', async () => {
+    const { app, store } = await testApp(open);
+    const alert = makeAlert({ detectedAt: '2026-03-01T10:00:00.000Z' });
+    await store.insertAlerts([alert]);
+    const listed = await app.inject({ url: '/alerts', query: { since: '2026-03-01T11:59:59+02:00', until: '2026-02-28T11:01:01-22:59' } });
+    expect(listed.json<{ items: StoredAlert[] }>().items.map((item) => item.alertId)).toEqual([alert.alertId]);
+  });
+
+  it('refuses a note the database cannot hold', async () => {
+    const { app, store, labels } = await testApp(open);
+    const alert = makeAlert();
+    await store.insertAlerts([alert]);
+    const response = await app.inject({
+      method: 'POST',
+      url: `/alerts/${alert.alertId}/feedback`,
+      headers: auth,
+      payload: { label: 'fraud', note: 'nul \u0000 here' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ field: 'note' });
+    expect(labels.sent).toEqual([]);
   });
 
   it('records analyst feedback and sends the label for the transaction', async () => {
