@@ -1,6 +1,7 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { StoredAlert } from '../src/schemas.js';
-import { apiToken, backends, makeAlert, testApp } from './fixtures.js';
+import { apiToken, backends, makeAlert, openTestPglite, readToken, testApp } from './fixtures.js';
 
 const auth = { authorization: `Bearer ${apiToken}` };
 
@@ -238,5 +239,68 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
     const response = await app.inject({ url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({ status: 'unavailable', checks: { store: 'unavailable' } });
+  });
+});
+
+describe('HTTP hygiene', () => {
+  it('sends security headers: a CSP without inline script or framing, nosniff, DENY', async () => {
+    const { app } = await testApp(openTestPglite);
+    for (const url of ['/', '/alerts', '/docs/', '/no-such-page']) {
+      const response = await app.inject({ url });
+      const policy = String(response.headers['content-security-policy']);
+      expect(policy, url).toContain("frame-ancestors 'none'");
+      expect(policy, url).toMatch(/script-src 'self'(;|$)/);
+      expect(policy, url).toContain("default-src 'self'");
+      expect(response.headers['x-frame-options'], url).toBe('DENY');
+      expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+    expect(String((await app.inject({ url: '/' })).headers['content-security-policy'])).toMatch(/style-src 'self'(;|$)/);
+  });
+
+  it('allows no cross-origin reads unless origins are configured', async () => {
+    const closed = (await testApp(openTestPglite)).app;
+    const origin = 'https://ops.example.com';
+    for (const response of [
+      await closed.inject({ url: '/alerts', headers: { origin } }),
+      await closed.inject({ method: 'OPTIONS', url: '/alerts', headers: { origin, 'access-control-request-method': 'GET' } }),
+    ]) {
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    }
+
+    const { app } = await testApp(openTestPglite, { corsOrigins: [origin] });
+    expect((await app.inject({ url: '/alerts', headers: { origin } })).headers['access-control-allow-origin']).toBe(origin);
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/alerts/00000000-0000-8000-8000-000000000000/feedback',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+    expect(String(preflight.headers['access-control-allow-headers'])).toContain('authorization');
+    expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
+    expect((await app.inject({ url: '/alerts', headers: { origin: 'https://evil.example' } })).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('never logs a token: not from the Authorization header, the query or the URL of a failed request', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const { app, store } = await testApp(openTestPglite, { readToken, log });
+    store.listAlerts = async () => {
+      throw new Error('connection terminated unexpectedly');
+    };
+    store.stats = async () => {
+      throw new Error('connection terminated unexpectedly');
+    };
+    const failed = [
+      await app.inject({ url: '/alerts', query: { token: readToken, limit: '5' } }),
+      await app.inject({ url: '/alerts', headers: { authorization: `Bearer ${apiToken}` } }),
+      await app.inject({ url: `/stats?limit=1&token=${readToken}&x=1` }),
+    ];
+    for (const response of failed) expect(response.statusCode).toBe(500);
+    const logged = lines.join('');
+    expect(logged).toContain('request failed');
+    expect(logged).toContain('token=[Redacted]');
+    expect(logged).not.toContain(readToken);
+    expect(logged).not.toContain(apiToken);
   });
 });

@@ -3,7 +3,7 @@ import { onTestFinished } from 'vitest';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
-import { alertIdFor, cardIdFor, terminalIdFor, transactionIdFor, type Alert, type Label } from '@fraudstream/shared';
+import { alertIdFor, cardIdFor, terminalIdFor, transactionIdFor, type Alert, type Label, type Logger } from '@fraudstream/shared';
 import { buildApp, type AlertsAppOptions } from '../src/app.js';
 import type { LabelPublisher } from '../src/feedback.js';
 import { createMetrics } from '../src/metrics.js';
@@ -115,7 +115,7 @@ export const readToken = 'test-read-token-0123456789';
 /** The app on a fresh store of the given backend, closed when the test ends. */
 export async function testApp(
   open: () => Promise<Database>,
-  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'labels' | 'now'>> = {},
+  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'labels' | 'now' | 'corsOrigins'>> & { log?: Logger } = {},
 ): Promise<{ app: FastifyInstance; store: AlertStore; labels: LabelPublisher & { sent: Label[] } }> {
   const store = await openTestStore(open);
   const metrics = createMetrics();
