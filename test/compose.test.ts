@@ -195,6 +195,13 @@ describe.each(setups)('$name', ({ file, texts }) => {
     }
   });
 
+  it('binds the HTTP servers of the alerts service and the detectors to every interface of their containers', () => {
+    // The services default to 127.0.0.1, which a published port or Prometheus cannot reach.
+    const env = (name: string) => loadConfig(schemaOf(configSchemas[name as keyof typeof configSchemas]), environmentOf(all[name] ?? {}));
+    expect(env('alerts')).toMatchObject({ HOST: '0.0.0.0' });
+    expect(env('detector')).toMatchObject({ DETECTOR_HOST: '0.0.0.0' });
+  });
+
   describe.each(Object.entries(configSchemas))('%s environment', (service, exportName) => {
     const schema = schemaOf(exportName);
 

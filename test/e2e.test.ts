@@ -6,12 +6,13 @@
  * detectors' feature store.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaForBrokers, decodeLabel, topics, type Label } from '@fraudstream/shared';
+import pg from 'pg';
+import { createKafkaForBrokers, decodeLabel, topics, type DeadLetter, type Label } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
 import { freePort } from '../scripts/kafka/local-broker.js';
 import { startSystem, type RunningSystem } from '../scripts/start/system.js';
@@ -24,6 +25,7 @@ import {
   eventually,
   REDIS_URL,
   simulatedReplay,
+  topicRecords,
   type StoredAlert,
 } from './support/system.js';
 
@@ -154,6 +156,90 @@ describe('fraudstream end to end (own Kafka broker, Redis, PostgreSQL)', () => {
       await consumer.disconnect();
     }
   }, 120_000);
+
+  it('lets no card number through: refused ids are dead-lettered masked, and no topic, log, table or Redis key holds one', async () => {
+    const pans = ['4111111111111111', '5500000000000004', '378282246310005'];
+    const at = `${START.slice(0, 8)}${String(DAYS).padStart(2, '0')}T12:00:00Z`;
+    const payment = (fields: Record<string, unknown>) => ({
+      schemaVersion: 1, transactionId: `pan-probe-${randomBytes(3).toString('hex')}`, timestamp: at, cardId: 'card-pan-probe',
+      terminalId: 'term-pan-probe', amount: 12.5, currency: 'EUR', ...fields,
+    });
+    const refused = [
+      payment({ cardId: '4111 1111 1111 1111' }),
+      payment({ transactionId: '5500000000000004' }),
+      payment({ terminalId: '3782.822463.10005' }),
+    ];
+    // Valid: the card number sits in fields the contract does not know, so it is masked there.
+    const accepted = payment({ posData: { pan: '4111-1111-1111-1111' }, '5500000000000004': true });
+    const kafka = createKafkaForBrokers(system.brokers, testLog, 'e2e-pans');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: topics.transactions,
+        acks: -1,
+        messages: [...refused, accepted].map((event, index) => ({ key: index === 0 ? '4111111111111111' : String(event.cardId), value: JSON.stringify(event) })),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    // An analyst's note holding a card number.
+    const [alert] = await allAlerts(system.dashboardUrl);
+    if (!alert) throw new Error('no alert to review');
+    const review = await fetch(`${system.dashboardUrl}alerts/${alert.alertId}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
+      body: JSON.stringify({ label: 'fraud', note: 'customer says card 4111 1111 1111 1111 was stolen' }),
+    });
+    expect(review.status).toBe(200);
+
+    const redis = new Redis(REDIS_URL);
+    try {
+      await eventually('the accepted payment in the feature store', async () => ((await redis.exists(`${redisPrefix}card:card-pan-probe`)) === 1 ? true : undefined), 60_000);
+      const letters = await eventually('the refused payments dead-lettered', async () => {
+        const records = await topicRecords(system.brokers, topics.transactionsDeadLetter);
+        const probes = records.filter((record) => Buffer.from((JSON.parse(record.value) as DeadLetter).originalValue ?? '', 'base64').toString().includes('pan-probe'));
+        return probes.length >= refused.length ? probes : undefined;
+      }, 60_000);
+      expect(letters.map((record) => (JSON.parse(record.value) as DeadLetter).cardNumbersMasked).sort()).toEqual([1, 1, 2]);
+
+      // Everything the system wrote (not `transactions`: it holds what the upstream sent, as sent).
+      const texts: Array<[string, string]> = [];
+      const admin = kafka.admin();
+      await admin.connect();
+      const topicNames = (await admin.listTopics()).filter((name) => name !== topics.transactions && !name.startsWith('__'));
+      await admin.disconnect();
+      for (const topic of topicNames) {
+        for (const record of await topicRecords(system.brokers, topic)) {
+          const decodedOriginal = topic === topics.transactionsDeadLetter ? [(JSON.parse(record.value) as DeadLetter).originalValue, (JSON.parse(record.value) as DeadLetter).originalKey].map((b64) => Buffer.from(b64 ?? '', 'base64').toString('latin1')).join(' ') : '';
+          texts.push([`topic ${topic}`, `${record.key} ${record.value} ${decodedOriginal}`]);
+        }
+      }
+      const logs = join(work, 'state', 'logs');
+      for (const file of readdirSync(logs)) texts.push([`log ${file}`, readFileSync(join(logs, file), 'latin1')]);
+      const db = new pg.Client({ connectionString: database.url });
+      await db.connect();
+      try {
+        const tables = await db.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`);
+        for (const { name } of tables.rows) {
+          const rows = await db.query<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`);
+          texts.push([`table ${name}`, rows.rows.map((row) => row.row).join('\n')]);
+        }
+      } finally {
+        await db.end();
+      }
+      for (const key of await redis.keys(`${redisPrefix}*`)) {
+        const type = await redis.type(key);
+        const content = type === 'zset' ? await redis.zrange(key, 0, -1) : type === 'hash' ? Object.entries(await redis.hgetall(key)).flat() : type === 'string' ? [await redis.get(key)] : [];
+        texts.push([`redis ${key}`, `${key} ${content.join(' ')}`]);
+      }
+      expect(texts.find(([where]) => where === 'table alerts')?.[1]).toContain('card 4111 11** **** 1111 was stolen');
+      const leaks = texts.filter(([, text]) => pans.some((pan) => text.replace(/[ ._/-]/g, '').includes(pan))).map(([where]) => where);
+      expect(leaks).toEqual([]);
+    } finally {
+      await redis.quit();
+    }
+  }, 180_000);
 
   it('stops in order — producers, detectors, alerts, Kafka — and leaves no process behind', async () => {
     const services = system.services();

@@ -17,6 +17,8 @@ let stream = null;
 let lastSequence = 0;
 let reconnectTimer = null;
 let perMinute = [];
+// Set when a read answered 401: only then does the stream URL carry the read token.
+let readsNeedToken = false;
 
 const numberFormat = new Intl.NumberFormat(undefined);
 const amountFormat = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -27,6 +29,8 @@ function el(tag, props = {}, children = []) {
     if (key === 'class') node.className = value;
     else if (key === 'text') node.textContent = value;
     else if (key === 'dataset') Object.assign(node.dataset, value);
+    // Through the CSSOM: the Content-Security-Policy refuses inline style attributes.
+    else if (key === 'style') Object.assign(node.style, value);
     else node.setAttribute(key, value);
   }
   for (const child of children) node.append(child);
@@ -35,7 +39,9 @@ function el(tag, props = {}, children = []) {
 
 // --- tokens ---------------------------------------------------------------------------------
 
-const readToken = () => sessionStorage.getItem(READ_TOKEN_KEY) ?? sessionStorage.getItem(API_TOKEN_KEY);
+// Reads use the read token only: the API token (it can mark alerts) never goes with a read, so it
+// can never end up in a stream URL, where proxies and logs see it.
+const readToken = () => sessionStorage.getItem(READ_TOKEN_KEY);
 
 function askToken(kind) {
   const dialog = $('token-dialog');
@@ -44,7 +50,7 @@ function askToken(kind) {
   $('token-help').textContent =
     kind === 'api'
       ? "Marking alerts needs the service's ALERTS_API_TOKEN. It is kept in this browser tab only."
-      : "This service protects reads: enter its ALERTS_READ_TOKEN (or the API token). It is kept in this browser tab only.";
+      : "This service protects reads: enter its ALERTS_READ_TOKEN. It is kept in this browser tab only.";
   input.value = '';
   dialog.showModal();
   return new Promise((resolve) => {
@@ -62,11 +68,13 @@ function askToken(kind) {
 
 async function getJson(path) {
   for (;;) {
-    const token = readToken();
+    const token = readsNeedToken ? readToken() : null;
     const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     if (response.status === 401 || response.status === 403) {
-      sessionStorage.removeItem(READ_TOKEN_KEY);
-      if (!(await askToken('read'))) throw new Error('A read token is needed to see alerts');
+      readsNeedToken = true;
+      // A token that was sent and refused is forgotten; a stored one not yet tried is tried next.
+      if (token !== null) sessionStorage.removeItem(READ_TOKEN_KEY);
+      if (readToken() === null && !(await askToken('read'))) throw new Error('A read token is needed to see alerts');
       continue;
     }
     const body = await response.json();
@@ -122,7 +130,7 @@ function renderRow(alert) {
     el('td', { class: 'terminal' }, [filterLink('terminalId', tx.terminalId)]),
     el('td', {}, [
       el('div', { class: 'score-cell', title: `threshold ${alert.threshold} · model ${alert.modelVersion}` }, [
-        el('div', { class: 'score-bar' }, [el('span', { class: scoreClass(alert.score), style: `width:${Math.round(alert.score * 100)}%` })]),
+        el('div', { class: 'score-bar' }, [el('span', { class: scoreClass(alert.score), style: { width: `${Math.round(alert.score * 100)}%` } })]),
         el('span', { class: scoreClass(alert.score), text: alert.score.toFixed(3) }),
       ]),
     ]),
@@ -240,8 +248,9 @@ function query(extra = {}) {
 function connect() {
   stream?.close();
   clearTimeout(reconnectTimer);
-  const token = readToken();
-  // EventSource cannot send headers: the read token (if any) goes in the query; reconnects send Last-Event-ID.
+  const token = readsNeedToken ? readToken() : null;
+  // EventSource cannot send headers: the read token goes in the query, and only when the service
+  // asked for one (a read answered 401); reconnects send Last-Event-ID.
   const resume = lastSequence > 0 ? { lastEventId: String(lastSequence) } : {};
   const source = new EventSource(`alerts/stream?${query({ ...resume, ...(token ? { token } : {}) })}`);
   stream = source;

@@ -1,6 +1,9 @@
+import { STATUS_CODES } from 'node:http';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -35,7 +38,42 @@ export interface AlertsAppOptions {
   readToken?: string | undefined;
   consumerProblems?: () => string[];
   now?: () => Date;
+  /** Origins whose pages may call the API from a browser (CORS); none when empty or absent. */
+  corsOrigins?: string[] | undefined;
 }
+
+/**
+ * One policy for the dashboard and the API docs: everything from this origin only, no inline script
+ * or style, no framing (the Fraud/Legit buttons must not be clickjacked).
+ */
+const contentSecurityPolicy = {
+  'default-src': ["'self'"],
+  'base-uri': ["'self'"],
+  'connect-src': ["'self'"],
+  'font-src': ["'self'", 'data:'],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'img-src': ["'self'", 'data:'],
+  'object-src': ["'none'"],
+  'script-src': ["'self'"],
+  'script-src-attr': ["'none'"],
+  'style-src': ["'self'"],
+};
+
+/** `url` with the value of every `token` query parameter replaced: what may be logged of a request's URL. */
+export function redactedUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[Redacted]');
+}
+
+/** Log paths that can hold a token (a Bearer header, a read token in the query). */
+const redactedPaths = [
+  'req.headers.authorization',
+  'request.headers.authorization',
+  'headers.authorization',
+  'req.query.token',
+  'request.query.token',
+  'query.token',
+];
 
 /**
  * The alerts HTTP API, dashboard and docs as one fastify plugin. The caller owns the store and the
@@ -57,10 +95,10 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
     }
     const statusCode = err.statusCode ?? 500;
     if (statusCode < 500) {
-      return reply.code(statusCode).send({ statusCode, error: 'Bad Request', message: err.message } satisfies ErrorBody);
+      return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Bad Request', message: err.message } satisfies ErrorBody);
     }
     request.log.error(
-      { err, request: { method: request.method, url: request.url, params: request.params, query: request.query } },
+      { err, request: { method: request.method, url: redactedUrl(request.url), params: request.params, query: request.query } },
       'request failed',
     );
     return reply
@@ -82,6 +120,22 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   // Open event streams would keep the server from closing.
   app.addHook('preClose', async () => feed.close());
 
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
+    frameguard: { action: 'deny' },
+    // TLS, if any, ends in front of this service: HSTS is for the proxy that terminates it to send.
+    strictTransportSecurity: false,
+  });
+  // No cross-origin reads unless origins are configured: without an allowed origin no response
+  // carries Access-Control-Allow-Origin. Tokens travel in headers, never cookies: no credentials.
+  await app.register(fastifyCors, {
+    origin: options.corsOrigins && options.corsOrigins.length > 0 ? options.corsOrigins : false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
+    credentials: false,
+    maxAge: 600,
+  });
+
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -95,7 +149,14 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
     },
     transform: createJsonSchemaTransform({ skipList: [] }),
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { validatorUrl: null },
+    // Swagger UI's own policy allows framing by this origin and styles from any https: host. The docs
+    // get the dashboard's, but for inline styles: Swagger UI inserts a <style> element of its own
+    // (no user data reaches it), whose hash would change with every Swagger UI release.
+    staticCSP: { ...contentSecurityPolicy, 'style-src': ["'self'", "'unsafe-inline'"] },
+  });
 
   await app.register(alertRoutes, {
     store,
@@ -117,7 +178,13 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
 export async function buildApp(options: AlertsAppOptions & { log: Logger }): Promise<FastifyInstance> {
   const { log, ...appOptions } = options;
   const app = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance: log.child(
+      {},
+      {
+        redact: { paths: redactedPaths, censor: '[Redacted]' },
+        serializers: { req: (request: { method?: string; url?: string }) => ({ method: request.method, url: redactedUrl(request.url ?? '') }) },
+      },
+    ) as FastifyBaseLogger,
     // Per-request lines would dominate the log at a few hundred requests/s; /metrics has the rates.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,

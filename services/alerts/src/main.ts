@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import {
   AlertsEnv,
   createKafka,
@@ -22,10 +23,12 @@ Consumes fraud.alerts into PostgreSQL (DATABASE_URL) or an embedded PGlite datab
 serves the REST API, live stream and dashboard on HOST:PORT, and publishes analyst feedback to fraud.labels
 (through an outbox table: a verdict is stored with its label, the label is sent once Kafka takes it).
 
-Environment: PORT (3000), HOST (0.0.0.0), DATABASE_URL, PGLITE_DIR (.fraudstream/alerts-db),
-ALERTS_API_TOKEN (required, for feedback), ALERTS_READ_TOKEN (optional, protects reads),
-ALERTS_GROUP_ID (fraudstream-alerts), ALERTS_MAX_STREAMS (1000), ALERTS_LABEL_MAX_PENDING_MS (60000: a label
-waiting longer makes /readyz 503), KAFKA_BROKERS (127.0.0.1:9092), LOG_LEVEL (info).`;
+Environment: PORT (3000), HOST (127.0.0.1; 0.0.0.0 to be reached from other hosts), DATABASE_URL,
+PGLITE_DIR (.fraudstream/alerts-db), ALERTS_API_TOKEN (required, for feedback), ALERTS_READ_TOKEN
+(optional, protects reads), ALERTS_CORS_ORIGINS (comma-separated origins allowed to call the API
+from a browser; unset: none), ALERTS_GROUP_ID (fraudstream-alerts), ALERTS_MAX_STREAMS (1000),
+ALERTS_LABEL_MAX_PENDING_MS (60000: a label waiting longer makes /readyz 503),
+KAFKA_BROKERS (127.0.0.1:9092), LOG_LEVEL (info).`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
     apiToken: env.ALERTS_API_TOKEN,
     readToken: env.ALERTS_READ_TOKEN,
     consumerProblems: () => consumer.problems(),
+    corsOrigins: env.ALERTS_CORS_ORIGINS,
     log,
   });
 
@@ -96,7 +100,10 @@ async function main(): Promise<void> {
 
   await consumer.start();
   labels.start();
-  const address = await app.listen({ port: env.PORT, host: env.HOST });
+  await app.listen({ port: env.PORT, host: env.HOST });
+  // listen() answers with one reachable URL (127.0.0.1 for 0.0.0.0): log the interface actually bound.
+  const bound = app.server.address() as AddressInfo;
+  const address = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   log.info({ address, dashboard: `${address}/`, docs: `${address}/docs` }, 'alerts service listening');
 }
 

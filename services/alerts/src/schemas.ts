@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Alert, CardId } from '@fraudstream/shared';
+import { Alert, CardId, TerminalId } from '@fraudstream/shared';
 
 /** An alert's review state: open until an analyst marks it fraud or legit. */
 export const AlertStatus = z.enum(['open', 'fraud', 'legit']);
@@ -8,7 +8,27 @@ export type AlertStatus = z.infer<typeof AlertStatus>;
 export const FeedbackLabel = z.enum(['fraud', 'legit']);
 export type FeedbackLabel = z.infer<typeof FeedbackLabel>;
 
-const isoTimestamp = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 timestamp such as 2026-01-31T12:00:00Z' });
+/** The window a time filter may name: from the Unix epoch to a few years ahead of the clock. */
+export const filterTimeWindow = { earliest: '1970-01-01T00:00:00Z', yearsAhead: 5 } as const;
+const earliestFilterMs = Date.parse(filterTimeWindow.earliest);
+const latestFilterMs = (): number => Date.now() + filterTimeWindow.yearsAhead * 365.25 * 86_400_000;
+
+/**
+ * A time given to a filter: ISO 8601 with a UTC offset, within `filterTimeWindow`, handed on as UTC
+ * (`2026-01-31T12:00:00.000Z`) so the database never sees a year or an offset it cannot hold.
+ */
+const filterTime = z.iso
+  .datetime({ offset: true, message: 'expected an ISO 8601 timestamp such as 2026-01-31T12:00:00Z' })
+  .refine(
+    (value) => {
+      const time = Date.parse(value);
+      return time >= earliestFilterMs && time <= latestFilterMs();
+    },
+    { message: `must be between ${filterTimeWindow.earliest} and ${filterTimeWindow.yearsAhead} years from now` },
+  )
+  .transform((value) => new Date(value).toISOString());
+
+const timeBounds = `(between ${filterTimeWindow.earliest} and ${filterTimeWindow.yearsAhead} years from now)`;
 
 /** A stored alert as the API returns it: the event, plus where it stands. */
 export const StoredAlert = Alert.omit({ schemaVersion: true }).extend({
@@ -25,13 +45,20 @@ export type StoredAlert = z.infer<typeof StoredAlert>;
 /** Filters shared by the list and the stream. */
 export const AlertFilters = z.object({
   cardId: CardId.optional().describe('Only alerts on this card, e.g. card-42'),
-  terminalId: z.string().min(1).max(128).optional().describe('Only alerts at this terminal, e.g. term-7'),
+  terminalId: TerminalId.optional().describe('Only alerts at this terminal, e.g. term-7'),
   status: AlertStatus.optional(),
   minScore: z.coerce.number().min(0).max(1).optional().describe('Only alerts scored at least this (0..1)'),
-  since: isoTimestamp.optional().describe('Only alerts detected at or after this time'),
-  until: isoTimestamp.optional().describe('Only alerts detected before this time'),
+  since: filterTime.optional().describe(`Only alerts detected at or after this time ${timeBounds}`),
+  until: filterTime.optional().describe(`Only alerts detected before this time ${timeBounds}; later than \`since\``),
 });
 export type AlertFilters = z.infer<typeof AlertFilters>;
+
+/** The cross-field rule of `AlertFilters`, for the route schemas that extend it (zod cannot extend a refined object). */
+export function untilAfterSince(filters: Pick<AlertFilters, 'since' | 'until'>, ctx: z.RefinementCtx): void {
+  if (filters.since !== undefined && filters.until !== undefined && Date.parse(filters.since) >= Date.parse(filters.until)) {
+    ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be later than since' });
+  }
+}
 
 /** Newest-first position in the list: the last item of the previous page. */
 export interface PagePosition {

@@ -1,7 +1,8 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { StoredAlert } from '../src/schemas.js';
 import { eventually } from '../../../test/support/eventually.js';
-import { apiToken, backends, makeAlert, testApp, testLabelsTopic } from './fixtures.js';
+import { apiToken, backends, makeAlert, openTestPglite, readToken, testApp, testLabelsTopic } from './fixtures.js';
 
 const auth = { authorization: `Bearer ${apiToken}` };
 
@@ -68,6 +69,14 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
       [{ since: '2026-03-02T00:00:00Z', until: '2026-03-01T00:00:00Z' }, 'until'],
       [{ cursor: 'bm90LWEtY3Vyc29y' }, 'cursor'],
       [{ cardId: '4111111111111111' }, 'cardId'],
+      [{ since: '0000-01-01T00:00:00Z' }, 'since'],
+      [{ until: '0000-01-01T00:00:00Z' }, 'until'],
+      [{ since: '9999-12-31T23:59:59Z' }, 'since'],
+      [{ since: '1969-12-31T23:59:59Z' }, 'since'],
+      [{ cursor: Buffer.from('-999999999999999.1').toString('base64url') }, 'cursor'],
+      [{ cursor: Buffer.from('999999999999999.1').toString('base64url') }, 'cursor'],
+      [{ cursor: Buffer.from('1772359200000.99999999999999999').toString('base64url') }, 'cursor'],
+      [{ terminalId: 'term\u00007' }, 'terminalId'],
     ];
     for (const [query, field] of cases) {
       const response = await app.inject({ url: '/alerts', query });
@@ -75,6 +84,29 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
       expect(response.json(), JSON.stringify(query)).toMatchObject({ statusCode: 400, field });
       expect(response.json<{ message: string }>().message).toMatch(new RegExp(`^${field}: `));
     }
+  });
+
+  it('answers a stream request with a time the store cannot hold with 400, not a silent stream', async () => {
+    const { app } = await testApp(open);
+    const cases: Array<[Record<string, string>, Record<string, string>, string]> = [
+      [{ since: '0000-01-01T00:00:00Z' }, {}, 'since'],
+      [{ until: '0000-01-01T00:00:00Z' }, {}, 'until'],
+      [{ lastEventId: '99999999999999999' }, {}, 'lastEventId'],
+      [{}, { 'last-event-id': '99999999999999999' }, 'last-event-id'],
+    ];
+    for (const [query, headers, field] of cases) {
+      const response = await app.inject({ url: '/alerts/stream', query, headers });
+      expect(response.statusCode, JSON.stringify(query)).toBe(400);
+      expect(response.json(), JSON.stringify(query)).toMatchObject({ statusCode: 400, field });
+    }
+  });
+
+  it('normalises a filter time to UTC before the store sees it', async () => {
+    const { app, store } = await testApp(open);
+    const alert = makeAlert({ detectedAt: '2026-03-01T10:00:00.000Z' });
+    await store.insertAlerts([alert]);
+    const listed = await app.inject({ url: '/alerts', query: { since: '2026-03-01T11:59:59+02:00', until: '2026-02-28T11:01:01-22:59' } });
+    expect(listed.json<{ items: StoredAlert[] }>().items.map((item) => item.alertId)).toEqual([alert.alertId]);
   });
 
   it('records analyst feedback and sends the label for the transaction from the outbox', async () => {
@@ -291,5 +323,68 @@ describe.each(backends)('alerts API on $name', ({ open }) => {
     const response = await app.inject({ url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({ status: 'unavailable', checks: { store: 'unavailable', labels: 'ok' } });
+  });
+});
+
+describe('HTTP hygiene', () => {
+  it('sends security headers: a CSP without inline script or framing, nosniff, DENY', async () => {
+    const { app } = await testApp(openTestPglite);
+    for (const url of ['/', '/alerts', '/docs/', '/no-such-page']) {
+      const response = await app.inject({ url });
+      const policy = String(response.headers['content-security-policy']);
+      expect(policy, url).toContain("frame-ancestors 'none'");
+      expect(policy, url).toMatch(/script-src 'self'(;|$)/);
+      expect(policy, url).toContain("default-src 'self'");
+      expect(response.headers['x-frame-options'], url).toBe('DENY');
+      expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+    expect(String((await app.inject({ url: '/' })).headers['content-security-policy'])).toMatch(/style-src 'self'(;|$)/);
+  });
+
+  it('allows no cross-origin reads unless origins are configured', async () => {
+    const closed = (await testApp(openTestPglite)).app;
+    const origin = 'https://ops.example.com';
+    for (const response of [
+      await closed.inject({ url: '/alerts', headers: { origin } }),
+      await closed.inject({ method: 'OPTIONS', url: '/alerts', headers: { origin, 'access-control-request-method': 'GET' } }),
+    ]) {
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    }
+
+    const { app } = await testApp(openTestPglite, { corsOrigins: [origin] });
+    expect((await app.inject({ url: '/alerts', headers: { origin } })).headers['access-control-allow-origin']).toBe(origin);
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/alerts/00000000-0000-8000-8000-000000000000/feedback',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+    expect(String(preflight.headers['access-control-allow-headers'])).toContain('authorization');
+    expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
+    expect((await app.inject({ url: '/alerts', headers: { origin: 'https://evil.example' } })).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('never logs a token: not from the Authorization header, the query or the URL of a failed request', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const { app, store } = await testApp(openTestPglite, { readToken, log });
+    store.listAlerts = async () => {
+      throw new Error('connection terminated unexpectedly');
+    };
+    store.stats = async () => {
+      throw new Error('connection terminated unexpectedly');
+    };
+    const failed = [
+      await app.inject({ url: '/alerts', query: { token: readToken, limit: '5' } }),
+      await app.inject({ url: '/alerts', headers: { authorization: `Bearer ${apiToken}` } }),
+      await app.inject({ url: `/stats?limit=1&token=${readToken}&x=1` }),
+    ];
+    for (const response of failed) expect(response.statusCode).toBe(500);
+    const logged = lines.join('');
+    expect(logged).toContain('request failed');
+    expect(logged).toContain('token=[Redacted]');
+    expect(logged).not.toContain(readToken);
+    expect(logged).not.toContain(apiToken);
   });
 });

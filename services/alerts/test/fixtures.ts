@@ -3,7 +3,7 @@ import { onTestFinished } from 'vitest';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
-import { alertIdFor, cardIdFor, decodeLabel, terminalIdFor, transactionIdFor, type Alert, type Label, type Producer } from '@fraudstream/shared';
+import { alertIdFor, cardIdFor, decodeLabel, terminalIdFor, transactionIdFor, type Alert, type Label, type Logger, type Producer } from '@fraudstream/shared';
 import { buildApp, type AlertsAppOptions } from '../src/app.js';
 import type { LabelPublisher } from '../src/feedback.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
@@ -171,7 +171,7 @@ export const readToken = 'test-read-token-0123456789';
  */
 export async function testApp(
   open: () => Promise<Database>,
-  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'now'>> & { outbox?: Partial<LabelOutboxOptions> } = {},
+  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'now' | 'corsOrigins'>> & { outbox?: Partial<LabelOutboxOptions>; log?: Logger } = {},
 ): Promise<{
   app: FastifyInstance;
   store: AlertStore;
@@ -179,13 +179,13 @@ export async function testApp(
   outbox: LabelOutbox;
   producer: ReturnType<typeof recordingProducer>;
 }> {
-  const { outbox: outboxOptions, ...appOptions } = options;
+  const { outbox: outboxOptions, log = testLog, ...appOptions } = options;
   const store = await openTestStore(open);
   const metrics = createMetrics();
   const producer = recordingProducer();
   const outbox = testOutbox(store, producer, { metrics, ...outboxOptions });
   const feed = createAlertFeed({ store, metrics, log: testLog });
-  const app = await buildApp({ store, labels: outbox, feed, metrics, apiToken, log: testLog, ...appOptions });
+  const app = await buildApp({ store, labels: outbox, feed, metrics, apiToken, log, ...appOptions });
   onTestFinished(() => app.close());
   return { app, store, metrics, outbox, producer };
 }

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import {
@@ -30,7 +31,7 @@ the environment (see shared/src/env/detector.ts and the README's "Detector" sect
   KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_SSL*, KAFKA_SASL*, KAFKA_TOPIC_PARTITIONS, KAFKA_REPLICATION_FACTOR
   MODEL_DIR (default: model/default), MODEL_POLL_MS (2000)
   REDIS_URL (unset: in-memory features, one replica only), REDIS_KEY_PREFIX (fraudstream:)
-  DETECTOR_PORT (9464), DETECTOR_HOST (0.0.0.0): /healthz, /readyz, /metrics
+  DETECTOR_PORT (9464), DETECTOR_HOST (127.0.0.1; 0.0.0.0 to be reached from other hosts): /healthz, /readyz, /metrics
   DETECTOR_GROUP_ID (fraudstream-detector), SCORED_TOPIC (unset: off)
   TRANSACTIONS_TOPIC, LABELS_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC
   DETECTOR_MAX_BYTES_PER_PARTITION, DETECTOR_SESSION_TIMEOUT_MS, DETECTOR_HEARTBEAT_INTERVAL_MS,
@@ -130,8 +131,10 @@ async function main(): Promise<void> {
   shutdown.register('progress board', () => progress.close());
   if (redis) shutdown.register('redis', async () => void (await redis.quit().catch(() => 'closed')));
 
-  const address = await ops.listen({ port: env.DETECTOR_PORT, host: env.DETECTOR_HOST });
-  log.info({ address, topics, groupId: env.DETECTOR_GROUP_ID, store: redis ? 'redis' : 'memory' }, 'ops server listening');
+  await ops.listen({ port: env.DETECTOR_PORT, host: env.DETECTOR_HOST });
+  // listen() answers with one reachable URL (127.0.0.1 for 0.0.0.0): log the interface actually bound.
+  const bound = ops.server.address() as AddressInfo;
+  log.info({ address: `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`, topics, groupId: env.DETECTOR_GROUP_ID, store: redis ? 'redis' : 'memory' }, 'ops server listening');
   await detector.start();
 }
 

@@ -3,10 +3,28 @@ import { BaseEnv, KafkaEnv } from '../config.js';
 
 const token = z.string().min(16, 'expected a secret of at least 16 characters');
 
+/** One origin as a browser sends it: scheme, host and port, no path. */
+const origin = z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'expected origins such as https://ops.example.com (scheme and host, no path)');
+
 /** Environment of the alerts service (`services/alerts`). */
 export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Interface the HTTP server binds: this machine only unless set (0.0.0.0 in the containers). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Comma-separated origins whose pages may call the API from a browser (CORS), e.g.
+   * https://ops.example.com,http://localhost:5173. Unset or empty: no cross-origin access.
+   */
+  ALERTS_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
+    .pipe(z.array(origin)),
   /** A PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/fraudstream. Unset: embedded PGlite. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'expected a postgres:// or postgresql:// URL' }).optional(),
   /** Data directory of the embedded PGlite database, used when DATABASE_URL is not set. */

@@ -16,7 +16,8 @@ export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   REDIS_KEY_PREFIX: z.string().default('fraudstream:'),
   /** Port of the operations HTTP server (/healthz, /readyz, /metrics); 0 picks a free one. */
   DETECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  DETECTOR_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Interface the ops server binds: this machine only unless set (0.0.0.0 in the containers, for Prometheus). */
+  DETECTOR_HOST: z.string().min(1).default('127.0.0.1'),
   DETECTOR_GROUP_ID: z.string().min(1).default('fraudstream-detector'),
   /** When set, every score goes to this topic too (for monitoring and parity checks). Off by default. */
   SCORED_TOPIC: topicName.optional(),

@@ -3,12 +3,12 @@ import { maskCardNumbers } from '@fraudstream/shared';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AccessCheck } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { encodeCursor, PageCursor } from '../cursor.js';
 import type { LabelPublisher } from '../feedback.js';
 import type { Metrics } from '../metrics.js';
-import { AlertFilters, FeedbackLabel, StoredAlert } from '../schemas.js';
+import { AlertFilters, FeedbackLabel, StoredAlert, untilAfterSince } from '../schemas.js';
 import type { AlertStore } from '../store/alert-store.js';
-import { ErrorBody, badRequest, errorResponses, notFound } from './errors.js';
+import { ErrorBody, errorResponses, notFound } from './errors.js';
 
 export interface AlertRoutesOptions {
   store: AlertStore;
@@ -24,13 +24,15 @@ export interface AlertRoutesOptions {
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const ReadToken = z.object({
-  token: z.string().optional().describe('Read token, for clients that cannot send an Authorization header (EventSource)'),
+  token: z.string().max(256).optional().describe('Read token, for clients that cannot send an Authorization header (EventSource)'),
 });
 
-const ListQuery = AlertFilters.extend(ReadToken.shape).extend({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
-});
+const ListQuery = AlertFilters.extend(ReadToken.shape)
+  .extend({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: PageCursor.optional(),
+  })
+  .superRefine(untilAfterSince);
 
 const AlertPage = z.object({
   items: z.array(StoredAlert),
@@ -72,14 +74,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
       },
     },
     async (request, reply) => {
-      const { limit, cursor, token: _token, ...filters } = request.query;
-      if (filters.since !== undefined && filters.until !== undefined && Date.parse(filters.since) >= Date.parse(filters.until)) {
-        return reply.code(400).send(badRequest('until', 'must be later than since'));
-      }
-      const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      if (cursor !== undefined && after === undefined) {
-        return reply.code(400).send(badRequest('cursor', 'not a cursor returned by this API'));
-      }
+      const { limit, cursor: after, token: _token, ...filters } = request.query;
       const rows = await store.listAlerts(filters, limit + 1, after);
       const items = rows.slice(0, limit);
       const last = items.at(-1);

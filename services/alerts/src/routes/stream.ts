@@ -1,19 +1,26 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AccessCheck } from '../auth.js';
-import { AlertFilters } from '../schemas.js';
+import { AlertFilters, untilAfterSince } from '../schemas.js';
 import type { AlertFeed } from '../stream/alert-feed.js';
 import { ReadToken } from './alerts.js';
-import { badRequest, ErrorBody, errorResponses } from './errors.js';
+import { ErrorBody, errorResponses } from './errors.js';
 
-const eventId = z.string().regex(/^\d{1,18}$/, 'expected the id of an event sent by this stream');
+/** An event id is an alert sequence: a positive safe integer. */
+const eventId = z
+  .string()
+  .regex(/^\d{1,16}$/, 'expected the id of an event sent by this stream')
+  .refine((id) => Number.isSafeInteger(Number(id)), { message: `expected the id of an event sent by this stream (at most ${Number.MAX_SAFE_INTEGER})` })
+  .transform(Number);
 
 /** Long enough for a burst of refused clients not to come back at once, short for a dashboard. */
 const retryAfterSeconds = 10;
 
-const StreamQuery = AlertFilters.extend(ReadToken.shape).extend({
-  lastEventId: eventId.optional().describe('Resume after this event id (for the first connection; reconnects send the header)'),
-});
+const StreamQuery = AlertFilters.extend(ReadToken.shape)
+  .extend({
+    lastEventId: eventId.optional().describe('Resume after this event id (for the first connection; reconnects send the header)'),
+  })
+  .superRefine(untilAfterSince);
 
 export const streamRoutes: FastifyPluginAsyncZod<{
   feed: AlertFeed;
@@ -40,10 +47,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const { token: _token, lastEventId, ...filters } = request.query;
-      const resumeFrom = request.headers['last-event-id'] ?? lastEventId;
-      if (filters.since !== undefined && filters.until !== undefined && Date.parse(filters.since) >= Date.parse(filters.until)) {
-        return reply.code(400).send(badRequest('until', 'must be later than since'));
-      }
+      const lastSequence = request.headers['last-event-id'] ?? lastEventId;
       if (!feed.admit()) {
         return reply
           .code(429)
@@ -55,7 +59,7 @@ export const streamRoutes: FastifyPluginAsyncZod<{
           } satisfies ErrorBody);
       }
       reply.hijack();
-      await feed.open(reply.raw, { filters, lastSequence: resumeFrom === undefined ? undefined : Number(resumeFrom) });
+      await feed.open(reply.raw, { filters, lastSequence });
       return reply;
     },
   );

@@ -1,17 +1,58 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { decodeLabel, type Label } from '@fraudstream/shared';
 import { createTestTopics, testKafka, testLog, uniqueName } from '../../../../test/support/kafka.js';
 import { buildApp } from '../../src/app.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createLabelOutbox } from '../../src/outbox.js';
 import { createAlertFeed } from '../../src/stream/alert-feed.js';
-import { apiToken, makeAlert, openTestPglite, openTestStore } from '../fixtures.js';
+import { apiToken, makeAlert, openTestPglite, openTestStore, readToken, recordingLabels } from '../fixtures.js';
 
 /** Debian's chromium (installed by .ci/run); playwright-core cannot download a browser here. */
 const chromiumPath = '/usr/bin/chromium';
+
+async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  onTestFinished(() => browser.close());
+  return browser;
+}
+
+/**
+ * A page whose console errors, uncaught errors and Content-Security-Policy violations are collected
+ * (Chromium also reports a violation on the console), and whose request URLs are recorded.
+ */
+async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[]; urls: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const problems: string[] = [];
+  const urls: string[] = [];
+  await page.addInitScript(() => {
+    // Runs in the page, where `document` exists.
+    (globalThis as unknown as { document: EventTarget }).document.addEventListener('securitypolicyviolation', (event: Event) => {
+      const violation = event as Event & { violatedDirective: string; blockedURI: string };
+      console.error(`CSP violation: ${violation.violatedDirective} ${violation.blockedURI}`);
+    });
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (err) => problems.push(err.message));
+  page.on('request', (request) => urls.push(request.url()));
+  return { page, problems, urls };
+}
 
 describe('dashboard', () => {
   it('shows a new alert live and marks it as fraud, which sends the label', async () => {
@@ -50,21 +91,8 @@ describe('dashboard', () => {
     onTestFinished(() => app.close());
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    onTestFinished(() => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const browser = await launchBrowser();
+    const { page, problems, urls } = await watchedPage(browser);
     const offline: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(address) && !request.url().startsWith('data:')) offline.push(request.url());
@@ -109,5 +137,45 @@ describe('dashboard', () => {
     await expect.poll(() => received, { timeout: 20_000 }).toHaveLength(1);
     expect(received[0]).toMatchObject({ transactionId: fresh.transaction.transactionId, fraud: true, source: 'analyst' });
     expect(offline).toEqual([]);
+    // Reads are open: no token in any URL, and the API token never in one.
+    expect(urls.filter((url) => url.includes('token='))).toEqual([]);
+    expect(problems).toEqual([]);
+
+    const docs = await watchedPage(browser);
+    await docs.page.goto(`${address}/docs/`);
+    await docs.page.locator('.opblock-summary-path[data-path="/alerts/{alertId}/feedback"]').waitFor();
+    expect(docs.problems).toEqual([]);
+  });
+
+  it('with a read token, asks for it and puts only it in the stream URL', async () => {
+    const store = await openTestStore(openTestPglite);
+    await store.insertAlerts([makeAlert({ cardId: 'card-read-1' })]);
+    const metrics = createMetrics();
+    const feed = createAlertFeed({ store, metrics, log: testLog });
+    const app = await buildApp({ store, labels: recordingLabels(), feed, metrics, apiToken, readToken, log: testLog });
+    onTestFinished(() => app.close());
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+    const browser = await launchBrowser();
+    const { page, problems, urls } = await watchedPage(browser);
+    // The analyst's API token is in the tab already (from marking an alert earlier).
+    await page.addInitScript(
+      (token) => (globalThis as unknown as { sessionStorage: { setItem(key: string, value: string): void } }).sessionStorage.setItem('fraudstream.alerts.apiToken', token),
+      apiToken,
+    );
+    await page.goto(`${address}/`);
+    await page.locator('#token-dialog[open]').waitFor();
+    expect(await page.locator('#token-title').textContent()).toBe('Read token');
+    await page.locator('#token-input').fill(readToken);
+    await page.locator('#token-ok').click();
+    await page.locator('#connection[data-state="live"]').waitFor();
+    await page.locator('#alert-rows tr').first().waitFor();
+
+    const streams = urls.filter((url) => url.includes('/alerts/stream'));
+    expect(streams.length).toBeGreaterThan(0);
+    for (const url of streams) expect(new URL(url).searchParams.get('token')).toBe(readToken);
+    expect(urls.filter((url) => url.includes(apiToken))).toEqual([]);
+    // The browser reports each refused read (401) on the console; nothing else may appear there.
+    expect(problems.filter((problem) => !/status of 401/.test(problem))).toEqual([]);
   });
 });
