@@ -320,9 +320,15 @@ function keptPart(bytes: Buffer, max: number): { base64: string; truncated?: z.i
   };
 }
 
-/** The key a dead letter is published with: the original's, or its first bytes when it is larger than a key should be. */
+/**
+ * The key a dead letter is published with: the original's (its first bytes when it is larger than a key
+ * should be), card numbers masked.
+ */
 export function deadLetterKey(key: Buffer | null): Buffer | null {
-  return key === null || key.length <= DEAD_LETTER_MAX_KEY_BYTES ? key : key.subarray(0, DEAD_LETTER_MAX_KEY_BYTES);
+  if (key === null) return null;
+  const kept = key.length <= DEAD_LETTER_MAX_KEY_BYTES ? key : key.subarray(0, DEAD_LETTER_MAX_KEY_BYTES);
+  const text = kept.toString('latin1');
+  return findCardNumbers(text).length === 0 ? kept : Buffer.from(maskCardNumbers(text), 'latin1');
 }
 
 /** Builds the dead letter for a message that failed to decode, keeping its original bytes (up to a bound, card numbers masked). */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   alertIdFor,
   deadLetterFor,
+  deadLetterKey,
   decodeAlert,
   decodeDeadLetter,
   decodeLabel,
@@ -238,6 +239,8 @@ describe('DeadLetter', () => {
     expect(Buffer.from(letter.originalKey ?? '', 'base64').toString()).toBe('411111******1111');
     expect(Buffer.from(letter.originalValue ?? '', 'base64').toString()).toContain('"cardId":"4111 11** **** 1111"');
     expect(letter.cardNumbersMasked).toBe(2);
+    expect(deadLetterKey(Buffer.from('4111111111111111'))?.toString()).toBe('411111******1111');
+    expect(deadLetterKey(Buffer.from('card-42'))?.toString()).toBe('card-42');
     expect(letter.valueTruncated?.sha256).toBe(createHash('sha256').update(Buffer.from(value.toString('latin1').replace('4111 1111 1111 1111', '4111 11** **** 1111'), 'latin1')).digest('hex'));
     expect(decodeDeadLetter(encode(letter))).toEqual({ ok: true, value: letter });
   });

@@ -242,12 +242,16 @@ export async function topicRecords(brokers: string[], topic: string, log: Logger
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
+      // A transactional topic ends in commit markers, which no message handler sees: a partition is
+      // read once a batch, markers included, reaches its end.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (Number(payload.lastOffset) + 1 >= (ends.get(payload.partition) ?? 0)) remaining.delete(payload.partition);
+        if (remaining.size === 0) resolve();
+      });
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
             records.push({ partition, offset: message.offset, key: message.key?.toString('latin1') ?? '', value: message.value?.toString('utf8') ?? '' });
-            if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) remaining.delete(partition);
-            if (remaining.size === 0) resolve();
           },
         })
         .catch(reject);
