@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -49,6 +49,22 @@ describe('scoreRows', () => {
     expect(progress.length).toBeGreaterThan(3);
     expect(progress.at(-1)).toBe(thereCount);
   }, 60_000);
+
+  it('scores every row, $0.00 ones included, with a finite score', async () => {
+    const csv = join(dir, 'zero.csv');
+    const header = 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD';
+    const lines = ['1,2018-04-01 00:00:31,5,7,0.00,0', '2,2018-04-01 00:10:31,5,7,0,0', '3,2018-04-01 00:20:31,5,8,250.00,1', '4,2018-04-01 01:20:31,6,8,0.0,0'];
+    writeFileSync(csv, `${header}\n${lines.join('\n')}\n`);
+    const out = collect();
+    const count = await scoreRows(readHandbookCsv(csv), scorerOf(await loadModel(DEFAULT_MODEL_DIR), await initTensorflow()), { fromMs: 0, sink: out.sink });
+    expect(count).toBe(4);
+    const scores = out.text().trim().split('\n').slice(1).map((line) => line.split(','));
+    expect(scores.map(([id]) => id)).toEqual(['1', '2', '3', '4']);
+    for (const [, score] of scores) {
+      expect(Number(score)).toBeGreaterThanOrEqual(0);
+      expect(Number(score)).toBeLessThanOrEqual(1);
+    }
+  });
 
   it('refuses in the worker a model it cannot load, with the same error code', async () => {
     await expect(startScoreWorker(join(dir, 'no-such-model'))).rejects.toMatchObject({ code: 'MODEL_INVALID' });

@@ -19,6 +19,16 @@ describe.each(backends)('alert store on $name', ({ open }) => {
     expect(row!.detectedAtMs).toBe(Date.parse(alert.detectedAt));
   });
 
+  it('stores one alert per payment: two cards\' payments sharing a transaction id are two alerts, each stored once', async () => {
+    const store = await openTestStore(open);
+    const first = makeAlert({ transactionId: 'auth-0001', cardId: 'card-1' });
+    const second = makeAlert({ transactionId: 'auth-0001', cardId: 'card-2' });
+    expect(first.alertId).not.toBe(second.alertId);
+    expect(await store.insertAlerts([first, second, first])).toEqual({ inserted: 2 });
+    expect(await store.insertAlerts([second])).toEqual({ inserted: 0 });
+    expect((await store.listAlerts({}, 10)).length).toBe(2);
+  });
+
   it('applies its migrations once', async () => {
     const db = await open();
     await createAlertStore(db);
