@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { alertIdFor, cardIdFor, createLogger, encode, terminalIdFor, transactionIdFor, type Alert } from '@fraudstream/shared';
+import { cardIdFor, createLogger, encode, terminalIdFor, type Alert } from '@fraudstream/shared';
 import { buildApp } from '../../services/alerts/src/app.js';
 import { storeAlertMessages } from '../../services/alerts/src/consumer.js';
 import { createMetrics, type Metrics } from '../../services/alerts/src/metrics.js';
@@ -24,6 +24,7 @@ import { createAlertStore, type AlertStore } from '../../services/alerts/src/sto
 import { openPostgres } from '../../services/alerts/src/store/database.js';
 import { createAlertFeed, type AlertFeed } from '../../services/alerts/src/stream/alert-feed.js';
 import { createPerStreamAlertFeed } from './alerts-stream/per-stream-feed.js';
+import { benchAlert } from './support/alerts.js';
 
 const usage = `Usage: npx tsx scripts/bench/alerts-stream.ts [options]
 
@@ -95,34 +96,13 @@ function parseOptions(): Options | undefined {
 }
 
 let nextAlert = 0;
+const REASONS = [
+  { feature: 'terminalRisk7d', value: 0.8, typical: 0.02, contribution: 0.41 },
+  { feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 },
+];
 function makeAlerts(count: number): Alert[] {
-  const now = Date.now();
-  return Array.from({ length: count }, () => {
-    const n = (nextAlert += 1);
-    const transactionId = transactionIdFor(n);
-    const cardId = cardIdFor((n * 7919) % CARDS);
-    return {
-      schemaVersion: 1,
-      alertId: alertIdFor({ transactionId, cardId }),
-      transaction: {
-        schemaVersion: 1,
-        transactionId,
-        timestamp: new Date(now - 2000).toISOString(),
-        cardId,
-        terminalId: terminalIdFor((n * 31) % TERMINALS),
-        amount: Math.round((5 + ((n * 37) % 90_000) / 100) * 100) / 100,
-        currency: 'EUR',
-      },
-      score: 0.5 + (n % 500) / 1000,
-      threshold: 0.5,
-      modelVersion: 'bench-model-1',
-      reasons: [
-        { feature: 'terminalRisk7d', value: 0.8, typical: 0.02, contribution: 0.41 },
-        { feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 },
-      ],
-      detectedAt: new Date(now).toISOString(),
-    };
-  });
+  const detectedAtMs = Date.now();
+  return Array.from({ length: count }, () => benchAlert((nextAlert += 1), { cards: CARDS, terminals: TERMINALS, detectedAtMs, reasons: REASONS }));
 }
 
 const percentile = (sorted: number[], fraction: number): number =>

@@ -18,14 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import {
-  alertIdFor,
   cardIdFor,
   createKafkaForBrokers,
   createLogger,
   encode,
   ensureTopics,
-  terminalIdFor,
-  transactionIdFor,
   type Alert,
 } from '@fraudstream/shared';
 import { createAlertConsumer } from '../../services/alerts/src/consumer.js';
@@ -33,6 +30,7 @@ import { createMetrics } from '../../services/alerts/src/metrics.js';
 import { createAlertStore } from '../../services/alerts/src/store/alert-store.js';
 import { openPostgres } from '../../services/alerts/src/store/database.js';
 import { startKafka } from '../kafka/local-broker.js';
+import { benchAlert } from './support/alerts.js';
 
 const usage = `Usage: npx tsx scripts/bench/alerts.ts [options]
 
@@ -260,30 +258,8 @@ function printLatency(name: string, report: LatencyReport, rate: number, seconds
 }
 
 function ingestAlerts(count: number, offset: number): Alert[] {
-  const now = Date.now();
-  return Array.from({ length: count }, (_, index) => {
-    const n = offset + index;
-    const transactionId = transactionIdFor(n);
-    const cardId = cardIdFor((n * 7919) % CARDS);
-    return {
-      schemaVersion: 1,
-      alertId: alertIdFor({ transactionId, cardId }),
-      transaction: {
-        schemaVersion: 1,
-        transactionId,
-        timestamp: new Date(now - 2000).toISOString(),
-        cardId,
-        terminalId: terminalIdFor((n * 31) % TERMINALS),
-        amount: Math.round((5 + ((n * 37) % 90_000) / 100) * 100) / 100,
-        currency: 'EUR',
-      },
-      score: 0.5 + (n % 500) / 1000,
-      threshold: 0.5,
-      modelVersion: 'bench-model-1',
-      reasons: [{ feature: 'terminalRisk7d', value: 0.8, typical: 0.02, contribution: 0.41 }],
-      detectedAt: new Date(now).toISOString(),
-    };
-  });
+  const detectedAtMs = Date.now();
+  return Array.from({ length: count }, (_, index) => benchAlert(offset + index, { cards: CARDS, terminals: TERMINALS, detectedAtMs }));
 }
 
 async function main(): Promise<void> {

@@ -11,12 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { alertIdFor, cardIdFor, createKafkaForBrokers, createLogger, ensureTopics, terminalIdFor, transactionIdFor, type Alert } from '@fraudstream/shared';
+import { createKafkaForBrokers, createLogger, ensureTopics, type Alert } from '@fraudstream/shared';
 import { createMetrics } from '../../services/alerts/src/metrics.js';
 import { createLabelOutbox } from '../../services/alerts/src/outbox.js';
 import { createAlertStore } from '../../services/alerts/src/store/alert-store.js';
 import { openPostgres } from '../../services/alerts/src/store/database.js';
 import { startKafka } from '../kafka/local-broker.js';
+import { benchAlert } from './support/alerts.js';
 
 const usage = `Usage: npx tsx scripts/bench/feedback.ts [options]
 
@@ -27,27 +28,7 @@ const usage = `Usage: npx tsx scripts/bench/feedback.ts [options]
 const log = createLogger({ name: 'bench-feedback', level: 'warn', pretty: false });
 
 function alertFor(index: number, base: number): Alert {
-  const transactionId = transactionIdFor(base + index);
-  const cardId = cardIdFor(index % 500);
-  const detectedAt = new Date(Date.now() - index * 1000).toISOString();
-  return {
-    schemaVersion: 1,
-    alertId: alertIdFor({ transactionId, cardId }),
-    transaction: {
-      schemaVersion: 1,
-      transactionId,
-      timestamp: new Date(Date.parse(detectedAt) - 1500).toISOString(),
-      cardId,
-      terminalId: terminalIdFor(index % 700),
-      amount: 100 + (index % 900),
-      currency: 'EUR',
-    },
-    score: 0.9,
-    threshold: 0.5,
-    modelVersion: 'bench',
-    reasons: [],
-    detectedAt,
-  };
+  return benchAlert(base + index, { cards: 500, terminals: 700, detectedAtMs: Date.now() - index * 1000, reasons: [] });
 }
 
 function rate(count: number, ms: number): string {

@@ -219,22 +219,31 @@ export function alertIdFor({ transactionId, cardId }: { transactionId: string; c
  * known fields are validated by their schemas.
  */
 function maskUnknownFields<T extends Record<string, unknown>>(event: T, known: Record<string, unknown>): T {
+  // Hot path: most events have no unknown field, and most unknown fields no card number. Nothing is
+  // copied unless something is masked (each step returns its input when it changed nothing).
   const mask = (value: unknown): unknown => {
     if (typeof value === 'string') return maskCardNumbers(value);
-    if (Array.isArray(value)) return value.map(mask);
-    if (typeof value === 'object' && value !== null) {
-      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [maskCardNumbers(key), mask(inner)]));
+    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) {
+      const items = value.map(mask);
+      return items.some((item, index) => item !== value[index]) ? items : value;
     }
-    return value;
+    const entries = Object.entries(value).map(([key, inner]): [string, unknown] => [maskCardNumbers(key), mask(inner)]);
+    const original = Object.entries(value);
+    return entries.some(([key, inner], index) => key !== original[index]![0] || inner !== original[index]![1]) ? Object.fromEntries(entries) : value;
   };
-  let changed = false;
-  const entries = Object.entries(event).map(([key, value]): [string, unknown] => {
-    if (Object.hasOwn(known, key)) return [key, value];
-    const safe: [string, unknown] = [maskCardNumbers(key), mask(value)];
-    if (safe[0] !== key || JSON.stringify(safe[1]) !== JSON.stringify(value)) changed = true;
-    return safe;
-  });
-  return changed ? (Object.fromEntries(entries) as T) : event;
+  let masked: Array<[string, unknown]> | undefined;
+  const keys = Object.keys(event);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
+    if (Object.hasOwn(known, key)) continue;
+    const safeKey = maskCardNumbers(key);
+    const safeValue = mask(event[key]);
+    if (safeKey === key && safeValue === event[key]) continue;
+    masked ??= Object.entries(event);
+    masked[index] = [safeKey, safeValue];
+  }
+  return masked === undefined ? event : (Object.fromEntries(masked) as T);
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
