@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for every fraudstream service (producer, detector, alerts) and the model CLIs.
-# The services run TypeScript directly with tsx, exactly as `npm run <service>` does locally.
-ARG NODE_VERSION=20.19.0
+# The services run TypeScript directly with tsx (a runtime dependency, see docs/operations.md), exactly
+# as `npm run <service>` does locally. Built on the current Node.js LTS; the code also runs on Node 20.
+ARG NODE_VERSION=26.13.0
 
 FROM node:${NODE_VERSION}-bookworm AS deps
 WORKDIR /app
@@ -14,7 +15,7 @@ COPY model/package.json model/
 # @tensorflow/tfjs-node is an optional dependency: its install script downloads libtensorflow,
 # which works where the network is open. Where it cannot (offline build, no prebuilt binary for
 # the platform), npm drops it and the code falls back to the WASM backend.
-RUN npm ci --no-audit --no-fund \
+RUN npm ci --omit=dev --no-audit --no-fund \
  && if node -e "require.resolve('@tensorflow/tfjs-node')" 2>/dev/null; \
     then echo "TensorFlow.js backend: tfjs-node (native)"; \
     else echo "TensorFlow.js backend: WASM (tfjs-node could not be installed here)"; fi
