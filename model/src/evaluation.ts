@@ -1,4 +1,4 @@
-import { DAY_MS } from '@fraudstream/shared/features/names';
+import { DAY_MS } from '@fraudstream/shared/durations';
 import { aucRoc, averagePrecision, cardPrecisionAtK } from './metrics.js';
 import { dayIndexOf, type Dataset } from './replay.js';
 

@@ -2,7 +2,8 @@
 import type { HandbookRow } from '@fraudstream/shared/csv';
 import { createFeatureEngine, lookbackMs } from '@fraudstream/shared/features/engine';
 import { createMemoryFeatureStore } from '@fraudstream/shared/features/memory-store';
-import { DAY_MS, DEFAULT_LABEL_DELAY_DAYS, FEATURE_NAMES } from '@fraudstream/shared/features/names';
+import { DAY_MS } from '@fraudstream/shared/durations';
+import { DEFAULT_LABEL_DELAY_DAYS, FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import type { LabelRecord } from '@fraudstream/shared/features/store';
 import { csvTransactionIdOf } from '@fraudstream/shared/ids';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readHandbookCsv, type HandbookRow } from '@fraudstream/shared/csv';
 import { lookbackMs } from '@fraudstream/shared/features/engine';
-import { DAY_MS, FEATURE_NAMES } from '@fraudstream/shared/features/names';
+import { DAY_MS } from '@fraudstream/shared/durations';
+import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { collectDataset, replayFeatures, type ReplayBatch } from '../src/replay.js';
 import { writeHandbookCsv } from './support/handbook-csv.js';
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createKafkaForBrokers, createLogger, encode, ensureTopics, type Message } from '@fraudstream/shared';
 import { createIdempotentProducer, createProducerService } from '../../services/producer/src/producer.js';
-import { DAY_MS } from '../../services/producer/src/schedule.js';
+import { DAY_MS } from '@fraudstream/shared';
 import { createSimulator, transactionEventOf } from '../../services/producer/src/simulator/simulator.js';
 import { simulatedSource } from '../../services/producer/src/sources.js';
 import { startKafka } from '../kafka/local-broker.js';

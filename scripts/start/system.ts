@@ -1,11 +1,9 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createKafkaForBrokers, ensureTopics, FraudstreamError, topics, type Admin, type Logger } from '@fraudstream/shared';
+import { createKafkaForBrokers, DAY_MS, ensureTopics, FraudstreamError, topics, type Admin, type Logger } from '@fraudstream/shared';
 import { freePort } from '../kafka/local-broker.js';
 import { spawnService, waitUntilReady, type ServiceProcess } from './processes.js';
 import { parseMetrics, snapshotFrom, type Sample, type SystemSnapshot } from './status.js';
-
-const DAY_MS = 86_400_000;
 
 export interface SystemOptions {
   /** Logs, the local broker's data and the embedded alerts database live here. */

@@ -84,3 +84,42 @@ export function kafkaSettings(env: KafkaEnv): {
     ...(mechanism && username && password ? { sasl: { mechanism, username, password } } : {}),
   };
 }
+
+/** A variable's default as it would be written in the environment; undefined when it has none. */
+function writtenDefault(field: z.ZodType): string | undefined {
+  const parsed = field.safeParse(undefined);
+  if (!parsed.success || parsed.data === undefined) return undefined;
+  const value: unknown = parsed.data;
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** Every variable of an environment schema with its default (what `--help` and docs/configuration.md show). */
+export function envDefaults(schema: z.ZodObject): Record<string, { required: boolean; default?: string }> {
+  const out: Record<string, { required: boolean; default?: string }> = {};
+  for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const fallback = writtenDefault(field);
+    out[name] = { required: !field.safeParse(undefined).success, ...(fallback !== undefined ? { default: fallback } : {}) };
+  }
+  return out;
+}
+
+/**
+ * The variables of `schema` as usage text, one `NAME=default`, `NAME (required)` or `NAME (unset)` per
+ * entry, wrapped to `width` columns; defaults come from the schema, so the help cannot drift from it.
+ */
+export function describeEnvironment(schema: z.ZodObject, { indent = '  ', width = 100 } = {}): string {
+  const entries = Object.entries(envDefaults(schema)).map(([name, spec]) =>
+    spec.default !== undefined ? `${name}=${spec.default === '' ? '""' : spec.default}` : `${name} (${spec.required ? 'required' : 'unset'})`,
+  );
+  const lines: string[] = [];
+  let line = indent;
+  for (const entry of entries) {
+    if (line.trim() !== '' && line.length + entry.length + 2 > width) {
+      lines.push(line.trimEnd());
+      line = indent;
+    }
+    line += line.trim() === '' ? entry : `  ${entry}`;
+  }
+  if (line.trim() !== '') lines.push(line.trimEnd());
+  return lines.join('\n');
+}

@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { DAY_MS } from './durations.js';
 import { FraudstreamError } from './errors.js';
 import type { Transaction } from './events.js';
 import { SCHEMA_VERSION } from './events.js';
@@ -56,7 +57,6 @@ export interface ReadHandbookCsvOptions {
   chunkBytes?: number;
 }
 
-const DAY_MS = 86_400_000;
 const CHAR_0 = 48;
 const MINUS = 45;
 

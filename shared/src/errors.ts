@@ -11,6 +11,8 @@ export const errorCodes = [
   'MODEL_INVALID',
   'FEATURES_MISMATCH',
   'CSV_INVALID',
+  /** A command line the program cannot run: it prints the message and its usage, and exits 2. */
+  'USAGE_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

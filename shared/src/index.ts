@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './events.js';
 export * from './topics.js';
+export * from './durations.js';
 export * from './config.js';
 export * from './logger.js';
 export * from './kafka.js';

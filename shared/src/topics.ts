@@ -1,4 +1,6 @@
-/** Every Kafka topic fraudstream uses, named in one place. */
+import { z } from 'zod';
+
+/** Every Kafka topic fraudstream uses, named in one place: the defaults of every *_TOPIC variable. */
 export const topics = {
   transactions: 'transactions',
   transactionsDeadLetter: 'transactions.dlq',
@@ -6,4 +8,5 @@ export const topics = {
   labels: 'fraud.labels',
 } as const;
 
-export type TopicName = (typeof topics)[keyof typeof topics];
+/** What Kafka accepts as a topic name. */
+export const KafkaTopicName = z.string().regex(/^[\w.-]{1,249}$/, 'expected a Kafka topic name (letters, digits, . _ -)');

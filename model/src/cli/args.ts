@@ -1,25 +1,26 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { stat } from 'node:fs/promises';
 import { readHandbookCsv, type BadCsvRow, type HandbookRow } from '@fraudstream/shared/csv';
-import { DAY_MS } from '@fraudstream/shared/features/names';
+import { DAY_MS } from '@fraudstream/shared/durations';
+import { FraudstreamError, isFraudstreamError } from '@fraudstream/shared/errors';
 import { CSV_CHUNK_BYTES, collectDataset, type Dataset } from '../replay.js';
 import { createProgress } from './progress.js';
 
-/** A command-line mistake: the CLI prints it with its usage and exits with status 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
+/** A command-line mistake (code USAGE_INVALID): the CLI prints it with its usage and exits with status 2. */
+export function usageError(message: string): FraudstreamError {
+  return new FraudstreamError('USAGE_INVALID', message);
 }
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw usageError((err as Error).message);
   }
 }
 
 export function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value === '') throw new UsageError(`missing --${flag}`);
+  if (value === undefined || value === '') throw usageError(`missing --${flag}`);
   return value;
 }
 
@@ -28,7 +29,7 @@ export function dateFlag(value: string | undefined, flag: string): number {
   const text = required(value, flag);
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
   if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
-    throw new UsageError(`Expected --${flag} to be a date as YYYY-MM-DD, got ${JSON.stringify(text)}`);
+    throw usageError(`Expected --${flag} to be a date as YYYY-MM-DD, got ${JSON.stringify(text)}`);
   }
   return ms;
 }
@@ -36,7 +37,7 @@ export function dateFlag(value: string | undefined, flag: string): number {
 export function integerFlag(value: string | undefined, flag: string, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < min) throw new UsageError(`Expected --${flag} to be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(number) || number < min) throw usageError(`Expected --${flag} to be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return number;
 }
 
@@ -63,7 +64,7 @@ export function runCli(usage: string, main: (argv: string[]) => Promise<void>): 
     return;
   }
   main(argv).catch((err: unknown) => {
-    if (err instanceof UsageError) {
+    if (isFraudstreamError(err, 'USAGE_INVALID')) {
       process.stderr.write(`${err.message}\n\n${usage}\n`);
       process.exit(2);
     }
@@ -82,7 +83,7 @@ export async function* csvRows(
   try {
     totalBytes = (await stat(path)).size;
   } catch (err) {
-    throw new UsageError(`Cannot read --input ${path}: ${(err as Error).message}`);
+    throw usageError(`Cannot read --input ${path}: ${(err as Error).message}`);
   }
   let chunks = 0;
   for await (const rows of readHandbookCsv(path, { onBadRow, chunkBytes: CSV_CHUNK_BYTES })) {

@@ -1,7 +1,7 @@
 import { DEFAULT_LABEL_DELAY_DAYS } from '@fraudstream/shared/features/names';
 import { evaluateScores } from '../evaluation.js';
 import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
-import { UsageError, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, required, runCli } from './args.js';
+import { usageError, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, required, runCli } from './args.js';
 
 const usage = `Usage: npm run evaluate -- --input FILE --from YYYY-MM-DD --to YYYY-MM-DD [--model DIR] [--json]
 
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
   const input = required(flags.input, 'input');
   const fromMs = dateFlag(flags.from, 'from');
   const toMs = dateFlag(flags.to, 'to');
-  if (toMs <= fromMs) throw new UsageError(`Expected --to after --from, got ${isoDay(fromMs)} .. ${isoDay(toMs)}`);
+  if (toMs <= fromMs) throw usageError(`Expected --to after --from, got ${isoDay(fromMs)} .. ${isoDay(toMs)}`);
   const trainDays = integerFlag(flags['train-days'], 'train-days', 7, 1);
   const modelDir = flags.model ?? DEFAULT_MODEL_DIR;
   const model = await loadModel(modelDir);

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { BaseEnv, KafkaEnv, createKafka, createLogger, loadConfig, topics } from '@fraudstream/shared';
 import { exportHistory, type ExportResult } from '../export/export-history.js';
 import { parseSince } from '../export/since.js';
-import { UsageError, parseFlags, runCli } from './args.js';
+import { usageError, parseFlags, runCli } from './args.js';
 
 const usage = `Usage: npm run export -- --output FILE [--since 30d] [options]
 
@@ -68,14 +68,14 @@ async function main(argv: string[]): Promise<void> {
     'labels-topic': { type: 'string', default: topics.labels },
     'idle-timeout': { type: 'string', default: '30' },
   });
-  if (!values.output) throw new UsageError('Expected --output FILE');
+  if (!values.output) throw usageError('Expected --output FILE');
   const sinceMs = parseSince(values.since);
   if (sinceMs === undefined) {
-    throw new UsageError(`Expected --since to be a duration such as 30d or a date such as 2026-01-31, got ${JSON.stringify(values.since)}`);
+    throw usageError(`Expected --since to be a duration such as 30d or a date such as 2026-01-31, got ${JSON.stringify(values.since)}`);
   }
   const idleTimeout = Number(values['idle-timeout']);
   if (!(Number.isFinite(idleTimeout) && idleTimeout > 0)) {
-    throw new UsageError(`Expected --idle-timeout to be a number of seconds > 0, got ${JSON.stringify(values['idle-timeout'])}`);
+    throw usageError(`Expected --idle-timeout to be a number of seconds > 0, got ${JSON.stringify(values['idle-timeout'])}`);
   }
   const output = resolve(values.output);
   const directory = dirname(output);
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
     if (!statSync(directory).isDirectory()) throw new Error('not a directory');
     accessSync(directory, constants.W_OK);
   } catch {
-    throw new UsageError(`Cannot write --output ${values.output}: ${directory} is not a writable directory`);
+    throw usageError(`Cannot write --output ${values.output}: ${directory} is not a writable directory`);
   }
 
   const env = loadConfig(ExportEnv);

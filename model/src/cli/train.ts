@@ -5,7 +5,7 @@ import { saveModel, type ModelMetadata } from '../model.js';
 import { renderReport } from '../report.js';
 import { initTensorflow } from '../tensorflow.js';
 import { trainModel } from '../train.js';
-import { UsageError, addDays, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, required, runCli } from './args.js';
+import { usageError, addDays, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, required, runCli } from './args.js';
 import { createProgress } from './progress.js';
 
 const usage = `Usage: npm run train -- --input FILE --from YYYY-MM-DD --to YYYY-MM-DD --out DIR [options]
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<void> {
   const members = integerFlag(flags.members, 'members', 3, 1);
   const validationFromMs = addDays(toMs, -validationDays);
   if (validationFromMs <= fromMs) {
-    throw new UsageError(`Expected --to to be more than --validation-days (${validationDays}) after --from, got ${isoDay(fromMs)} .. ${isoDay(toMs)}`);
+    throw usageError(`Expected --to to be more than --validation-days (${validationDays}) after --from, got ${isoDay(fromMs)} .. ${isoDay(toMs)}`);
   }
 
   const backend = await initTensorflow();

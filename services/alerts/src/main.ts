@@ -4,11 +4,11 @@ import {
   createKafka,
   createLogger,
   createShutdown,
+  describeEnvironment,
   ensureTopics,
   isFraudstreamError,
   loadConfig,
   ResilientProducer,
-  topics,
 } from '@fraudstream/shared';
 import { buildApp } from './app.js';
 import { createAlertConsumer } from './consumer.js';
@@ -19,16 +19,14 @@ import { createAlertFeed } from './stream/alert-feed.js';
 
 const usage = `Usage: npm run alerts
 
-Consumes fraud.alerts into PostgreSQL (DATABASE_URL) or an embedded PGlite database (PGLITE_DIR),
-serves the REST API, live stream and dashboard on HOST:PORT, and publishes analyst feedback to fraud.labels
+Consumes ALERTS_TOPIC into PostgreSQL (DATABASE_URL) or an embedded PGlite database (PGLITE_DIR),
+serves the REST API, live stream and dashboard on HOST:PORT, and publishes analyst feedback to LABELS_TOPIC
 (through an outbox table: a verdict is stored with its label, the label is sent once Kafka takes it).
+ALERTS_API_TOKEN is required (feedback); ALERTS_READ_TOKEN, when set, protects reads too; HOST=0.0.0.0
+lets other hosts in; a label waiting longer than ALERTS_LABEL_MAX_PENDING_MS makes /readyz answer 503.
 
-Environment: PORT (3000), HOST (127.0.0.1; 0.0.0.0 to be reached from other hosts), DATABASE_URL,
-PGLITE_DIR (.fraudstream/alerts-db), ALERTS_API_TOKEN (required, for feedback), ALERTS_READ_TOKEN
-(optional, protects reads), ALERTS_CORS_ORIGINS (comma-separated origins allowed to call the API
-from a browser; unset: none), ALERTS_GROUP_ID (fraudstream-alerts), ALERTS_MAX_STREAMS (1000),
-ALERTS_LABEL_MAX_PENDING_MS (60000: a label waiting longer makes /readyz 503),
-KAFKA_BROKERS (127.0.0.1:9092), LOG_LEVEL (info).`;
+Environment (defaults; each variable is described in docs/configuration.md):
+${describeEnvironment(AlertsEnv)}`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -44,12 +42,12 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, [
-    { topic: topics.alerts, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
-    { topic: topics.labels, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+    { topic: env.ALERTS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+    { topic: env.LABELS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
   ]);
   await admin.disconnect();
 
-  // A send to fraud.labels gives up after 10 s of failures (the outbox then backs off and tries again,
+  // A send of a label gives up after 10 s of failures (the outbox then backs off and tries again,
   // forever), so a publishing round, and shutdown, are not held by an outage; the producer behind it is
   // replaced after an error that ends its session.
   const producer = new ResilientProducer({
@@ -62,7 +60,7 @@ async function main(): Promise<void> {
   const labels = createLabelOutbox({
     outbox: store.labelOutbox,
     producer,
-    topic: topics.labels,
+    topic: env.LABELS_TOPIC,
     metrics,
     log,
     maxPendingMs: env.ALERTS_LABEL_MAX_PENDING_MS,
@@ -71,7 +69,7 @@ async function main(): Promise<void> {
   const consumer = createAlertConsumer({
     kafka,
     groupId: env.ALERTS_GROUP_ID,
-    topic: topics.alerts,
+    topic: env.ALERTS_TOPIC,
     store,
     metrics,
     log,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Alert, CardId, TerminalId } from '@fraudstream/shared';
+import { Alert, CardId, DAY_MS, TerminalId } from '@fraudstream/shared';
 
 /** An alert's review state: open until an analyst marks it fraud or legit. */
 export const AlertStatus = z.enum(['open', 'fraud', 'legit']);
@@ -11,7 +11,7 @@ export type FeedbackLabel = z.infer<typeof FeedbackLabel>;
 /** The window a time filter may name: from the Unix epoch to a few years ahead of the clock. */
 export const filterTimeWindow = { earliest: '1970-01-01T00:00:00Z', yearsAhead: 5 } as const;
 const earliestFilterMs = Date.parse(filterTimeWindow.earliest);
-const latestFilterMs = (): number => Date.now() + filterTimeWindow.yearsAhead * 365.25 * 86_400_000;
+const latestFilterMs = (): number => Date.now() + filterTimeWindow.yearsAhead * 365.25 * DAY_MS;
 
 /**
  * A time given to a filter: ISO 8601 with a UTC offset, within `filterTimeWindow`, handed on as UTC

@@ -8,6 +8,8 @@ import {
   createMemoryFeatureStore,
   createRedisFeatureStore,
   createShutdown,
+  DAY_MS,
+  describeEnvironment,
   DetectorEnv,
   ensureTopics,
   isFraudstreamError,
@@ -20,23 +22,13 @@ import { createModelHolder } from './model-holder.js';
 import { buildOpsServer } from './ops.js';
 import { createMemoryProgressBoard, createRedisProgressBoard } from './progress.js';
 
-const DAY_MS = 86_400_000;
-
 const usage = `Usage: npm run detector
 
 Scores every transaction of TRANSACTIONS_TOPIC exactly once (consumer group DETECTOR_GROUP_ID), publishes
 flagged ones with their reasons to ALERTS_TOPIC and invalid messages to DEAD_LETTER_TOPIC. Configured by
-the environment (see shared/src/env/detector.ts and the README's "Detector" section):
+the environment (defaults; each variable is described in docs/configuration.md):
 
-  KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_SSL*, KAFKA_SASL*, KAFKA_TOPIC_PARTITIONS, KAFKA_REPLICATION_FACTOR
-  MODEL_DIR (default: model/default), MODEL_POLL_MS (2000)
-  REDIS_URL (unset: in-memory features, one replica only), REDIS_KEY_PREFIX (fraudstream:)
-  DETECTOR_PORT (9464), DETECTOR_HOST (127.0.0.1; 0.0.0.0 to be reached from other hosts): /healthz, /readyz, /metrics
-  DETECTOR_GROUP_ID (fraudstream-detector), SCORED_TOPIC (unset: off)
-  TRANSACTIONS_TOPIC, LABELS_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC
-  DETECTOR_MAX_BYTES_PER_PARTITION, DETECTOR_SESSION_TIMEOUT_MS, DETECTOR_HEARTBEAT_INTERVAL_MS,
-  DETECTOR_PARTITIONS_CONCURRENTLY, LABEL_DELAY_DAYS (7), LOG_LEVEL (info)
-  DETECTOR_MAX_EVENT_AHEAD_MS (86400000): transactions dated further ahead of their partition go to the DLQ
+${describeEnvironment(DetectorEnv)}
 
 A consumer that crashes or loses the broker is reconnected with a backoff, forever; /readyz answers 503
 while the detector is not consuming (fraudstream_detector_consumer_up says the same).

@@ -8,13 +8,14 @@ import {
   createLogger,
   createShutdown,
   ensureTopics,
+  FraudstreamError,
   isFraudstreamError,
   loadConfig,
   retryWithBackoff,
   type BackoffOptions,
   type Logger,
 } from '@fraudstream/shared';
-import { ProducerServiceEnv, parseProducerArgs, planFor, usage, UsageError, withFlagNames } from './options.js';
+import { ProducerServiceEnv, parseProducerArgs, planFor, usage, withFlagNames } from './options.js';
 import { createIdempotentProducer, createProducerService } from './producer.js';
 import { createSimulator } from './simulator/simulator.js';
 import { replaySource, simulatedSource } from './sources.js';
@@ -30,11 +31,11 @@ function configure(): ProducerServiceEnv | undefined {
     }
     const config = loadConfig(ProducerServiceEnv, { ...process.env, ...parsed.env });
     if (config.PRODUCER_REPLAY_FILE !== undefined && !existsSync(config.PRODUCER_REPLAY_FILE)) {
-      throw new UsageError(`Expected --replay to name a CSV file, got ${JSON.stringify(config.PRODUCER_REPLAY_FILE)} (no such file)`);
+      throw new FraudstreamError('USAGE_INVALID', `Expected --replay to name a CSV file, got ${JSON.stringify(config.PRODUCER_REPLAY_FILE)} (no such file)`);
     }
     return config;
   } catch (err) {
-    if (!(err instanceof UsageError) && !isFraudstreamError(err, 'CONFIG_INVALID')) throw err;
+    if (!isFraudstreamError(err, 'USAGE_INVALID') && !isFraudstreamError(err, 'CONFIG_INVALID')) throw err;
     console.error(`${withFlagNames(err.message)}\n\n${usage}`);
     process.exitCode = 2;
     return undefined;

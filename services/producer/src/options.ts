@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ProducerEnv } from '@fraudstream/shared';
-import { DAY_MS, type PacingOptions } from './schedule.js';
+import { DAY_MS, envDefaults, FraudstreamError, ProducerEnv, SIMULATED_RATE } from '@fraudstream/shared';
+import type { PacingOptions } from './schedule.js';
+
+const defaults = envDefaults(ProducerEnv);
+const defaultOf = (variable: keyof typeof ProducerEnv.shape): string => defaults[variable]?.default ?? 'unset';
 
 export const usage = `Usage: npm run producer -- [options]
 
@@ -12,7 +15,7 @@ environment variable in brackets; a flag wins over its variable.
 
 Pacing:
   --rate N               transactions per wall-clock second; 0 = as fast as the broker takes them
-                         [PRODUCER_RATE] (default 100 when simulating, no cap with --speed or --replay)
+                         [PRODUCER_RATE] (default ${SIMULATED_RATE} when simulating, no cap with --speed or --replay)
   --as-fast-as-possible  the same as --rate 0
   --speed N              simulated seconds per wall-clock second: event time runs at this speed and
                          each transaction waits for its time (--rate, when given, still caps the
@@ -21,15 +24,15 @@ Pacing:
 
 Simulation:
   --backfill-days N      days of history sent as fast as possible before going live, so detectors
-                         start with card and terminal history [PRODUCER_BACKFILL_DAYS] (default 0)
+                         start with card and terminal history [PRODUCER_BACKFILL_DAYS] (default ${defaultOf('PRODUCER_BACKFILL_DAYS')})
   --start YYYY-MM-DD     first simulated day (UTC) [PRODUCER_START] (default: today minus the backfill
                          days, so live event time starts at today's midnight UTC)
-  --seed N               random seed [PRODUCER_SEED] (default 0)
-  --customers N          [PRODUCER_CUSTOMERS] (default 5000)
-  --terminals N          [PRODUCER_TERMINALS] (default 10000)
+  --seed N               random seed [PRODUCER_SEED] (default ${defaultOf('PRODUCER_SEED')})
+  --customers N          [PRODUCER_CUSTOMERS] (default ${defaultOf('PRODUCER_CUSTOMERS')})
+  --terminals N          [PRODUCER_TERMINALS] (default ${defaultOf('PRODUCER_TERMINALS')})
 
 Labels:
-  --label-delay-days D   chargeback delay in event time, exact [PRODUCER_LABEL_DELAY_DAYS] (default 7)
+  --label-delay-days D   chargeback delay in event time, exact [PRODUCER_LABEL_DELAY_DAYS] (default ${defaultOf('PRODUCER_LABEL_DELAY_DAYS')})
 
 Replay:
   --replay FILE          stream a Handbook CSV (TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,
@@ -43,21 +46,21 @@ Bounds (a stopped stream sends what it queued; labels not yet due are not sent):
   --duration S           stop after S wall-clock seconds [PRODUCER_DURATION_SECONDS]
 
 Kafka:
-  --brokers LIST         host:port,... [KAFKA_BROKERS] (default 127.0.0.1:9092)
-  --transactions-topic T [TRANSACTIONS_TOPIC] (default transactions)
-  --labels-topic T       [LABELS_TOPIC] (default fraud.labels)
-  --batch-size N         messages per produce request at most [PRODUCER_BATCH_SIZE] (default 1000)
-  --compression C        none or gzip [PRODUCER_COMPRESSION] (default none)
+  --brokers LIST         host:port,... [KAFKA_BROKERS] (default ${defaultOf('KAFKA_BROKERS')})
+  --transactions-topic T [TRANSACTIONS_TOPIC] (default ${defaultOf('TRANSACTIONS_TOPIC')})
+  --labels-topic T       [LABELS_TOPIC] (default ${defaultOf('LABELS_TOPIC')})
+  --batch-size N         messages per produce request at most [PRODUCER_BATCH_SIZE] (default ${defaultOf('PRODUCER_BATCH_SIZE')})
+  --compression C        none or gzip [PRODUCER_COMPRESSION] (default ${defaultOf('PRODUCER_COMPRESSION')})
   --max-outage S         exit 1 once the broker has refused or not answered for S seconds in a row
                          [PRODUCER_MAX_OUTAGE_SECONDS] (default: wait for it forever; failed sends are
                          retried with a backoff from 100 ms up to 30 s, on a new producer when the
                          old one's idempotent session is lost)
-  Topics missing on the broker are created with KAFKA_TOPIC_PARTITIONS partitions (default 12).
+  Topics missing on the broker are created with KAFKA_TOPIC_PARTITIONS partitions (default ${defaultOf('KAFKA_TOPIC_PARTITIONS')}).
   SSL/SASL: KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD.
 
 Other:
-  --stats-interval MS    how often a throughput line is logged [PRODUCER_STATS_INTERVAL_MS] (default 5000)
-  --log-level L          fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default info)
+  --stats-interval MS    how often a throughput line is logged [PRODUCER_STATS_INTERVAL_MS] (default ${defaultOf('PRODUCER_STATS_INTERVAL_MS')})
+  --log-level L          fatal|error|warn|info|debug|trace|silent [LOG_LEVEL] (default ${defaultOf('LOG_LEVEL')})
   -h, --help             show this help
 
 SIGTERM or SIGINT: stops, waits for what was sent to be acknowledged, logs the summary, exits 0.
@@ -96,11 +99,10 @@ const flagVariables = {
   'log-level': 'LOG_LEVEL',
 } as const;
 
-export class UsageError extends Error {}
 
 /**
  * The command line as environment variables (validated with the environment by ProducerServiceEnv), or
- * `help`. Unknown flags, positionals and flags without their value throw UsageError.
+ * `help`. Unknown flags, positionals and flags without their value throw a FraudstreamError with code USAGE_INVALID.
  */
 export function parseProducerArgs(args: string[]): { help: true } | { help: false; env: Record<string, string> } {
   let values: Record<string, string | boolean | undefined>;
@@ -116,19 +118,19 @@ export function parseProducerArgs(args: string[]): { help: true } | { help: fals
       },
     }));
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new FraudstreamError('USAGE_INVALID', (err as Error).message);
   }
   if (values['help'] === true) return { help: true };
   const env: Record<string, string> = {};
   for (const [flag, variable] of Object.entries(flagVariables)) {
     const value = values[flag];
     if (typeof value !== 'string') continue;
-    if (value.trim() === '') throw new UsageError(`Expected a value for --${flag}, got an empty string`);
+    if (value.trim() === '') throw new FraudstreamError('USAGE_INVALID', `Expected a value for --${flag}, got an empty string`);
     env[variable] = value;
   }
   if (values['as-fast-as-possible'] === true) {
     if (env['PRODUCER_RATE'] !== undefined && Number(env['PRODUCER_RATE']) !== 0) {
-      throw new UsageError(`--as-fast-as-possible contradicts --rate ${env['PRODUCER_RATE']}`);
+      throw new FraudstreamError('USAGE_INVALID', `--as-fast-as-possible contradicts --rate ${env['PRODUCER_RATE']}`);
     }
     env['PRODUCER_RATE'] = '0';
   }
@@ -157,7 +159,7 @@ export function planFor(config: ProducerEnv, nowMs: number): ProducerPlan {
   const labelDelayMs = Math.round(config.PRODUCER_LABEL_DELAY_DAYS * DAY_MS);
   const speed = config.PRODUCER_SPEED;
   const replay = config.PRODUCER_REPLAY_FILE !== undefined;
-  const rate = config.PRODUCER_RATE ?? (speed !== undefined || replay ? 0 : 100);
+  const rate = config.PRODUCER_RATE ?? (speed !== undefined || replay ? 0 : SIMULATED_RATE);
   const pacingBase = { rate, ...(speed === undefined ? {} : { speed }) };
   if (replay) return { pacing: { ...pacingBase, liveFromMs: Number.NEGATIVE_INFINITY }, labelDelayMs };
   const startMs =

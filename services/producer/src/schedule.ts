@@ -1,7 +1,5 @@
 import { SCHEMA_VERSION, type Label, type Transaction } from '@fraudstream/shared';
 
-export const DAY_MS = 86_400_000;
-
 /** The chargeback for a fraudulent transaction, known `delayMs` after it in event time. */
 export function chargebackFor(transaction: Transaction, delayMs: number): Label {
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProducerEnv, loadConfig } from '@fraudstream/shared';
-import { DAY_MS } from '../src/schedule.js';
-import { ProducerServiceEnv, UsageError, parseProducerArgs, planFor, withFlagNames } from '../src/options.js';
+import { DAY_MS } from '@fraudstream/shared';
+import { ProducerServiceEnv, parseProducerArgs, planFor, withFlagNames } from '../src/options.js';
 
 function envOf(args: string[]): Record<string, string> {
   const parsed = parseProducerArgs(args);
@@ -21,7 +21,7 @@ describe('parseProducerArgs', () => {
 
   it('refuses unknown flags, positionals, missing values and contradictions', () => {
     for (const args of [['--bogus'], ['extra'], ['--rate'], ['--rate', ''], ['--as-fast-as-possible', '--rate', '5']]) {
-      expect(() => parseProducerArgs(args), args.join(' ')).toThrow(UsageError);
+      expect(() => parseProducerArgs(args), args.join(' ')).toThrow(expect.objectContaining({ code: 'USAGE_INVALID' }));
     }
   });
 

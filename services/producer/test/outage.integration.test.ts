@@ -7,7 +7,7 @@ import { FraudstreamKafka, createKafkaForBrokers, type Producer } from '@fraudst
 import { freePort, startKafka, type RunningKafka } from '../../../scripts/kafka/local-broker.js';
 import { createTestTopics, testLog, uniqueName } from '../../../test/support/kafka.js';
 import { createIdempotentProducer, createProducerService } from '../src/producer.js';
-import { DAY_MS } from '../src/schedule.js';
+import { DAY_MS } from '@fraudstream/shared';
 import { createSimulator } from '../src/simulator/simulator.js';
 import { simulatedSource } from '../src/sources.js';
 import { consumeUntil, decodedLabels, decodedTransactions } from './support/consume.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Label, type Producer, type Transaction } from '@fraudstream/shared';
 import { createTestTopics, testKafka, testLog, uniqueName } from '../../../test/support/kafka.js';
 import { createIdempotentProducer, createProducerService } from '../src/producer.js';
-import { DAY_MS } from '../src/schedule.js';
+import { DAY_MS } from '@fraudstream/shared';
 import { createSimulator } from '../src/simulator/simulator.js';
 import { replaySource, simulatedSource, type SourceEvent, type TransactionSource } from '../src/sources.js';
 import { consumeUntil, decodedLabels, decodedTransactions } from './support/consume.js';

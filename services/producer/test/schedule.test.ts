@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLabel, encode, type Transaction } from '@fraudstream/shared';
-import { DAY_MS, LabelQueue, Pacer, chargebackFor } from '../src/schedule.js';
+import { DAY_MS } from '@fraudstream/shared';
+import { LabelQueue, Pacer, chargebackFor } from '../src/schedule.js';
 
 const transaction = (id: number, timestamp: string): Transaction => ({
   schemaVersion: 1,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { BaseEnv, KafkaEnv } from '../config.js';
+import { DAY_MS, SECOND_MS } from '../durations.js';
+import { KafkaTopicName, topics } from '../topics.js';
 
 const token = z.string().min(16, 'expected a secret of at least 16 characters');
 
@@ -34,9 +36,13 @@ export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   /** When set, every read (REST, stream, stats) needs this token or the API token. */
   ALERTS_READ_TOKEN: token.optional(),
   ALERTS_GROUP_ID: z.string().min(1).default('fraudstream-alerts'),
+  /** The detectors' alerts, consumed into the store. */
+  ALERTS_TOPIC: KafkaTopicName.default(topics.alerts),
+  /** Where analysts' verdicts are published (the detectors read them as labels). */
+  LABELS_TOPIC: KafkaTopicName.default(topics.labels),
   /** Live streams (GET /alerts/stream) open at once; more are answered 429. */
   ALERTS_MAX_STREAMS: z.coerce.number().int().min(1).default(1000),
   /** An analyst's label still waiting for Kafka after this long makes /readyz answer 503. */
-  ALERTS_LABEL_MAX_PENDING_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
+  ALERTS_LABEL_MAX_PENDING_MS: z.coerce.number().int().min(SECOND_MS).max(DAY_MS).default(60 * SECOND_MS),
 });
 export type AlertsEnv = z.infer<typeof AlertsEnv>;

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { BaseEnv, KafkaEnv } from '../config.js';
-
-const topicName = z
-  .string()
-  .regex(/^[\w.-]{1,249}$/, 'expected a Kafka topic name (letters, digits, . _ -)');
+import { DAY_MS } from '../durations.js';
+import { KafkaTopicName, topics } from '../topics.js';
 
 /** Environment of the detector service (`services/detector`). */
 export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
@@ -20,23 +18,23 @@ export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   DETECTOR_HOST: z.string().min(1).default('127.0.0.1'),
   DETECTOR_GROUP_ID: z.string().min(1).default('fraudstream-detector'),
   /** When set, every score goes to this topic too (for monitoring and parity checks). Off by default. */
-  SCORED_TOPIC: topicName.optional(),
-  TRANSACTIONS_TOPIC: topicName.default('transactions'),
-  LABELS_TOPIC: topicName.default('fraud.labels'),
-  ALERTS_TOPIC: topicName.default('fraud.alerts'),
-  DEAD_LETTER_TOPIC: topicName.default('transactions.dlq'),
+  SCORED_TOPIC: KafkaTopicName.optional(),
+  TRANSACTIONS_TOPIC: KafkaTopicName.default(topics.transactions),
+  LABELS_TOPIC: KafkaTopicName.default(topics.labels),
+  ALERTS_TOPIC: KafkaTopicName.default(topics.alerts),
+  DEAD_LETTER_TOPIC: KafkaTopicName.default(topics.transactionsDeadLetter),
   /** Upper bound on the bytes fetched per partition, which bounds a batch. */
   DETECTOR_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(104_857_600).default(1_048_576),
   DETECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
   DETECTOR_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
-  /** Label delay d of the terminal windows; must match the one the model was trained with. */
   /** Batches of different partitions processed at once (each in its own Kafka transaction). */
   DETECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(12),
+  /** Label delay d of the terminal windows; must match the one the model was trained with. */
   LABEL_DELAY_DAYS: z.coerce.number().int().min(0).max(90).default(7),
   /**
    * A transaction dated further ahead of its partition's newest event than this (plus the wall-clock
    * time since that one) goes to the dead-letter topic with code EVENT_TIME_AHEAD instead of being scored.
    */
-  DETECTOR_MAX_EVENT_AHEAD_MS: z.coerce.number().int().min(60_000).max(365 * 86_400_000).default(86_400_000),
+  DETECTOR_MAX_EVENT_AHEAD_MS: z.coerce.number().int().min(60_000).max(365 * DAY_MS).default(DAY_MS),
 });
 export type DetectorEnv = z.infer<typeof DetectorEnv>;

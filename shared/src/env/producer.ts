@@ -1,19 +1,21 @@
 import { z } from 'zod';
 import { BaseEnv, KafkaEnv } from '../config.js';
-
-const topicName = z.string().regex(/^[\w.-]{1,249}$/, 'expected a Kafka topic name (letters, digits, . _ -)');
+import { KafkaTopicName, topics } from '../topics.js';
 
 const utcDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD (UTC)')
   .refine((text) => new Date(`${text}T00:00:00Z`).toISOString().startsWith(text), { message: 'no such date' });
 
+/** Transactions per second of a simulation when neither PRODUCER_RATE nor PRODUCER_SPEED is set. */
+export const SIMULATED_RATE = 100;
+
 /**
  * Environment of the producer service (`services/producer`). Every variable has a command-line flag
  * (see `npm run producer -- --help`); a flag wins over its variable.
  */
 export const ProducerEnv = BaseEnv.extend(KafkaEnv.shape).extend({
-  /** Transactions per wall-clock second; 0 = as fast as the broker takes them. Default 100, or no cap when PRODUCER_SPEED is set. */
+  /** Transactions per wall-clock second; 0 = as fast as the broker takes them. Default SIMULATED_RATE, or no cap when PRODUCER_SPEED is set. */
   PRODUCER_RATE: z.coerce.number().min(0).max(1_000_000).optional(),
   /** Simulated seconds per wall-clock second; unset = event time follows the rate. */
   PRODUCER_SPEED: z.coerce.number().positive().max(1e9).optional(),
@@ -37,7 +39,7 @@ export const ProducerEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   PRODUCER_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   /** How often the throughput line is logged. */
   PRODUCER_STATS_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
-  TRANSACTIONS_TOPIC: topicName.default('transactions'),
-  LABELS_TOPIC: topicName.default('fraud.labels'),
+  TRANSACTIONS_TOPIC: KafkaTopicName.default(topics.transactions),
+  LABELS_TOPIC: KafkaTopicName.default(topics.labels),
 });
 export type ProducerEnv = z.infer<typeof ProducerEnv>;

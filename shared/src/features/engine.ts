@@ -1,7 +1,7 @@
 import type { Label, Transaction } from '../events.js';
+import { DAY_MS, HOUR_MS } from '../durations.js';
 import {
   CARD_WINDOW_DAYS,
-  DAY_MS,
   DEFAULT_LABEL_DELAY_DAYS,
   FEATURE_NAMES,
   TERMINAL_WINDOW_DAYS,
@@ -39,7 +39,6 @@ export interface FeatureEngineOptions {
 }
 
 const FEATURE_COUNT = FEATURE_NAMES.length;
-const HOUR_MS = 3_600_000;
 const LONGEST_CARD_WINDOW_MS = Math.max(...CARD_WINDOW_DAYS) * DAY_MS;
 const NO_PREVIOUS_HOURS = LONGEST_CARD_WINDOW_MS / HOUR_MS;
 

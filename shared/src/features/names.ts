@@ -29,7 +29,6 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   'TERMINAL_ID_DAYS_SINCE_FIRST_KNOWN_FRAUD',
 ]);
 
-export const DAY_MS = 86_400_000;
 export const CARD_WINDOW_DAYS = [1, 7, 30] as const;
 export const TERMINAL_WINDOW_DAYS = [1, 7, 30] as const;
 export const DEFAULT_LABEL_DELAY_DAYS = 7;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '../../src/durations.js';
 import {
-  DAY_MS,
   FEATURE_NAMES,
   createFeatureEngine,
   createMemoryFeatureStore,

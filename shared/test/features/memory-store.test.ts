@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, createMemoryFeatureStore, historySpans, type TimeSeries, type TransactionRecord } from '../../src/features/index.js';
+import { DAY_MS } from '../../src/durations.js';
+import { createMemoryFeatureStore, historySpans, type TimeSeries, type TransactionRecord } from '../../src/features/index.js';
 
 const spans = historySpans(7);
 const T0 = Date.parse('2018-04-01T00:00:00Z');

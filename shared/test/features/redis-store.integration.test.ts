@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { DAY_MS } from '../../src/durations.js';
 import {
-  DAY_MS,
   FEATURE_NAMES,
   createFeatureEngine,
   createMemoryFeatureStore,

@@ -1,6 +1,4 @@
-import { cardIdFor, encode, terminalIdFor, transactionIdFor, type Message, type Transaction } from '@fraudstream/shared';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS, cardIdFor, encode, terminalIdFor, transactionIdFor, type Message, type Transaction } from '@fraudstream/shared';
 
 /** Handbook-like transactions in event-time order: `count` over `days` days from 2018-04-01. */
 export function makeTransactions(count: number, { days = 3, cards = 200, terminals = 100, firstId = 0 } = {}): Transaction[] {

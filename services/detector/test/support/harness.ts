@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
-import { createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message } from '@fraudstream/shared';
+import { DAY_MS, createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, initTensorflow, loadModel, type FraudModel } from '@fraudstream/model';
 import { createDetector, type Detector, type DetectorTopics } from '../../src/detector.js';
 import { createDetectorMetrics, type DetectorMetrics } from '../../src/metrics.js';
@@ -11,7 +11,6 @@ import { createTestTopics, testLog, uniqueName } from '../../../../test/support/
 
 export * from './harness-data.js';
 
-const DAY_MS = 86_400_000;
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Random topics for one detector test (deleted when the test ends). */

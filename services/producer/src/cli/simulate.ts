@@ -3,8 +3,8 @@
  * Handbook CSV for offline training, sorted by time.
  */
 import { parseArgs } from 'node:util';
-import { isFraudstreamError } from '@fraudstream/shared';
-import { createSimulator, simulatorDefaults, DAY_MS } from '../simulator/simulator.js';
+import { DAY_MS, FraudstreamError, isFraudstreamError } from '@fraudstream/shared';
+import { createSimulator, simulatorDefaults } from '../simulator/simulator.js';
 import { writeSimulationCsv, type SimulationSummary } from '../simulator/write-csv.js';
 import { createProgressBar } from './progress.js';
 
@@ -27,13 +27,11 @@ Options:
 Example:
   npm run simulate -- --customers 5000 --terminals 10000 --days 183 --start 2018-04-01 --seed 0 --output data.csv`;
 
-class UsageError extends Error {}
-
 function wholeNumber(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) {
-    throw new UsageError(`Expected --${name} to be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    throw new FraudstreamError('USAGE_INVALID', `Expected --${name} to be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -55,14 +53,14 @@ function parseOptions(args: string[]) {
     },
   });
   if (values.help) return undefined;
-  if (values.output === undefined || values.output === '') throw new UsageError('Expected --output FILE');
+  if (values.output === undefined || values.output === '') throw new FraudstreamError('USAGE_INVALID', 'Expected --output FILE');
   const startText = values.start ?? '2018-04-01';
   const startMs = /^\d{4}-\d{2}-\d{2}$/.test(startText) ? Date.parse(`${startText}T00:00:00Z`) : Number.NaN;
   if (Number.isNaN(startMs) || new Date(startMs).toISOString().slice(0, 10) !== startText) {
-    throw new UsageError(`Expected --start to be a date YYYY-MM-DD, got ${JSON.stringify(startText)}`);
+    throw new FraudstreamError('USAGE_INVALID', `Expected --start to be a date YYYY-MM-DD, got ${JSON.stringify(startText)}`);
   }
   const radius = values.radius === undefined ? simulatorDefaults.radius : Number(values.radius);
-  if (!(radius > 0) || !Number.isFinite(radius)) throw new UsageError(`Expected --radius to be a number > 0, got ${JSON.stringify(values.radius)}`);
+  if (!(radius > 0) || !Number.isFinite(radius)) throw new FraudstreamError('USAGE_INVALID', `Expected --radius to be a number > 0, got ${JSON.stringify(values.radius)}`);
   return {
     output: values.output,
     customers: wholeNumber('customers', values.customers, simulatorDefaults.customers, 1, 1_000_000),
@@ -92,7 +90,7 @@ async function main(): Promise<void> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (err) {
-    if (!(err instanceof UsageError) && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw err;
+    if (!isFraudstreamError(err, 'USAGE_INVALID') && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw err;
     console.error(`${(err as Error).message}\n\n${usage}`);
     process.exitCode = 2;
     return;

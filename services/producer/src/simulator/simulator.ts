@@ -1,5 +1,5 @@
 import type { HandbookRecord, Transaction } from '@fraudstream/shared';
-import { FraudstreamError, SCHEMA_VERSION, transactionIdFor } from '@fraudstream/shared';
+import { DAY_MS, FraudstreamError, SCHEMA_VERSION, transactionIdFor } from '@fraudstream/shared';
 import {
   channelFor,
   type Channel,
@@ -11,7 +11,6 @@ import {
 } from './profiles.js';
 import { Random } from './random.js';
 
-export const DAY_MS = 86_400_000;
 const DAY_SECONDS = 86_400;
 
 /** The Handbook's parameters. */

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DAY_MS } from '@fraudstream/shared';
 import { decodeTransaction, encode, readHandbookCsv, type HandbookRow } from '@fraudstream/shared';
 import {
   CUSTOMER_COMPROMISE_DAYS,
-  DAY_MS,
   FRAUD_AMOUNT_THRESHOLD,
   TERMINAL_COMPROMISE_DAYS,
   compromisedCustomersOn,
