@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CompressionTypes,
   encode,
+  ProducerEnv,
   ResilientProducer,
   type BackoffOptions,
   type Kafka,
@@ -33,9 +34,9 @@ export type ProducerServiceOptions = ProducerSource & {
   labelDelayMs: number;
   pacing: PacingOptions;
   log: Logger;
-  /** Messages per produce request at most. */
+  /** Messages per produce request at most (default: PRODUCER_BATCH_SIZE's). */
   batchSize?: number;
-  compression?: 'none' | 'gzip';
+  compression?: ProducerEnv['PRODUCER_COMPRESSION'];
   /** Stop after this many transactions. */
   maxEvents?: number;
   /** Stop after this long (wall clock). */
@@ -106,6 +107,9 @@ const MIN_SLEEP_MS = 2;
  * resend with a new producer may write a second copy of what the broker had taken before the failure;
  * consumers dedupe by transactionId.
  */
+/** The environment's defaults, the single source for what a caller leaves out. */
+const defaults = ProducerEnv.parse({});
+
 export function createProducerService(options: ProducerServiceOptions): ProducerService {
   const {
     backoff,
@@ -114,11 +118,11 @@ export function createProducerService(options: ProducerServiceOptions): Producer
     labelDelayMs,
     pacing,
     log,
-    batchSize = 1_000,
-    compression = 'none',
+    batchSize = defaults.PRODUCER_BATCH_SIZE,
+    compression = defaults.PRODUCER_COMPRESSION,
     maxEvents,
     durationMs,
-    statsIntervalMs = 5_000,
+    statsIntervalMs = defaults.PRODUCER_STATS_INTERVAL_MS,
     now = () => performance.now(),
   } = options;
   const producer = new ResilientProducer(
