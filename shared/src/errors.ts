@@ -13,6 +13,8 @@ export const errorCodes = [
   'CSV_INVALID',
   /** A command line the program cannot run: it prints the message and its usage, and exits 2. */
   'USAGE_INVALID',
+  /** A rule whose expression does not compile (a rule event that skipped the API's check). */
+  'RULE_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

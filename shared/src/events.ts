@@ -6,7 +6,7 @@ import { decimalsOf, minorUnitsOf } from './currencies.js';
 /** Version of the JSON event format written by this code. A reader refuses any other. */
 export const SCHEMA_VERSION = 1;
 
-const isoUtc = z.iso.datetime({ message: 'expected an ISO 8601 UTC timestamp such as 2018-04-01T00:00:31Z' });
+export const isoUtc = z.iso.datetime({ message: 'expected an ISO 8601 UTC timestamp such as 2018-04-01T00:00:31Z' });
 
 /** Event times outside these years are mistakes (or attacks), never payments. */
 const EARLIEST_EVENT_MS = Date.UTC(1970, 0, 1);

@@ -16,3 +16,4 @@ export * from './env/producer.js';
 export * from './features/index.js';
 export * from './contract.js';
 export * from './card-numbers.js';
+export * from './rules/index.js';

@@ -1,0 +1,141 @@
+import { Environment, type ASTNode } from '@marcbachmann/cel-js';
+import type { Transaction } from '../events.js';
+import { FEATURE_NAMES } from '../features/names.js';
+
+/**
+ * CEL (the Common Expression Language) for rules, through @marcbachmann/cel-js: it type-checks an
+ * expression against declared variables and object fields before anything runs, reports the position
+ * of a mistake, compiles once into a function, and bounds what an expression may be (no loops, no side
+ * effects, limits on size and depth). (@bufbuild/cel does not export its checker yet.)
+ *
+ * Variables: `tx` (the payment), `features` (the engine's features of this payment, by name), `score`
+ * (the model's score, 0..1) and `lists` (list name → its items).
+ */
+
+/** The payment as a rule sees it: the contract's fields, with optional ones as "" when absent. */
+export class RuleTransaction {
+  readonly transactionId: string;
+  readonly timestamp: string;
+  readonly cardId: string;
+  readonly terminalId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly merchantCategory: string;
+  readonly channel: string;
+  /** The card's BIN: the first 6 digits of maskedPan when it has them, else "". */
+  readonly bin: string;
+  /** The UTC hour of the payment, 0..23 (a CEL int). */
+  readonly hour: bigint;
+  /** The UTC day of the week, 1 (Monday) .. 7 (Sunday) (a CEL int). */
+  readonly weekday: bigint;
+
+  constructor(tx: Transaction) {
+    const at = new Date(tx.timestamp);
+    this.transactionId = tx.transactionId;
+    this.timestamp = tx.timestamp;
+    this.cardId = tx.cardId;
+    this.terminalId = tx.terminalId;
+    this.amount = tx.amount;
+    this.currency = tx.currency;
+    this.merchantCategory = tx.merchantCategory ?? '';
+    this.channel = tx.channel ?? '';
+    this.bin = /^\d{6}/.test(tx.maskedPan ?? '') ? tx.maskedPan!.slice(0, 6) : '';
+    this.hour = BigInt(at.getUTCHours());
+    this.weekday = BigInt(at.getUTCDay() === 0 ? 7 : at.getUTCDay());
+  }
+}
+
+const TRANSACTION_FIELDS = {
+  transactionId: 'string',
+  timestamp: 'string',
+  cardId: 'string',
+  terminalId: 'string',
+  amount: 'double',
+  currency: 'string',
+  merchantCategory: 'string',
+  channel: 'string',
+  bin: 'string',
+  hour: 'int',
+  weekday: 'int',
+} as const satisfies Record<keyof RuleTransaction, string>;
+
+/** The engine's features of one payment, one double per name of FEATURE_NAMES. */
+export class RuleFeatures {
+  constructor(values: ArrayLike<number>) {
+    const fields = this as unknown as Record<string, number>;
+    FEATURE_NAMES.forEach((name, index) => {
+      fields[name] = values[index] ?? Number.NaN;
+    });
+  }
+}
+
+/** What one evaluation of a rule reads. */
+export interface RuleContext {
+  tx: RuleTransaction;
+  features: RuleFeatures;
+  score: number;
+  lists: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Bounds on what a rule may be, checked when it is compiled. */
+const LIMITS = { maxAstNodes: 500, maxDepth: 32, maxListElements: 1_000, maxMapEntries: 100, maxCallArguments: 8 };
+
+function ruleEnvironment(): Environment {
+  return new Environment({ limits: LIMITS })
+    .registerType('Transaction', { ctor: RuleTransaction, fields: TRANSACTION_FIELDS })
+    .registerType('Features', { ctor: RuleFeatures, fields: Object.fromEntries(FEATURE_NAMES.map((name) => [name, 'double'])) })
+    .registerVariable('tx', 'Transaction', { description: 'The payment' })
+    .registerVariable('features', 'Features', { description: "The engine's features of this payment" })
+    .registerVariable('score', 'double', { description: "The model's score, 0..1" })
+    .registerVariable('lists', 'map<string, list<string>>', { description: 'Named lists: name → items' });
+}
+
+const environment = ruleEnvironment();
+
+/** Where an expression is wrong: a message and its place (offset from 0; line and column from 1). */
+export interface ExpressionError {
+  message: string;
+  offset: number;
+  line: number;
+  column: number;
+}
+
+export type CompiledExpression = (context: RuleContext) => boolean;
+
+export type CompileResult = { ok: true; evaluate: CompiledExpression } | { ok: false; error: ExpressionError };
+
+function positionOf(expression: string, offset: number): { line: number; column: number } {
+  const before = expression.slice(0, Math.max(0, Math.min(offset, expression.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
+}
+
+function expressionError(expression: string, err: unknown): ExpressionError {
+  const located = err as { summary?: unknown; message?: unknown; node?: { pos?: unknown } };
+  const summary = typeof located.summary === 'string' ? located.summary : String(located.message ?? err);
+  const offset = typeof located.node?.pos === 'number' ? located.node.pos : 0;
+  return { message: summary, offset, ...positionOf(expression, offset) };
+}
+
+/**
+ * Type-checks `expression` and compiles it once. Refused: a syntax error, an unknown variable or field,
+ * an operator on the wrong types, an expression over the limits, or one whose type is not bool.
+ */
+export function compileExpression(expression: string): CompileResult {
+  let parsed: ReturnType<Environment['parse']>;
+  try {
+    parsed = environment.parse(expression);
+  } catch (err) {
+    return { ok: false, error: expressionError(expression, err) };
+  }
+  const checked = parsed.check();
+  if (!checked.valid) return { ok: false, error: expressionError(expression, checked.error) };
+  if (checked.type !== 'bool') {
+    const root: ASTNode = parsed.ast;
+    return {
+      ok: false,
+      error: { message: `must be of type bool (true when the rule matches), got ${checked.type ?? 'unknown'}`, offset: root.start, ...positionOf(expression, root.start) },
+    };
+  }
+  return { ok: true, evaluate: (context) => parsed(context) === true };
+}

@@ -1,0 +1,4 @@
+export * from './schema.js';
+export * from './expression.js';
+export * from './rule-book.js';
+export * from './decision.js';
