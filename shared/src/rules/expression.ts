@@ -1,6 +1,7 @@
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import type { Transaction } from '../events.js';
 import { FEATURE_NAMES } from '../features/names.js';
+import { fastPath } from './fast-path.js';
 
 /**
  * CEL (the Common Expression Language) for rules, through @marcbachmann/cel-js: it type-checks an
@@ -61,7 +62,11 @@ const TRANSACTION_FIELDS = {
 
 /** The engine's features of one payment, one double per name of FEATURE_NAMES. */
 export class RuleFeatures {
+  /** The same values by index of FEATURE_NAMES (what the fast path reads). */
+  readonly values: ArrayLike<number>;
+
   constructor(values: ArrayLike<number>) {
+    this.values = values;
     const fields = this as unknown as Record<string, number>;
     FEATURE_NAMES.forEach((name, index) => {
       fields[name] = values[index] ?? Number.NaN;
@@ -102,7 +107,8 @@ export interface ExpressionError {
 
 export type CompiledExpression = (context: RuleContext) => boolean;
 
-export type CompileResult = { ok: true; evaluate: CompiledExpression } | { ok: false; error: ExpressionError };
+/** `fast` says whether the expression runs on the fast path (see fast-path.ts) or the library's evaluator. */
+export type CompileResult = { ok: true; evaluate: CompiledExpression; fast: boolean } | { ok: false; error: ExpressionError };
 
 function positionOf(expression: string, offset: number): { line: number; column: number } {
   const before = expression.slice(0, Math.max(0, Math.min(offset, expression.length)));
@@ -120,8 +126,9 @@ function expressionError(expression: string, err: unknown): ExpressionError {
 /**
  * Type-checks `expression` and compiles it once. Refused: a syntax error, an unknown variable or field,
  * an operator on the wrong types, an expression over the limits, or one whose type is not bool.
+ * `{ fast: false }` keeps the library's evaluator (the parity test compares the two).
  */
-export function compileExpression(expression: string): CompileResult {
+export function compileExpression(expression: string, { fast = true } = {}): CompileResult {
   let parsed: ReturnType<Environment['parse']>;
   try {
     parsed = environment.parse(expression);
@@ -137,5 +144,6 @@ export function compileExpression(expression: string): CompileResult {
       error: { message: `must be of type bool (true when the rule matches), got ${checked.type ?? 'unknown'}`, offset: root.start, ...positionOf(expression, root.start) },
     };
   }
-  return { ok: true, evaluate: (context) => parsed(context) === true };
+  const quick = fast ? fastPath(parsed.ast, TRANSACTION_FIELDS) : undefined;
+  return quick ? { ok: true, evaluate: quick, fast: true } : { ok: true, evaluate: (context) => parsed(context) === true, fast: false };
 }
