@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeHandbookCsv } from '../support/handbook-csv.js';
+
+const run = promisify(execFile);
+const cli = new URL('../../src/cli/backtest.ts', import.meta.url).pathname;
+
+async function backtest(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('npm run backtest', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fraudstream-backtest-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('answers what a rule would have done, per rule and per day', async () => {
+    const csv = join(dir, 'data.csv');
+    await writeHandbookCsv(csv, { days: 25, cards: 200, terminals: 100, seed: 3 });
+    const result = await backtest('--input', csv, '--rule', 'tx.amount > 150.0', '--action', 'block', '--from', '2018-07-20', '--to', '2018-07-22');
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^adhoc +block +\d+/m);
+    expect(result.stdout).toMatch(/^ {2}2018-07-20 /m);
+    expect(result.stdout).toMatch(/^ {2}2018-07-21 /m);
+    expect(result.stdout).not.toMatch(/2018-07-22/);
+  }, 60_000);
+
+  it.each([
+    [['--input', 'x.csv'], /one of --rule EXPR or --rules FILE/],
+    [['--input', 'x.csv', '--rule', 'tx.amount >'], /adhoc: .* at line 1, column \d+/],
+    [['--input', 'x.csv', '--rule', 'tx.nope', '--action', 'block'], /No such key: nope/],
+    [['--input', 'x.csv', '--rule', 'true', '--action', 'deny'], /--action to be block, review or allow/],
+  ])('refuses %j with its usage', async (args, message) => {
+    const result = await backtest(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('Usage: npm run backtest');
+  }, 30_000);
+
+  it('names the rule and field of a bad rules file', async () => {
+    const file = join(dir, 'rules.json');
+    writeFileSync(file, JSON.stringify([{ id: 'Bad Id', name: 'x', expression: 'true', action: 'block' }]));
+    const result = await backtest('--input', 'x.csv', '--rules', file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/0\.id: expected a slug/);
+  }, 30_000);
+});
