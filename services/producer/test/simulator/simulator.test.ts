@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '@fraudstream/shared';
-import { decodeTransaction, encode, readHandbookCsv, type HandbookRow } from '@fraudstream/shared';
+import { decodeTransaction, encode } from '@fraudstream/shared';
 import {
   CUSTOMER_COMPROMISE_DAYS,
   FRAUD_AMOUNT_THRESHOLD,
@@ -14,7 +11,6 @@ import {
   transactionEventOf,
   type SimulatedTransaction,
 } from '../../src/simulator/simulator.js';
-import { writeSimulationCsv } from '../../src/simulator/write-csv.js';
 
 function simulate(options: Parameters<typeof createSimulator>[0], days: number): SimulatedTransaction[] {
   const simulator = createSimulator(options);
@@ -22,11 +18,6 @@ function simulate(options: Parameters<typeof createSimulator>[0], days: number):
   for (let day = 0; day < days; day++) all.push(...simulator.nextDay());
   return all;
 }
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('createSimulator', () => {
   it('gives the same payments for the same seed and different ones for another seed', () => {
@@ -147,32 +138,5 @@ describe('createSimulator', () => {
     within(counts[1]!, expected.scenario1, 0.25);
     within(counts[2]!, expected.scenario2, 0.2);
     within(counts[3]!, expected.scenario3, 0.15);
-  });
-});
-
-describe('writeSimulationCsv', () => {
-  it('writes the days as a Handbook CSV that reads back to the same payments', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fraudstream-simulate-'));
-    dirs.push(dir);
-    const output = join(dir, 'data.csv');
-    const options = { customers: 200, terminals: 400, seed: 4 };
-    const summary = await writeSimulationCsv({ simulator: createSimulator(options), days: 5, output });
-    const expected = simulate(options, 5);
-    expect(summary.transactions).toBe(expected.length);
-    expect(summary.frauds).toBe(expected.filter((t) => t.fraud).length);
-    expect(readFileSync(output, 'utf8').split('\n', 1)[0]).toBe('TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD,TX_FRAUD_SCENARIO');
-    const rows: HandbookRow[] = [];
-    for await (const chunk of readHandbookCsv(output)) rows.push(...chunk);
-    expect(rows.map(({ line: _line, ...row }) => row)).toEqual(
-      expected.map(({ transactionId, timestampMs, cardId, terminalId, amount, fraud, scenario }) => ({
-        transactionId,
-        timestampMs,
-        cardId,
-        terminalId,
-        amount,
-        fraud,
-        scenario,
-      })),
-    );
   });
 });
