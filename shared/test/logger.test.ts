@@ -56,4 +56,17 @@ describe('createLogger', () => {
     expect(pretty).toContain('\x1b[');
     expect(plain).not.toMatch(/pid|hostname/);
   });
+
+  it('never writes a full card number: messages, fields, child bindings and errors are masked, numbers kept', async () => {
+    const output = await outputOf(`
+      const log = createLogger({ name: 'cards', pretty: false });
+      log.warn({ card: '4111111111111111', nested: { list: ['5500 0000 0000 0004'] }, timestampMs: 1796216846632 }, 'paid with 4111 1111 1111 1111');
+      log.child({ pan: '4111-1111-1111-1111' }).info('child');
+      log.error(new Error('card 4111111111111111 refused'), 'failed %s', '5500000000000004');`);
+    expect(output).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111|5500[ ]?0000[ ]?0000[ ]?0004/);
+    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ card: '411111******1111', nested: { list: ['5500 00** **** 0004'] }, timestampMs: 1796216846632, msg: 'paid with 4111 11** **** 1111' });
+    expect(lines[1]).toMatchObject({ pan: '4111-11**-****-1111', msg: 'child' });
+    expect(lines[2]).toMatchObject({ msg: 'failed 550000******0004', err: { message: 'card 411111******1111 refused' } });
+  });
 });

@@ -36,8 +36,8 @@ export function dateFlag(value: string | undefined, flag: string): number {
 
 export function integerFlag(value: string | undefined, flag: string, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < min) throw usageError(`Expected --${flag} to be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN; // not '', ' 7 ' or '0x10', which Number() takes
+  if (!Number.isSafeInteger(number) || number < min) throw usageError(`Expected --${flag} to be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return number;
 }
 

@@ -87,6 +87,10 @@ describe('integerFlag', () => {
     ['1.5', 0],
     ['many', 0],
     ['Infinity', 0],
+    ['', 0],
+    [' 7 ', 0],
+    ['0x10', 0],
+    ['1e3', 0],
   ])('refuses %j with minimum %d, naming the flag, the minimum and the value', (value, min) => {
     expect(thrown(() => integerFlag(value, 'seed', 0, min))).toEqual(usage(`Expected --seed to be an integer >= ${min}, got ${JSON.stringify(value)}`));
   });

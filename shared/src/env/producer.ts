@@ -5,7 +5,11 @@ import { KafkaTopicName, topics } from '../topics.js';
 const utcDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD (UTC)')
-  .refine((text) => new Date(`${text}T00:00:00Z`).toISOString().startsWith(text), { message: 'no such date' });
+  // zod runs a refinement after a failed regex too: an unreadable text must not reach toISOString.
+  .refine((text) => {
+    const ms = Date.parse(`${text}T00:00:00Z`);
+    return Number.isFinite(ms) && new Date(ms).toISOString().startsWith(text);
+  }, { message: 'no such date' });
 
 /** Transactions per second of a simulation when neither PRODUCER_RATE nor PRODUCER_SPEED is set. */
 export const SIMULATED_RATE = 100;

@@ -54,6 +54,10 @@ describe('ProducerEnv', () => {
     }
   });
 
+  it.each(['2018-4-1', '2018-13-01', '18-04-01'])('refuses the unreadable start day %j as a configuration error', (day) => {
+    expect(() => loadConfig(ProducerEnv, { PRODUCER_START: day })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('PRODUCER_START') as unknown }));
+  });
+
   it('takes topic names from the environment', () => {
     const env = loadConfig(ProducerEnv, { TRANSACTIONS_TOPIC: 'e2e-1.transactions', LABELS_TOPIC: 'e2e-1.labels' });
     expect([env.TRANSACTIONS_TOPIC, env.LABELS_TOPIC]).toEqual(['e2e-1.transactions', 'e2e-1.labels']);
