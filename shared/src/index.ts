@@ -9,7 +9,7 @@ export * from './supervised-consumer.js';
 export * from './resilient-producer.js';
 export * from './shutdown.js';
 export * from './ids.js';
-export * from './csv.js';
+export * from './csv/index.js';
 export * from './env/alerts.js';
 export * from './env/detector.js';
 export * from './env/producer.js';

@@ -1,39 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  HANDBOOK_HEADER,
-  createHandbookCsvWriter,
-  decodeTransaction,
-  encode,
-  formatHandbookRow,
-  isFraudstreamError,
-  readHandbookCsv,
-  transactionFromRow,
-  type BadCsvRow,
-  type HandbookRow,
-} from '@fraudstream/shared';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function fileWith(content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fraudstream-csv-'));
-  dirs.push(dir);
-  const path = join(dir, 'data.csv');
-  writeFileSync(path, content);
-  return path;
-}
-
-async function readAll(path: string, options: Parameters<typeof readHandbookCsv>[1] = {}): Promise<HandbookRow[]> {
-  const rows: HandbookRow[] = [];
-  for await (const chunk of readHandbookCsv(path, options)) rows.push(...chunk);
-  return rows;
-}
+import { describe, expect, it } from 'vitest';
+import { isFraudstreamError } from '../../src/errors.js';
+import type { BadCsvRow } from '../../src/csv/index.js';
+import { fileWith, readAll } from '../support/csv-files.js';
 
 describe('readHandbookCsv', () => {
   it("reads the Handbook's own layout, extra columns included, into event ids", async () => {
@@ -122,64 +90,17 @@ describe('readHandbookCsv', () => {
     expect((error as Error).message).toMatch(/TERMINAL_ID, TX_FRAUD/);
   });
 
+  it('refuses an empty file', async () => {
+    const error = await readAll(fileWith('')).catch((err: unknown) => err);
+    expect(isFraudstreamError(error, 'CSV_INVALID')).toBe(true);
+    expect((error as Error).message).toMatch(/the file is empty/);
+  });
+
   it('keeps lines that straddle read chunks whole', async () => {
     const lines = Array.from({ length: 500 }, (_, n) => `${n},2018-04-0${1 + (n % 9)} 12:34:56,${n % 50},${n % 70},${n + 1}.25,${n % 2}`);
     const path = fileWith(`TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD\n${lines.join('\n')}\n`);
     const rows = await readAll(path, { chunkBytes: 37 });
     expect(rows).toHaveLength(500);
     expect(rows[499]).toMatchObject({ line: 501, transactionId: '000000000499', amount: 500.25, fraud: true });
-  });
-});
-
-describe('writing and transactions', () => {
-  const record = {
-    transactionId: '000000000042',
-    timestampMs: Date.UTC(2018, 8, 30, 23, 59, 7),
-    cardId: 'card-17',
-    terminalId: 'term-9',
-    amount: 1234.5,
-    fraud: true,
-    scenario: 3,
-  };
-
-  it('formats a row with numeric ids, UTC time and cents', () => {
-    expect(formatHandbookRow(record)).toBe('42,2018-09-30 23:59:07,17,9,1234.50,1,3\n');
-    expect(formatHandbookRow({ ...record, amount: 0.07, fraud: false, scenario: 0 })).toBe('42,2018-09-30 23:59:07,17,9,0.07,0,0\n');
-  });
-
-  it('writes a file that reads back to the same rows', async () => {
-    const path = fileWith('');
-    const writer = createHandbookCsvWriter(path, { bufferBytes: 4096 });
-    const records = Array.from({ length: 100 }, (_, n) => ({ ...record, transactionId: String(n).padStart(12, '0'), timestampMs: record.timestampMs + n * 61_000 }));
-    for (const item of records) await writer.write(item);
-    await writer.close();
-    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(HANDBOOK_HEADER);
-    const rows = await readAll(path);
-    expect(rows.map(({ line: _line, ...rest }) => rest)).toEqual(records);
-  });
-
-  it('writes to a stream it does not own', async () => {
-    const stream = new PassThrough();
-    const chunks: string[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-    const writer = createHandbookCsvWriter(stream);
-    await writer.write(record);
-    await writer.close();
-    expect(chunks.join('')).toBe(`${HANDBOOK_HEADER}\n42,2018-09-30 23:59:07,17,9,1234.50,1,3\n`);
-    expect(stream.writableEnded).toBe(false);
-  });
-
-  it('turns a row into a valid Transaction event', () => {
-    const transaction = transactionFromRow({ ...record, line: 2 });
-    expect(transaction).toEqual({
-      schemaVersion: 1,
-      transactionId: '000000000042',
-      timestamp: '2018-09-30T23:59:07.000Z',
-      cardId: 'card-17',
-      terminalId: 'term-9',
-      amount: 1234.5,
-      currency: 'EUR',
-    });
-    expect(decodeTransaction(encode(transaction))).toEqual({ ok: true, value: transaction });
   });
 });
