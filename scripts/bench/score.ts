@@ -22,7 +22,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const usage = `Usage: npx tsx scripts/bench/score.ts [--input FILE] [--model DIR] [--runs N]
 
 Times \`npm run score\` over a Handbook CSV (default data/transactions-183d.csv; make it with
-\`npm run simulate -- --output data/transactions-183d.csv\`, the Handbook-sized default run) with
+\`mkdir -p data && npm run simulate -- --output data/transactions-183d.csv\`, the Handbook-sized run) with
 the model (default ${DEFAULT_MODEL_DIR}): scoring from 2018-08-08 (the Handbook's test period) and
 scoring every row, next to two baselines run the same way: parsing the CSV alone, and
 parsing + the feature engine without the model (every row). Best of --runs (default 3) processes each.
