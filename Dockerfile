@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every fraudstream service (producer, detector, alerts) and the model CLIs.
-# The services run TypeScript directly with tsx (a runtime dependency, see docs/operations.md), exactly
+# The services run TypeScript directly with tsx (a runtime dependency, see docs/deployment.md), exactly
 # as `npm run <service>` does locally. Built on the current Node.js LTS; the code also runs on Node 20.
 ARG NODE_VERSION=26.13.0
 

@@ -21,10 +21,10 @@ import { CSV_CHUNK_BYTES, replayFeatures } from '@fraudstream/model/replay';
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const usage = `Usage: npx tsx scripts/bench/score.ts [--input FILE] [--model DIR] [--runs N]
 
-Times \`npm run score\` over a Handbook CSV (default /work/data/transactions-183d.csv, else
-data/transactions-183d.csv; make one with \`npm run simulate\`) with the model (default
-${DEFAULT_MODEL_DIR}): scoring from 2018-08-08 (the Handbook's test period, as in the issue's
-command) and scoring every row, next to two baselines run the same way: parsing the CSV alone, and
+Times \`npm run score\` over a Handbook CSV (default data/transactions-183d.csv; make it with
+\`mkdir -p data && npm run simulate -- --output data/transactions-183d.csv\`, the Handbook-sized run) with
+the model (default ${DEFAULT_MODEL_DIR}): scoring from 2018-08-08 (the Handbook's test period) and
+scoring every row, next to two baselines run the same way: parsing the CSV alone, and
 parsing + the feature engine without the model (every row). Best of --runs (default 3) processes each.
 Every process reads every row of the file; \`score\` replays only the rows its scores depend on (from
 the features' look-back, 37 days, before --from), with the same scores as replaying them all.`;
@@ -70,11 +70,11 @@ function main(): void {
     console.log(usage);
     return;
   }
-  const input = values.input ?? ['/work/data/transactions-183d.csv', join(root, 'data/transactions-183d.csv')].find((path) => existsSync(path));
+  const input = values.input ?? join(root, 'data/transactions-183d.csv');
   const modelDir = values.model ?? DEFAULT_MODEL_DIR;
   const runs = Number(values.runs);
-  if (input === undefined || !existsSync(input) || !Number.isInteger(runs) || runs < 1) {
-    console.error(`${input === undefined || !existsSync(input) ? 'No input CSV found.' : `Expected --runs to be a positive integer, got ${values.runs}.`}\n\n${usage}`);
+  if (!existsSync(input) || !Number.isInteger(runs) || runs < 1) {
+    console.error(`${!existsSync(input) ? `No input CSV at ${input}.` : `Expected --runs to be a positive integer, got ${values.runs}.`}\n\n${usage}`);
     process.exitCode = 2;
     return;
   }

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { Label, Transaction } from './events.js';
 
 /**
- * What the JSON Schema cannot say, and every reader of the contract must know (the README's
- * "Input contract" section says the same).
+ * What the JSON Schema cannot say, and every reader of the contract must know (docs/input-contract.md
+ * says the same).
  */
 const RULES =
   'A tolerant reader: fields not listed here are accepted and kept as sent, except that any card number ' +

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { saveModel, type ModelMetadata } from '../model.js';
 import { renderReport } from '../report.js';
@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<void> {
     normalisation: trained.normalisation,
     threshold: trained.threshold,
     training: {
-      input,
+      // The file's name only: a committed model must not carry a path of the machine that trained it.
+      input: basename(input),
       from: isoDay(fromMs),
       to: isoDay(toMs),
       validationFrom: isoDay(validationFromMs),

@@ -1,6 +1,6 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_NAMES } from '@fraudstream/shared';
 import { runScript, type ScriptRun } from '../../../test/support/process.js';
@@ -29,7 +29,7 @@ describe('train → score → evaluate on a small generated CSV', () => {
     expect(train.stderr).not.toMatch(/Error/);
     expect(train.code).toBe(0);
     const metadata = JSON.parse(await readFile(join(model, 'metadata.json'), 'utf8')) as Record<string, unknown>;
-    expect(metadata).toMatchObject({ featureNames: FEATURE_NAMES, training: { from: '2018-07-25', to: '2018-08-01', validationFrom: '2018-07-30', seed: 3 } });
+    expect(metadata).toMatchObject({ featureNames: FEATURE_NAMES, training: { input: basename(csv), from: '2018-07-25', to: '2018-08-01', validationFrom: '2018-07-30', seed: 3 } });
     const report = await readFile(join(model, 'report.html'), 'utf8');
     expect(report).toContain('<svg');
     expect(report).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeTransaction, eventJsonSchemas } from '@fraudstream/shared';
 import { openTestPglite, testApp } from '../fixtures.js';
 
-const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+const contract = readFileSync(new URL('../../../../docs/input-contract.md', import.meta.url), 'utf8');
 
 describe('the input contract, served', () => {
   it('serves the JSON Schemas generated from the zod schemas the services validate with', async () => {
@@ -17,10 +17,9 @@ describe('the input contract, served', () => {
     expect((await app.inject({ url: '/schemas/alert.json' })).statusCode).toBe(400);
   });
 
-  it('agrees with the README: its contract table lists exactly the schema’s fields, required ones without "optional"', () => {
+  it('agrees with docs/input-contract.md: its table lists exactly the schema’s fields, required ones without "optional"', () => {
     const schema = eventJsonSchemas().transaction as { properties: Record<string, unknown>; required: string[] };
-    const section = readme.slice(readme.indexOf('### Input contract'), readme.indexOf('\n## ', readme.indexOf('### Input contract')));
-    const rows = [...section.matchAll(/^\| `(\w+)` \| (.*) \|$/gm)].map(([, field, rule]) => ({ field: field!, optional: rule!.startsWith('optional') }));
+    const rows = [...contract.matchAll(/^\| `(\w+)` \| (.*) \|$/gm)].map(([, field, rule]) => ({ field: field!, optional: rule!.startsWith('optional') }));
     expect(rows.map(({ field }) => field).sort()).toEqual(Object.keys(schema.properties).sort());
     expect(rows.filter(({ optional }) => !optional).map(({ field }) => field).sort()).toEqual([...schema.required].sort());
   });
