@@ -36,13 +36,13 @@ function timeCell(detectedAt) {
   return el('td', { class: 'time', title: iso }, [...(date ? [el('span', { class: 'date', text: date })] : []), time]);
 }
 
-/** @param {Alert['reasons']} reasons */
+/** @param {Alert['reasons']} reasons as the detector chose and ordered them, which is how they are shown */
 function reasonsCell(reasons) {
   return el('td', {}, [
     el(
       'div',
       { class: 'reasons' },
-      [...reasons].sort((a, b) => b.contribution - a.contribution).slice(0, 3).map((reason) => {
+      reasons.map((reason) => {
         const { feature, values, title } = describeReason(reason);
         return el('span', { class: 'reason', title }, [el('b', { text: feature }), ' ', el('i', { text: values })]);
       }),

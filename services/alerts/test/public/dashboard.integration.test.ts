@@ -105,7 +105,14 @@ describe('dashboard', () => {
     await page.locator('#connection[data-state="live"]').waitFor();
     await expect.poll(() => page.locator('#alert-rows tr').count()).toBe(history.length);
 
-    const fresh = makeAlert({ cardId: 'card-4242', terminalId: 'term-99', amount: 1899.99, score: 0.97 });
+    // Reasons in an order no sort by contribution gives: the dashboard shows the detector's choice as it came.
+    const reasons = [
+      { feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 },
+      { feature: 'terminalRisk7d', value: 0.8, typical: 0.02, contribution: 0.41 },
+      { feature: 'txCount24h', value: 14, typical: 3, contribution: 0.09 },
+      { feature: 'hoursSincePrevious', value: 0.05, typical: 19.5, contribution: 0.22 },
+    ];
+    const fresh = { ...makeAlert({ cardId: 'card-4242', terminalId: 'term-99', amount: 1899.99, score: 0.97 }), reasons };
     await store.insertAlerts([fresh]);
     feed.notify();
     const row = page.locator(`#alert-rows tr[data-alert-id="${fresh.alertId}"]`);
@@ -113,6 +120,7 @@ describe('dashboard', () => {
     expect(await page.locator('#alert-rows tr').first().getAttribute('data-alert-id')).toBe(fresh.alertId);
     await expect.poll(() => row.textContent()).toContain('card-4242');
     expect(await row.textContent()).toContain('1,899.99');
+    expect(await row.locator('.reason b').allTextContents()).toEqual(['Amount Vs Card Mean 7d', 'Terminal Risk 7d', 'Tx Count 24h', 'Hours Since Previous']);
 
     await row.locator('button.mark-fraud').click();
     await page.locator('#token-dialog[open]').waitFor();
