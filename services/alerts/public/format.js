@@ -121,8 +121,8 @@ export function chartColumns(perMinute) {
 }
 
 /**
- * The top of the count axis: 4 at least, else a round number above `max` that halves into a
- * round number too (the axis is labelled at 0, half and top).
+ * The top of the count axis: 4 at least, else the smallest even multiple of `max`'s power of ten
+ * (2, 4, 6, 8 × 10ⁿ) at or above it, so that the half-way label is round too.
  * @param {number} max
  */
 export function countCeiling(max) {
