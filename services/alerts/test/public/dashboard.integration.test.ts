@@ -54,6 +54,21 @@ async function watchedPage(browser: Browser): Promise<{ page: Page; problems: st
   return { page, problems, urls };
 }
 
+/** Runs in the page: how many pixels of a canvas are painted in the accent blue of the chart's bars. */
+function barPixels(canvas: unknown): number {
+  const chart = canvas as {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+  };
+  const pixels = chart.getContext('2d')?.getImageData(0, 0, chart.width, chart.height).data ?? new Uint8ClampedArray();
+  let painted = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    if ((pixels[i + 2] ?? 0) > 220 && (pixels[i] ?? 0) < 140 && (pixels[i + 3] ?? 0) > 100) painted += 1;
+  }
+  return painted;
+}
+
 describe('dashboard', () => {
   it('shows a new alert live and marks it as fraud, which sends the label', async () => {
     const kafka = testKafka();
@@ -104,6 +119,13 @@ describe('dashboard', () => {
     await page.goto(`${address}/`);
     await page.locator('#connection[data-state="live"]').waitFor();
     await expect.poll(() => page.locator('#alert-rows tr').count()).toBe(history.length);
+    // The rate chart: uPlot, loaded from this origin's /vendor/, draws the hour's bars.
+    await expect.poll(() => page.locator('#rate-now').textContent()).toContain(`${history.length} in the last hour`);
+    const chart = page.locator('#rate-chart .uplot canvas');
+    expect(await chart.count()).toBe(1);
+    expect((await chart.boundingBox())?.width).toBeGreaterThan(1000);
+    await expect.poll(() => chart.evaluate(barPixels)).toBeGreaterThan(history.length * 100);
+    for (const file of ['/vendor/uplot.esm.js', '/vendor/uplot.min.css']) expect(urls).toContain(`${address}${file}`);
 
     // Reasons in an order no sort by contribution gives: the dashboard shows the detector's choice as it came.
     const reasons = [
@@ -127,6 +149,8 @@ describe('dashboard', () => {
     await page.locator('#token-input').fill(apiToken);
     await page.locator('#token-ok').click();
     await page.locator(`#alert-rows tr[data-alert-id="${fresh.alertId}"][data-status="fraud"]`).waitFor();
+    // Counted live, or by the next /stats when the minute turned since the last.
+    await expect.poll(() => page.locator('#rate-now').textContent(), { timeout: 20_000 }).toContain(`${history.length + 1} in the last hour`);
     await colleague.locator(`#alert-rows tr[data-alert-id="${fresh.alertId}"][data-status="fraud"]`).waitFor();
     await page.screenshot({ path: join(tmpdir(), 'fraudstream-dashboard.png') });
 
