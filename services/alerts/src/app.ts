@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { statsRoutes } from './routes/stats.js';
 import { streamRoutes } from './routes/stream.js';
+import { vendorRoutes } from './routes/vendor.js';
 import type { AlertStore } from './store/alert-store.js';
 import type { AlertFeed } from './stream/alert-feed.js';
 
@@ -172,6 +173,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   await app.register(schemaRoutes);
   await app.register(healthRoutes, { store, metrics, labelProblems: () => labels.problems(), ...(options.consumerProblems ? { consumerProblems: options.consumerProblems } : {}) });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', index: 'index.html' });
+  await app.register(vendorRoutes);
 }
 
 /** A fastify instance with the alerts app registered: what main.ts listens with and what tests inject into. */

@@ -54,6 +54,21 @@ async function watchedPage(browser: Browser): Promise<{ page: Page; problems: st
   return { page, problems, urls };
 }
 
+/** Runs in the page: how many pixels of a canvas are painted in the accent blue of the chart's bars. */
+function barPixels(canvas: unknown): number {
+  const chart = canvas as {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+  };
+  const pixels = chart.getContext('2d')?.getImageData(0, 0, chart.width, chart.height).data ?? new Uint8ClampedArray();
+  let painted = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    if ((pixels[i + 2] ?? 0) > 220 && (pixels[i] ?? 0) < 140 && (pixels[i + 3] ?? 0) > 100) painted += 1;
+  }
+  return painted;
+}
+
 describe('dashboard', () => {
   it('shows a new alert live and marks it as fraud, which sends the label', async () => {
     const kafka = testKafka();
@@ -104,8 +119,22 @@ describe('dashboard', () => {
     await page.goto(`${address}/`);
     await page.locator('#connection[data-state="live"]').waitFor();
     await expect.poll(() => page.locator('#alert-rows tr').count()).toBe(history.length);
+    // The rate chart: uPlot, loaded from this origin's /vendor/, draws the hour's bars.
+    await expect.poll(() => page.locator('#rate-now').textContent()).toContain(`${history.length} in the last hour`);
+    const chart = page.locator('#rate-chart .uplot canvas');
+    expect(await chart.count()).toBe(1);
+    expect((await chart.boundingBox())?.width).toBeGreaterThan(1000);
+    await expect.poll(() => chart.evaluate(barPixels)).toBeGreaterThan(history.length * 100);
+    for (const file of ['/vendor/uplot.esm.js', '/vendor/uplot.min.css']) expect(urls).toContain(`${address}${file}`);
 
-    const fresh = makeAlert({ cardId: 'card-4242', terminalId: 'term-99', amount: 1899.99, score: 0.97 });
+    // Reasons in an order no sort by contribution gives: the dashboard shows the detector's choice as it came.
+    const reasons = [
+      { feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 },
+      { feature: 'terminalRisk7d', value: 0.8, typical: 0.02, contribution: 0.41 },
+      { feature: 'txCount24h', value: 14, typical: 3, contribution: 0.09 },
+      { feature: 'hoursSincePrevious', value: 0.05, typical: 19.5, contribution: 0.22 },
+    ];
+    const fresh = { ...makeAlert({ cardId: 'card-4242', terminalId: 'term-99', amount: 1899.99, score: 0.97 }), reasons };
     await store.insertAlerts([fresh]);
     feed.notify();
     const row = page.locator(`#alert-rows tr[data-alert-id="${fresh.alertId}"]`);
@@ -113,12 +142,15 @@ describe('dashboard', () => {
     expect(await page.locator('#alert-rows tr').first().getAttribute('data-alert-id')).toBe(fresh.alertId);
     await expect.poll(() => row.textContent()).toContain('card-4242');
     expect(await row.textContent()).toContain('1,899.99');
+    expect(await row.locator('.reason b').allTextContents()).toEqual(['Amount Vs Card Mean 7d', 'Terminal Risk 7d', 'Tx Count 24h', 'Hours Since Previous']);
 
     await row.locator('button.mark-fraud').click();
     await page.locator('#token-dialog[open]').waitFor();
     await page.locator('#token-input').fill(apiToken);
     await page.locator('#token-ok').click();
     await page.locator(`#alert-rows tr[data-alert-id="${fresh.alertId}"][data-status="fraud"]`).waitFor();
+    // Counted live, or by the next /stats when the minute turned since the last.
+    await expect.poll(() => page.locator('#rate-now').textContent(), { timeout: 20_000 }).toContain(`${history.length + 1} in the last hour`);
     await colleague.locator(`#alert-rows tr[data-alert-id="${fresh.alertId}"][data-status="fraud"]`).waitFor();
     await page.screenshot({ path: join(tmpdir(), 'fraudstream-dashboard.png') });
 

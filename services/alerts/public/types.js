@@ -1,0 +1,61 @@
+// @ts-check
+/**
+ * What the dashboard reads of the API's answers. The server's zod schemas are the source; these name
+ * only the fields used here, and test/public/types.test.ts holds the server's types assignable to them.
+ */
+
+/**
+ * @typedef {object} Reason
+ * @property {string} feature
+ * @property {number} value
+ * @property {number} typical
+ * @property {number} contribution
+ */
+
+/** @typedef {'open' | 'fraud' | 'legit'} AlertStatus */
+/** @typedef {'fraud' | 'legit'} FeedbackLabel */
+
+/**
+ * @typedef {object} Feedback
+ * @property {FeedbackLabel} label
+ * @property {string | null} note
+ * @property {string} at
+ */
+
+/**
+ * @typedef {object} Alert
+ * @property {string} alertId
+ * @property {number} sequence
+ * @property {AlertStatus} status
+ * @property {string} detectedAt
+ * @property {number} score
+ * @property {number} threshold
+ * @property {string} modelVersion
+ * @property {Reason[]} reasons in the detector's order: the strongest first
+ * @property {Feedback | null} feedback
+ * @property {{ cardId: string, terminalId: string, amount: number, currency: string }} transaction
+ */
+
+/**
+ * @typedef {object} AlertPage
+ * @property {Alert[]} items
+ * @property {string | null} nextCursor
+ */
+
+/**
+ * @typedef {object} MinuteCount
+ * @property {string} minute ISO 8601 start of the minute
+ * @property {number} count
+ */
+
+/**
+ * @typedef {object} Stats
+ * @property {MinuteCount[]} alertsPerMinute the last 60 minutes, oldest first
+ * @property {{ all: number, open: number, fraud: number, legit: number }} totals
+ * @property {number | null} precision
+ * @property {{ modelVersion: string, alerts: number }[]} modelVersions
+ */
+
+/** @typedef {Record<string, string>} Filters the filter form's fields, trimmed; '' is no filter */
+
+export {};

@@ -1,0 +1,12 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { AlertStats, StoredAlert } from '../../src/schemas.js';
+import type { Alert, AlertPage, Stats } from '../../public/types.js';
+
+/** Checked by `npm run typecheck`: what the dashboard reads must be what the API sends. */
+describe('dashboard types', () => {
+  it('are satisfied by the API types they name', () => {
+    expectTypeOf<StoredAlert>().toExtend<Alert>();
+    expectTypeOf<{ items: StoredAlert[]; nextCursor: string | null }>().toExtend<AlertPage>();
+    expectTypeOf<AlertStats>().toExtend<Stats>();
+  });
+});
