@@ -1,5 +1,5 @@
 import type { HandbookRecord, Transaction } from '@fraudstream/shared';
-import { DAY_MS, FraudstreamError, SCHEMA_VERSION, transactionIdFor } from '@fraudstream/shared';
+import { DAY_MS, FraudstreamError, SCHEMA_VERSION, containsCardNumber, transactionIdFor } from '@fraudstream/shared';
 import {
   channelFor,
   type Channel,
@@ -10,6 +10,17 @@ import {
   type TerminalProfile,
 } from './profiles.js';
 import { Random } from './random.js';
+
+/**
+ * `id`, or the next one after it whose text no card-number check takes for a PAN: a live simulation's
+ * ids have 12 digits and no leading zero, and one in ten of those passes the Luhn check (the contract
+ * would refuse the payment). Ids below 10^11 are zero-padded, never one, so offline files keep theirs.
+ */
+function nextPlainId(id: number): number {
+  let next = id;
+  while (containsCardNumber(transactionIdFor(next))) next++;
+  return next;
+}
 
 const DAY_SECONDS = 86_400;
 
@@ -198,6 +209,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const ordered: SimulatedTransaction[] = new Array<SimulatedTransaction>(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const transaction = transactions[(keys[i] as number) % 4_294_967_296] as SimulatedTransaction;
+      nextId = nextPlainId(nextId);
       transaction.transactionId = transactionIdFor(nextId++);
       ordered[i] = transaction;
     }

@@ -68,6 +68,19 @@ describe('createSimulator', () => {
     expect(new Set(all.map((t) => t.channel)).size).toBeGreaterThan(2);
   });
 
+  it("gives a live simulation's 12-digit ids that never look like a card number, so every payment is valid", () => {
+    // Live ids start at day × 10^7 (2026-12-02 → 204,240,000,000): one in ten 12-digit numbers passes Luhn.
+    const firstTransactionId = (Date.UTC(2026, 11, 2) / 86_400_000) * 10_000_000;
+    const simulator = createSimulator({ customers: 300, terminals: 500, seed: 2, startMs: Date.UTC(2026, 11, 2), firstTransactionId });
+    const day = simulator.nextDay();
+    expect(day.length).toBeGreaterThan(300);
+    const ids = day.map((t) => Number(t.transactionId));
+    expect(ids[0]).toBeGreaterThanOrEqual(firstTransactionId);
+    for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]!);
+    expect(ids.at(-1)! - ids[0]!).toBeGreaterThan(day.length); // some were skipped
+    for (const simulated of day) expect(decodeTransaction(encode(transactionEventOf(simulated))).ok).toBe(true);
+  });
+
   it('applies the three fraud scenarios exactly as the Handbook describes them', () => {
     const seed = 9;
     const customers = 1_000;
