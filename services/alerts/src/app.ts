@@ -15,16 +15,18 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from '@fraudstream/shared';
-import { accessChecks } from './auth.js';
+import { accessChecks, requireToken } from './auth.js';
 import type { LabelPublisher } from './feedback.js';
 import type { Metrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { badRequest, type ErrorBody } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { ruleRoutes } from './routes/rules.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { statsRoutes } from './routes/stats.js';
 import { streamRoutes } from './routes/stream.js';
 import { vendorRoutes } from './routes/vendor.js';
+import type { RuleRegistry } from './rules/registry.js';
 import type { AlertStore } from './store/alert-store.js';
 import type { AlertFeed } from './stream/alert-feed.js';
 
@@ -39,6 +41,8 @@ export interface AlertsAppOptions {
   readToken?: string | undefined;
   consumerProblems?: () => string[];
   now?: () => Date;
+  /** Rule and list management, behind its own token (ALERTS_ADMIN_TOKEN); absent: no /rules routes. */
+  rules?: { registry: RuleRegistry; adminToken: string } | undefined;
   /** Origins whose pages may call the API from a browser (CORS); none when empty or absent. */
   corsOrigins?: string[] | undefined;
 }
@@ -131,8 +135,8 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   // carries Access-Control-Allow-Origin. Tokens travel in headers, never cookies: no credentials.
   await app.register(fastifyCors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? options.corsOrigins : false,
-    methods: ['GET', 'POST'],
-    allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'if-match'],
     credentials: false,
     maxAge: 600,
   });
@@ -168,6 +172,9 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
     onReviewed: () => feed.notify(),
     ...(options.now ? { now: options.now } : {}),
   });
+  if (options.rules) {
+    await app.register(ruleRoutes, { registry: options.rules.registry, adminAccess: requireToken([options.rules.adminToken], { allowQueryToken: false }) });
+  }
   await app.register(streamRoutes, { feed, readAccess });
   await app.register(statsRoutes, { store, readAccess, ...(options.now ? { now: options.now } : {}) });
   await app.register(schemaRoutes);
