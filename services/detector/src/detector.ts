@@ -4,6 +4,8 @@ import {
   deadLetterKey,
   encode,
   FraudstreamError,
+  MINUTE_MS,
+  SECOND_MS,
   superviseConsumer,
   SCHEMA_VERSION,
   readingStableOffsets,
@@ -63,14 +65,14 @@ export interface DetectorOptions {
   topics: DetectorTopics;
   groupId: string;
   labelDelayMs: number;
-  sessionTimeout?: number;
-  heartbeatInterval?: number;
-  maxBytesPerPartition?: number;
-  partitionsConsumedConcurrently?: number;
+  sessionTimeout: number;
+  heartbeatInterval: number;
+  maxBytesPerPartition: number;
+  partitionsConsumedConcurrently: number;
   /** How long a batch waits inside eachBatch for the event-time gate before handing back to the fetch loop. */
   holdMs?: number;
   /** A transaction further ahead of its partition's event time than this is dead-lettered (see event-time-guard.ts). */
-  maxEventAheadMs?: number;
+  maxEventAheadMs: number;
   /** Called when the detector cannot go on (e.g. an in-memory store next to other replicas). */
   onFatal?: (err: Error) => void;
 }
@@ -141,12 +143,12 @@ export const transactionalIdFor = (groupId: string, topic: string, partition: nu
 export function createDetector(options: DetectorOptions): Detector {
   const { kafka, engine, models, log, metrics, topics, groupId } = options;
   const holdMs = options.holdMs ?? 200;
-  const sessionTimeout = options.sessionTimeout ?? 30_000;
+  const { sessionTimeout, heartbeatInterval } = options;
   const consumer: Consumer = kafka.consumer({
     groupId,
     sessionTimeout,
-    heartbeatInterval: options.heartbeatInterval ?? 3_000,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    heartbeatInterval,
+    maxBytesPerPartition: options.maxBytesPerPartition,
     readUncommitted: false,
     allowAutoTopicCreation: false,
   });
@@ -160,7 +162,7 @@ export function createDetector(options: DetectorOptions): Detector {
     log,
     metrics,
     sessionTimeout,
-    heartbeatInterval: options.heartbeatInterval ?? 3_000,
+    heartbeatInterval,
   });
   // The most partitions each topic has had. kafkajs answers for the partitions its metadata lists, and
   // while leaders move that can be fewer than the topic has: the gate would take a partition it was not
@@ -193,7 +195,7 @@ export function createDetector(options: DetectorOptions): Detector {
     endOffsets,
     delayMs: options.labelDelayMs,
   });
-  const guard = createEventTimeGuard({ maxAheadMs: options.maxEventAheadMs ?? 86_400_000 });
+  const guard = createEventTimeGuard({ maxAheadMs: options.maxEventAheadMs });
   let assigned: number[] = [];
   let running = false;
   // Every record of a batch was in the log when its fetch completed, so an end-offset probe started
@@ -220,7 +222,7 @@ export function createDetector(options: DetectorOptions): Detector {
         maxInFlightRequests: 1,
         // A transaction that starts right after the previous commit often meets CONCURRENT_TRANSACTIONS
         // while the broker still writes the commit markers: retry that quickly, not after 100 ms.
-        retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 30 },
+        retry: { initialRetryTime: 10, maxRetryTime: SECOND_MS, retries: 30 },
       });
       // connect() initialises the transactional id: the broker bumps its epoch, aborts (or finishes) the
       // previous owner's open transaction, and fences that producer from then on.
@@ -390,7 +392,7 @@ export function createDetector(options: DetectorOptions): Detector {
         deadLetter: deadLetterFor(entry.message, {
           code: 'EVENT_TIME_AHEAD',
           path: 'timestamp',
-          message: `${entry.transaction.timestamp} is more than ${(options.maxEventAheadMs ?? 86_400_000) / 1000} s ahead of the partition's event time (at most ${limit} now)`,
+          message: `${entry.transaction.timestamp} is more than ${options.maxEventAheadMs / SECOND_MS} s ahead of the partition's event time (at most ${limit} now)`,
         }),
       };
     });
@@ -486,7 +488,7 @@ export function createDetector(options: DetectorOptions): Detector {
       c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
         eachBatch,
       }),
     onState: (state) => {
@@ -498,7 +500,7 @@ export function createDetector(options: DetectorOptions): Detector {
     },
     onCrash: (_err, restartedBy) => metrics.consumerCrashes.inc({ consumer: 'transactions', restart: restartedBy }),
   });
-  const readiness = { rebalanceGraceMs: sessionTimeout, fetchStallMs: Math.max(60_000, 2 * sessionTimeout) };
+  const readiness = { rebalanceGraceMs: sessionTimeout, fetchStallMs: Math.max(MINUTE_MS, 2 * sessionTimeout) };
 
   return {
     async start() {
