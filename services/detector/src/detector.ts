@@ -1,23 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   deadLetterFor,
-  deadLetterKey,
-  encode,
   FraudstreamError,
   MINUTE_MS,
   SECOND_MS,
   superviseConsumer,
-  SCHEMA_VERSION,
   readingStableOffsets,
   whileOffsetsUnstable,
-  whileTransactionsConcurrent,
   type Admin,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
   type Label,
   type Logger,
-  type Message,
   type Producer,
   type SupervisedConsumer,
 } from '@fraudstream/shared';
@@ -36,15 +31,12 @@ import type { ProgressBoard } from './progress.js';
 import { createEventTimeGate, type EventTimeGate } from './event-time-gate.js';
 import { createEventTimeGuard, referenceFor } from './event-time-guard.js';
 import { createLabelReader, type LabelReader } from './labels.js';
-import type { ScoredTransaction } from './scored.js';
+import { batchOutput, type OutputTopics } from './batch-output.js';
+import { chunkOffsets, commitBatch } from './commit.js';
 
-export interface DetectorTopics {
+export interface DetectorTopics extends OutputTopics {
   transactions: string;
   labels: string;
-  alerts: string;
-  deadLetters: string;
-  /** Every score goes here too when set. */
-  scored?: string;
 }
 
 export interface DetectorEngine extends Featurizer {
@@ -102,34 +94,6 @@ interface PartitionWriter {
   ready: Promise<void>;
   /** Whether the consumer position was checked against the committed offset since this producer fenced its predecessors. */
   verified: boolean;
-}
-
-/** Well under the broker's default message.max.bytes (1 MiB), which bounds one partition's record batch. */
-const SEND_BYTES = 512 * 1024;
-
-type TopicMessages = Array<{ topic: string; messages: Message[] }>;
-
-/** Splits the output of a batch into sends small enough for the broker, all in the same Kafka transaction. */
-export function* inRequestsOfAtMost(maxBytes: number, topicMessages: TopicMessages): Generator<TopicMessages> {
-  let part: TopicMessages = [];
-  let bytes = 0;
-  for (const { topic, messages } of topicMessages) {
-    let current: Message[] = [];
-    part.push({ topic, messages: current });
-    for (const message of messages) {
-      const size = (message.value?.length ?? 0) + 64;
-      if (bytes + size > maxBytes && bytes > 0) {
-        yield part.filter((entry) => entry.messages.length > 0);
-        current = [];
-        part = [{ topic, messages: current }];
-        bytes = 0;
-      }
-      current.push(message);
-      bytes += size;
-    }
-  }
-  const rest = part.filter((entry) => entry.messages.length > 0);
-  if (rest.length > 0) yield rest;
 }
 
 /** The transactional id that owns one input partition: whichever replica serves it next fences the last. */
@@ -287,83 +251,15 @@ export function createDetector(options: DetectorOptions): Detector {
     commitOffset: string,
     recordedBeforeMs: number,
   ): Promise<void> => {
-    const model = models.current();
     const { valid, deadLetters } = splitDecoded(chunk);
-    const result = await scoreTransactions(valid, engine, model, { recordedBeforeMs });
-    const topicMessages: TopicMessages = [];
-    if (result.alerts.length > 0) {
-      topicMessages.push({
-        topic: topics.alerts,
-        messages: result.alerts.map((alert) => ({ key: alert.transaction.cardId, value: encode(alert) })),
-      });
-    }
-    if (deadLetters.length > 0) {
-      topicMessages.push({
-        topic: topics.deadLetters,
-        messages: chunk.flatMap((entry) =>
-          'deadLetter' in entry
-            ? [{ key: deadLetterKey(entry.message.key), value: encode(entry.deadLetter), headers: { 'fraudstream-error': entry.deadLetter.error.code } }]
-            : [],
-        ),
-      });
-    }
-    if (topics.scored && result.scored.length > 0) {
-      topicMessages.push({
-        topic: topics.scored,
-        messages: result.scored.map(({ transaction, score, flagged }) => {
-          const event: ScoredTransaction = {
-            schemaVersion: SCHEMA_VERSION,
-            transactionId: transaction.transactionId,
-            cardId: transaction.cardId,
-            timestamp: transaction.timestamp,
-            score,
-            threshold: result.threshold,
-            flagged,
-            modelVersion: result.modelVersion,
-          };
-          return { key: transaction.cardId, value: Buffer.from(JSON.stringify(event)) };
-        }),
-      });
-    }
-    if (topicMessages.length === 0) {
-      // Nothing to write (most batches: no alert, no dead letter, no scored topic): the offsets alone,
-      // committed as the consumer's own, one request instead of a transaction's five. OffsetCommit
-      // carries the group generation, so a replica that lost the partition is refused. It comes after
-      // the partition's previous batch committed its transaction; should that transaction's offset
-      // land later, the batch is only consumed again, and it writes nothing.
-      await consumer.commitOffsets([{ topic: topics.transactions, partition, offset: commitOffset }]);
-      metrics.commits.inc({ kind: 'offsets' });
-    } else {
-      await commitTransaction(writer, partition, topicMessages, commitOffset);
-      metrics.commits.inc({ kind: 'transaction' });
-    }
+    const result = await scoreTransactions(valid, engine, models.current(), { recordedBeforeMs });
+    const input = { groupId, topic: topics.transactions, partition, offset: commitOffset };
+    const kind = await commitBatch({ commitOffsets: (offsets) => consumer.commitOffsets(offsets), producer: writer.producer }, input, batchOutput(topics, chunk, result));
+    metrics.commits.inc({ kind });
     metrics.scored.inc(result.scored.length);
     metrics.flagged.inc(result.alerts.length);
     for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
     metrics.scoringDuration.observe(result.predictSeconds);
-  };
-
-  /** The batch's output and its input offsets in one Kafka transaction of the partition's producer. */
-  const commitTransaction = async (writer: PartitionWriter, partition: number, topicMessages: TopicMessages, commitOffset: string): Promise<void> => {
-    const transaction = await writer.producer.transaction();
-    try {
-      // The offsets first: AddOffsetsToTxn opens the transaction at the coordinator, retried while the
-      // previous transaction's markers are still being written. After it, the output's
-      // AddPartitionsToTxn cannot meet that; both would queue on the one connection to the broker anyway.
-      await whileTransactionsConcurrent(() =>
-        transaction.sendOffsets({
-          consumerGroupId: groupId,
-          topics: [{ topic: topics.transactions, partitions: [{ partition, offset: commitOffset }] }],
-        }),
-      );
-      for (const part of inRequestsOfAtMost(SEND_BYTES, topicMessages)) {
-        await transaction.sendBatch({ topicMessages: part, acks: -1 });
-      }
-      await transaction.commit();
-    } catch (err) {
-      await transaction.abort().catch(() => {});
-      throw err;
-    }
   };
 
   /** Transactions too far ahead of their partition's event time become dead letters (code EVENT_TIME_AHEAD). */
@@ -454,12 +350,11 @@ export function createDetector(options: DetectorOptions): Detector {
       const chunk = pending.slice(0, count);
       const rest = pending.slice(count);
       const last = chunk[chunk.length - 1] as DecodedMessage;
-      // Past the last message the batch may end with control records; committing past them avoids refetching them.
-      const lastOffset = rest.length === 0 ? batch.lastOffset() : last.message.offset;
+      const { lastOffset, commitOffset } = chunkOffsets(last.message.offset, batch.lastOffset(), rest.length === 0);
       try {
         // This partition's own later events (after the chunk) are not recorded yet either.
         const recordedBeforeMs = Math.min(gate.recordedBeforeMs(partition), times[count - 1] ?? Number.NEGATIVE_INFINITY);
-        await scoreAndCommit(writer, partition, chunk, String(Number(lastOffset) + 1), recordedBeforeMs);
+        await scoreAndCommit(writer, partition, chunk, commitOffset, recordedBeforeMs);
       } catch (err) {
         // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
         await closeWriter(partition);
