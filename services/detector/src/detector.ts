@@ -5,15 +5,12 @@ import {
   MINUTE_MS,
   SECOND_MS,
   superviseConsumer,
-  readingStableOffsets,
-  whileOffsetsUnstable,
   type Admin,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
   type Label,
   type Logger,
-  type Producer,
   type SupervisedConsumer,
 } from '@fraudstream/shared';
 import {
@@ -33,6 +30,9 @@ import { createEventTimeGuard, referenceFor } from './event-time-guard.js';
 import { createLabelReader, type LabelReader } from './labels.js';
 import { batchOutput, type OutputTopics } from './batch-output.js';
 import { chunkOffsets, commitBatch } from './commit.js';
+import { createEndOffsets } from './end-offsets.js';
+import { createPartitionWriters, writerProducerConfig, type PartitionWriter } from './partition-writers.js';
+import { committedOffset, positionAfterHandover } from './stable-offsets.js';
 
 export interface DetectorTopics extends OutputTopics {
   transactions: string;
@@ -89,17 +89,6 @@ export interface Detector {
   stop(): Promise<void>;
 }
 
-interface PartitionWriter {
-  producer: Producer;
-  ready: Promise<void>;
-  /** Whether the consumer position was checked against the committed offset since this producer fenced its predecessors. */
-  verified: boolean;
-}
-
-/** The transactional id that owns one input partition: whichever replica serves it next fences the last. */
-export const transactionalIdFor = (groupId: string, topic: string, partition: number): string =>
-  `${groupId}.${topic}.${partition}`;
-
 /**
  * The detector: a consumer group over the transactions, one transactional producer per assigned input
  * partition, and a label reader. See the README's "Detector" section for why it is shaped this way.
@@ -117,7 +106,10 @@ export function createDetector(options: DetectorOptions): Detector {
     allowAutoTopicCreation: false,
   });
   const admin: Admin = kafka.admin();
-  const writers = new Map<number, PartitionWriter>();
+  const writers = createPartitionWriters({
+    producerFor: (partition) => kafka.producer(writerProducerConfig(groupId, topics.transactions, partition)),
+    log,
+  });
   const labelReader: LabelReader = createLabelReader({
     kafka,
     engine,
@@ -128,35 +120,12 @@ export function createDetector(options: DetectorOptions): Detector {
     sessionTimeout,
     heartbeatInterval,
   });
-  // The most partitions each topic has had. kafkajs answers for the partitions its metadata lists, and
-  // while leaders move that can be fewer than the topic has: the gate would take a partition it was not
-  // told about for one it has caught up with, and score transactions before their labels.
-  const partitionCounts = new Map<string, number>();
-  const endOffsets = async (topic: string): Promise<Map<number, number>> => {
-    if (!partitionCounts.has(topic)) {
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      partitionCounts.set(topic, metadata.topics[0]?.partitions.length ?? 0);
-    }
-    const expected = partitionCounts.get(topic) ?? 0;
-    for (let attempt = 1; ; attempt++) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const ends = new Map(offsets.map(({ partition, offset }) => [partition, Number(offset)]));
-      if (ends.size >= expected) {
-        partitionCounts.set(topic, ends.size);
-        return ends;
-      }
-      if (attempt >= 50) {
-        throw new FraudstreamError('KAFKA_UNAVAILABLE', `end offsets of ${topic} came for ${ends.size} of its ${expected} partitions (leaders moving?)`);
-      }
-      await sleep(100);
-    }
-  };
   const gate: EventTimeGate = createEventTimeGate({
     labelsTopic: topics.labels,
     transactionsTopic: topics.transactions,
     labelProgress: () => labelReader.progress(),
     transactionProgress: () => options.progress.read(topics.transactions),
-    endOffsets,
+    endOffsets: createEndOffsets(admin),
     delayMs: options.labelDelayMs,
   });
   const guard = createEventTimeGuard({ maxAheadMs: options.maxEventAheadMs });
@@ -169,51 +138,6 @@ export function createDetector(options: DetectorOptions): Detector {
     lastFetchAtMs = Date.now();
   });
   let stopping: Promise<void> | undefined;
-
-  const closeWriter = async (partition: number): Promise<void> => {
-    const writer = writers.get(partition);
-    if (!writer) return;
-    writers.delete(partition);
-    await writer.producer.disconnect().catch((err: unknown) => log.warn({ err, partition }, 'producer disconnect failed'));
-  };
-
-  const writerFor = async (partition: number): Promise<PartitionWriter> => {
-    let writer = writers.get(partition);
-    if (!writer) {
-      const producer = kafka.producer({
-        transactionalId: transactionalIdFor(groupId, topics.transactions, partition),
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // A transaction that starts right after the previous commit often meets CONCURRENT_TRANSACTIONS
-        // while the broker still writes the commit markers: retry that quickly, not after 100 ms.
-        retry: { initialRetryTime: 10, maxRetryTime: SECOND_MS, retries: 30 },
-      });
-      // connect() initialises the transactional id: the broker bumps its epoch, aborts (or finishes) the
-      // previous owner's open transaction, and fences that producer from then on.
-      writer = { producer, ready: producer.connect(), verified: false };
-      writers.set(partition, writer);
-    }
-    try {
-      await writer.ready;
-    } catch (err) {
-      writers.delete(partition);
-      throw err;
-    }
-    return writer;
-  };
-
-  /**
-   * The group's committed offset for the partition, read stable (KIP-447's require_stable): while a
-   * transaction's offsets for it are pending, the broker refuses and the read is made again.
-   */
-  const committedOffset = async (partition: number): Promise<number | undefined> => {
-    const [topicOffsets] = await whileOffsetsUnstable(() =>
-      readingStableOffsets(() => admin.fetchOffsets({ groupId, topics: [topics.transactions] })),
-    );
-    const entry = topicOffsets?.partitions.find((candidate) => candidate.partition === partition);
-    const offset = Number(entry?.offset ?? -1);
-    return offset >= 0 ? offset : undefined;
-  };
 
   const checkAlone = async (): Promise<void> => {
     const { groups } = await admin.describeGroups([groupId]);
@@ -236,7 +160,7 @@ export function createDetector(options: DetectorOptions): Detector {
     // replica's last transactions may still be on their way (without KIP-447's stable offset fetch the
     // broker then returns the older offset). A new producer's initialisation waits for them, so every
     // partition gets a new one, and its position is checked against the committed offset after that.
-    for (const partition of [...writers.keys()]) void closeWriter(partition);
+    void writers.closeAll();
     engine.forgetCards();
     guard.reset();
     if (options.store === 'memory') {
@@ -299,21 +223,19 @@ export function createDetector(options: DetectorOptions): Detector {
     const { partition } = batch;
     let writer: PartitionWriter;
     try {
-      writer = await writerFor(partition);
+      writer = await writers.writerFor(partition);
       if (!writer.verified) {
-        const committed = await committedOffset(partition);
+        const committed = await committedOffset(admin, groupId, topics.transactions, partition);
         writer.verified = true;
-        // The previous owner committed past this consumer's position when it fetched: go on from there.
-        // Never back: a batch may start after the committed offset when what lies between holds no
-        // messages (transaction markers, aborted or compacted records).
-        if (committed !== undefined && committed > Number(batch.firstOffset())) {
+        const position = positionAfterHandover(committed, batch.firstOffset());
+        if (position !== undefined) {
           log.info({ partition, committed, fetched: batch.firstOffset() }, 'position moved to the committed offset');
-          consumer.seek({ topic: topics.transactions, partition, offset: String(committed) });
+          consumer.seek({ topic: topics.transactions, partition, offset: String(position) });
           return;
         }
       }
     } catch (err) {
-      await closeWriter(partition);
+      await writers.close(partition);
       throw err;
     }
 
@@ -357,7 +279,7 @@ export function createDetector(options: DetectorOptions): Detector {
         await scoreAndCommit(writer, partition, chunk, commitOffset, recordedBeforeMs);
       } catch (err) {
         // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
-        await closeWriter(partition);
+        await writers.close(partition);
         throw err;
       }
       resolveOffset(lastOffset);
@@ -416,7 +338,7 @@ export function createDetector(options: DetectorOptions): Detector {
       stopping ??= (async () => {
         running = false;
         await supervised.stop();
-        await Promise.all([...writers.keys()].map((partition) => closeWriter(partition)));
+        await writers.closeAll();
         await labelReader.stop();
         await admin.disconnect();
         assigned = [];
