@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   deadLetterFor,
-  FraudstreamError,
   MINUTE_MS,
   SECOND_MS,
   superviseConsumer,
@@ -30,6 +29,7 @@ import { createEventTimeGuard, referenceFor } from './event-time-guard.js';
 import { createLabelReader, type LabelReader } from './labels.js';
 import { batchOutput, type OutputTopics } from './batch-output.js';
 import { chunkOffsets, commitBatch } from './commit.js';
+import { createGroupJoinHandler } from './group-join.js';
 import { createEndOffsets } from './end-offsets.js';
 import { createPartitionWriters, writerProducerConfig, type PartitionWriter } from './partition-writers.js';
 import { committedOffset, positionAfterHandover } from './stable-offsets.js';
@@ -138,35 +138,23 @@ export function createDetector(options: DetectorOptions): Detector {
     lastFetchAtMs = Date.now();
   });
   let stopping: Promise<void> | undefined;
-
-  const checkAlone = async (): Promise<void> => {
-    const { groups } = await admin.describeGroups([groupId]);
-    const members = groups[0]?.members.length ?? 0;
-    if (members > 1) {
-      const err = new FraudstreamError(
-        'CONFIG_INVALID',
-        `${members} detector replicas share group ${groupId} but this one keeps features in memory: set REDIS_URL on every replica`,
-      );
-      log.fatal({ err, members }, 'refusing to score with an in-memory feature store next to other replicas');
-      options.onFatal?.(err);
-    }
-  };
-
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    assigned = [...(payload.memberAssignment[topics.transactions] ?? [])].sort((a, b) => a - b);
-    metrics.assignedPartitions.set(assigned.length);
-    log.info({ assigned, memberId: payload.memberId }, 'partitions assigned');
-    // After a rebalance kafkajs starts again from the committed offsets, but the commit markers of this
-    // replica's last transactions may still be on their way (without KIP-447's stable offset fetch the
-    // broker then returns the older offset). A new producer's initialisation waits for them, so every
-    // partition gets a new one, and its position is checked against the committed offset after that.
-    void writers.closeAll();
-    engine.forgetCards();
-    guard.reset();
-    if (options.store === 'memory') {
-      checkAlone().catch((err: unknown) => log.warn({ err }, 'could not describe the consumer group'));
-    }
+  const onGroupJoin = createGroupJoinHandler({
+    topic: topics.transactions,
+    groupId,
+    store: options.store,
+    admin,
+    writers,
+    engine,
+    guard,
+    log,
+    metrics,
+    onAssigned: (partitions) => {
+      assigned = partitions;
+    },
+    onFatal: options.onFatal,
   });
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onGroupJoin(payload));
 
   const scoreAndCommit = async (
     writer: PartitionWriter,
