@@ -1,102 +1,26 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  deadLetterFor,
-  MINUTE_MS,
-  SECOND_MS,
-  superviseConsumer,
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type Label,
-  type Logger,
-  type SupervisedConsumer,
-} from '@fraudstream/shared';
-import {
-  decodeMessages,
-  eventTimesOf,
-  scoreTransactions,
-  splitDecoded,
-  type DecodedMessage,
-  type Featurizer,
-  type RawMessage,
-} from './scoring.js';
-import type { ModelHolder } from './model-holder.js';
-import type { DetectorMetrics } from './metrics.js';
-import type { ProgressBoard } from './progress.js';
-import { createEventTimeGate, type EventTimeGate } from './event-time-gate.js';
-import { createEventTimeGuard, referenceFor } from './event-time-guard.js';
-import { createLabelReader, type LabelReader } from './labels.js';
-import { batchOutput, type OutputTopics } from './batch-output.js';
+import { MINUTE_MS, superviseConsumer, type Consumer, type EachBatchPayload, type SupervisedConsumer } from '@fraudstream/shared';
+import { batchOutput } from './batch-output.js';
 import { chunkOffsets, commitBatch } from './commit.js';
-import { createGroupJoinHandler } from './group-join.js';
 import { createEndOffsets } from './end-offsets.js';
+import { createEventTimeGate } from './event-time-gate.js';
+import { createEventTimeGuard, rejectAhead, takeOverReference } from './event-time-guard.js';
+import { runGateLoop, type AdmittedChunk } from './gate-loop.js';
+import { createGroupJoinHandler } from './group-join.js';
+import { createLabelReader } from './labels.js';
 import { createPartitionWriters, writerProducerConfig, type PartitionWriter } from './partition-writers.js';
+import { decodeMessages, scoreTransactions, splitDecoded, type DecodedMessage } from './scoring.js';
 import { committedOffset, positionAfterHandover } from './stable-offsets.js';
+import type { Detector, DetectorOptions } from './types.js';
 
-export interface DetectorTopics extends OutputTopics {
-  transactions: string;
-  labels: string;
-}
-
-export interface DetectorEngine extends Featurizer {
-  applyLabels(labels: readonly Label[]): Promise<void>;
-  /** Called on every rebalance: the cards of a partition this replica gets may have been scored elsewhere. */
-  forgetCards(): void;
-}
-
-export interface DetectorOptions {
-  kafka: Kafka;
-  engine: DetectorEngine;
-  /** 'memory' refuses to run next to other replicas: each would see a fraction of the history. */
-  store: 'memory' | 'redis';
-  progress: ProgressBoard;
-  models: ModelHolder;
-  log: Logger;
-  metrics: DetectorMetrics;
-  topics: DetectorTopics;
-  groupId: string;
-  labelDelayMs: number;
-  sessionTimeout: number;
-  heartbeatInterval: number;
-  maxBytesPerPartition: number;
-  partitionsConsumedConcurrently: number;
-  /** How long a batch waits inside eachBatch for the event-time gate before handing back to the fetch loop. */
-  holdMs?: number;
-  /** A transaction further ahead of its partition's event time than this is dead-lettered (see event-time-guard.ts). */
-  maxEventAheadMs: number;
-  /** Called when the detector cannot go on (e.g. an in-memory store next to other replicas). */
-  onFatal?: (err: Error) => void;
-}
-
-export interface DetectorStatus {
-  assigned: number[];
-  modelVersion: string;
-  running: boolean;
-}
-
-export interface Detector {
-  /** Starts consuming; a consumer that crashes, or cannot reach the broker, is restarted until `stop()`. */
-  start(): Promise<void>;
-  status(): DetectorStatus;
-  /**
-   * Why the detector is not scoring now (empty when it is): its transactions consumer or its label
-   * reader is out of its group for longer than a rebalance, has no partitions, or has fetched nothing
-   * for longer than a fetch can take.
-   */
-  notReady(): string[];
-  /** Finishes the in-flight batch, commits, leaves the group, closes producers. Harmless twice. */
-  stop(): Promise<void>;
-}
+export type { Detector, DetectorEngine, DetectorOptions, DetectorStatus, DetectorTopics } from './types.js';
 
 /**
  * The detector: a consumer group over the transactions, one transactional producer per assigned input
  * partition, and a label reader. See the README's "Detector" section for why it is shaped this way.
  */
 export function createDetector(options: DetectorOptions): Detector {
-  const { kafka, engine, models, log, metrics, topics, groupId } = options;
+  const { kafka, engine, models, log, metrics, topics, groupId, sessionTimeout, heartbeatInterval, maxEventAheadMs } = options;
   const holdMs = options.holdMs ?? 200;
-  const { sessionTimeout, heartbeatInterval } = options;
   const consumer: Consumer = kafka.consumer({
     groupId,
     sessionTimeout,
@@ -105,22 +29,10 @@ export function createDetector(options: DetectorOptions): Detector {
     readUncommitted: false,
     allowAutoTopicCreation: false,
   });
-  const admin: Admin = kafka.admin();
-  const writers = createPartitionWriters({
-    producerFor: (partition) => kafka.producer(writerProducerConfig(groupId, topics.transactions, partition)),
-    log,
-  });
-  const labelReader: LabelReader = createLabelReader({
-    kafka,
-    engine,
-    topic: topics.labels,
-    groupId,
-    log,
-    metrics,
-    sessionTimeout,
-    heartbeatInterval,
-  });
-  const gate: EventTimeGate = createEventTimeGate({
+  const admin = kafka.admin();
+  const writers = createPartitionWriters({ producerFor: (partition) => kafka.producer(writerProducerConfig(groupId, topics.transactions, partition)), log });
+  const labelReader = createLabelReader({ kafka, engine, topic: topics.labels, groupId, log, metrics, sessionTimeout, heartbeatInterval });
+  const gate = createEventTimeGate({
     labelsTopic: topics.labels,
     transactionsTopic: topics.transactions,
     labelProgress: () => labelReader.progress(),
@@ -128,82 +40,55 @@ export function createDetector(options: DetectorOptions): Detector {
     endOffsets: createEndOffsets(admin),
     delayMs: options.labelDelayMs,
   });
-  const guard = createEventTimeGuard({ maxAheadMs: options.maxEventAheadMs });
+  const guard = createEventTimeGuard({ maxAheadMs: maxEventAheadMs });
   let assigned: number[] = [];
   let running = false;
+  let stopping: Promise<void> | undefined;
   // Every record of a batch was in the log when its fetch completed, so an end-offset probe started
   // after that moment sees all that was produced before them; one probe then serves a whole fetch.
   let lastFetchAtMs = 0;
   consumer.on(consumer.events.FETCH, () => {
     lastFetchAtMs = Date.now();
   });
-  let stopping: Promise<void> | undefined;
   const onGroupJoin = createGroupJoinHandler({
-    topic: topics.transactions,
-    groupId,
-    store: options.store,
-    admin,
-    writers,
-    engine,
-    guard,
-    log,
-    metrics,
-    onAssigned: (partitions) => {
-      assigned = partitions;
-    },
+    topic: topics.transactions, groupId, store: options.store, admin, writers, engine, guard, log, metrics,
     onFatal: options.onFatal,
+    onAssigned: (partitions) => void (assigned = partitions),
   });
-
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onGroupJoin(payload));
 
-  const scoreAndCommit = async (
-    writer: PartitionWriter,
-    partition: number,
-    chunk: readonly DecodedMessage[],
-    commitOffset: string,
-    recordedBeforeMs: number,
-  ): Promise<void> => {
-    const { valid, deadLetters } = splitDecoded(chunk);
-    const result = await scoreTransactions(valid, engine, models.current(), { recordedBeforeMs });
-    const input = { groupId, topic: topics.transactions, partition, offset: commitOffset };
-    const kind = await commitBatch({ commitOffsets: (offsets) => consumer.commitOffsets(offsets), producer: writer.producer }, input, batchOutput(topics, chunk, result));
-    metrics.commits.inc({ kind });
-    metrics.scored.inc(result.scored.length);
-    metrics.flagged.inc(result.alerts.length);
-    for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
-    metrics.scoringDuration.observe(result.predictSeconds);
+  /** Transactions too far ahead of their partition's event time become dead letters (see event-time-guard.ts). */
+  const guardEventTimes = async (partition: number, decoded: DecodedMessage[]): Promise<DecodedMessage[]> => {
+    if (!guard.knows(partition)) guard.seed(partition, takeOverReference(await options.progress.read(topics.transactions), partition, decoded), Date.now());
+    return rejectAhead(guard, partition, decoded, {
+      maxAheadMs: maxEventAheadMs,
+      onRejected: ({ message, transaction }, limit) => {
+        metrics.eventTimeRejected.inc();
+        log.warn({ partition, offset: message.offset, timestamp: transaction.timestamp, limit }, 'transaction dated too far ahead of its partition: dead-lettered');
+      },
+    });
   };
 
-  /** Transactions too far ahead of their partition's event time become dead letters (code EVENT_TIME_AHEAD). */
-  const guardEventTimes = async (partition: number, decoded: DecodedMessage[]): Promise<DecodedMessage[]> => {
-    if (!guard.knows(partition)) {
-      const board = await options.progress.read(topics.transactions);
-      const recorded = board.get(partition)?.eventTimeMs;
-      const reference =
-        recorded !== undefined && Number.isFinite(recorded)
-          ? recorded
-          : referenceFor(
-              [...board.values()].map((progress) => progress.eventTimeMs),
-              decoded.flatMap((entry) => ('eventTimeMs' in entry ? [entry.eventTimeMs] : [])),
-            );
-      guard.seed(partition, reference, Date.now());
+  /** Scores an admitted chunk and commits its output with its offset (commit.ts); a failure closes the partition's producer. */
+  const scoreAndCommit = async (writer: PartitionWriter, partition: number, batchLastOffset: string, admitted: AdmittedChunk): Promise<string> => {
+    const { chunk, rest, recordedBeforeMs } = admitted;
+    const { lastOffset, commitOffset } = chunkOffsets((chunk[chunk.length - 1] as DecodedMessage).message.offset, batchLastOffset, rest.length === 0);
+    try {
+      const { valid, deadLetters } = splitDecoded(chunk);
+      const result = await scoreTransactions(valid, engine, models.current(), { recordedBeforeMs });
+      const input = { groupId, topic: topics.transactions, partition, offset: commitOffset };
+      const kind = await commitBatch({ commitOffsets: (offsets) => consumer.commitOffsets(offsets), producer: writer.producer }, input, batchOutput(topics, chunk, result));
+      metrics.commits.inc({ kind });
+      metrics.scored.inc(result.scored.length);
+      metrics.flagged.inc(result.alerts.length);
+      for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
+      metrics.scoringDuration.observe(result.predictSeconds);
+    } catch (err) {
+      // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
+      await writers.close(partition);
+      throw err;
     }
-    return decoded.map((entry) => {
-      if (!('transaction' in entry)) return entry;
-      const wallMs = Date.now();
-      if (guard.admit(partition, entry.eventTimeMs, wallMs)) return entry;
-      metrics.eventTimeRejected.inc();
-      const limit = new Date(guard.limitMs(partition, wallMs)).toISOString();
-      log.warn({ partition, offset: entry.message.offset, timestamp: entry.transaction.timestamp, limit }, 'transaction dated too far ahead of its partition: dead-lettered');
-      return {
-        message: entry.message,
-        deadLetter: deadLetterFor(entry.message, {
-          code: 'EVENT_TIME_AHEAD',
-          path: 'timestamp',
-          message: `${entry.transaction.timestamp} is more than ${options.maxEventAheadMs / SECOND_MS} s ahead of the partition's event time (at most ${limit} now)`,
-        }),
-      };
-    });
+    return lastOffset;
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
@@ -226,62 +111,32 @@ export function createDetector(options: DetectorOptions): Detector {
       await writers.close(partition);
       throw err;
     }
-
-    const raw: RawMessage[] = batch.messages.map((message) => ({
-      topic: batch.topic,
+    const decoded = decodeMessages(batch.messages.map(({ offset, key, value }) => ({ topic: batch.topic, partition, offset, key, value })));
+    const outcome = await runGateLoop(await guardEventTimes(partition, decoded), {
+      gate,
       partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-    }));
-    let pending = await guardEventTimes(partition, decodeMessages(raw));
-    let heldSinceMs: number | undefined;
-    while (pending.length > 0 && isRunning() && !isStale()) {
-      const times = eventTimesOf(pending);
-      const count = await gate.admissible(times, partition, fetchedAtMs);
-      if (count === 0) {
-        const now = Date.now();
-        if (heldSinceMs === undefined) {
-          heldSinceMs = now;
-          metrics.heldBatches.inc();
-          // Tell the other replicas how far this partition is, so nobody waits on a stale figure.
-          await options.progress.publish(topics.transactions, partition, {
-            nextOffset: Number(pending[0]?.message.offset ?? 0),
-            eventTimeMs: times[0] ?? Number.NEGATIVE_INFINITY,
-          });
-        }
-        if (now - heldSinceMs >= holdMs) return;
-        await sleep(5);
-        await heartbeat();
-        continue;
-      }
-      heldSinceMs = undefined;
-      const started = performance.now();
-      const chunk = pending.slice(0, count);
-      const rest = pending.slice(count);
-      const last = chunk[chunk.length - 1] as DecodedMessage;
-      const { lastOffset, commitOffset } = chunkOffsets(last.message.offset, batch.lastOffset(), rest.length === 0);
-      try {
-        // This partition's own later events (after the chunk) are not recorded yet either.
-        const recordedBeforeMs = Math.min(gate.recordedBeforeMs(partition), times[count - 1] ?? Number.NEGATIVE_INFINITY);
-        await scoreAndCommit(writer, partition, chunk, commitOffset, recordedBeforeMs);
-      } catch (err) {
-        // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
-        await writers.close(partition);
-        throw err;
-      }
-      resolveOffset(lastOffset);
-      metrics.consumed.inc({ topic: topics.transactions }, chunk.length);
-      metrics.batchDuration.observe((performance.now() - started) / 1000);
-      const nextTime = rest.length > 0 ? eventTimesOf(rest)[0] : times[count - 1];
-      // Not awaited: progress only grows (max-merge), so a late or lost update is made good by the next.
-      options.progress
-        .publish(topics.transactions, partition, { nextOffset: Number(lastOffset) + 1, eventTimeMs: nextTime ?? Number.NEGATIVE_INFINITY })
-        .catch((err: unknown) => log.warn({ err, partition }, 'could not publish partition progress'));
-      pending = rest;
-      await heartbeat();
-    }
-    metrics.consumerLag.set({ topic: topics.transactions, partition: String(partition) }, Number(batch.offsetLag()));
+      fetchedAtMs,
+      holdMs,
+      isRunning,
+      isStale,
+      heartbeat,
+      onHold: (progress) => {
+        metrics.heldBatches.inc();
+        return options.progress.publish(topics.transactions, partition, progress);
+      },
+      onAdmitted: async (admitted) => {
+        const started = performance.now();
+        const lastOffset = await scoreAndCommit(writer, partition, batch.lastOffset(), admitted);
+        resolveOffset(lastOffset);
+        metrics.consumed.inc({ topic: topics.transactions }, admitted.chunk.length);
+        metrics.batchDuration.observe((performance.now() - started) / 1000);
+        // Not awaited: progress only grows (max-merge), so a late or lost update is made good by the next.
+        options.progress
+          .publish(topics.transactions, partition, { nextOffset: Number(lastOffset) + 1, eventTimeMs: admitted.nextEventTimeMs })
+          .catch((err: unknown) => log.warn({ err, partition }, 'could not publish partition progress'));
+      },
+    });
+    if (outcome === 'done') metrics.consumerLag.set({ topic: topics.transactions, partition: String(partition) }, Number(batch.offsetLag()));
   };
 
   const supervised: SupervisedConsumer = superviseConsumer({

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isFraudstreamError } from '@fraudstream/shared';
-import { testLog } from '../../../test/support/kafka.js';
+import { createLogger, isFraudstreamError } from '@fraudstream/shared';
 import { assignedPartitions, createGroupJoinHandler, memoryStoreShared, type GroupsAdmin } from '../src/group-join.js';
 import { createDetectorMetrics } from '../src/metrics.js';
+
+/** The failures these tests provoke are logged; nobody needs to read them. */
+const quiet = createLogger({ name: 'test', level: 'silent', pretty: false });
 
 /** A replica's collaborators, recording what the handler did to them. */
 function replica(store: 'memory' | 'redis', admin: GroupsAdmin) {
@@ -18,7 +20,7 @@ function replica(store: 'memory' | 'redis', admin: GroupsAdmin) {
     writers: { closeAll: () => Promise.resolve(void done.push('writers closed')) },
     engine: { forgetCards: () => void done.push('cards forgotten') },
     guard: { reset: () => void done.push('guard reset') },
-    log: testLog,
+    log: quiet,
     metrics,
     onAssigned: (partitions) => {
       assigned = partitions;

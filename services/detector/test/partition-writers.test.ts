@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { testLog } from '../../../test/support/kafka.js';
+import { createLogger } from '@fraudstream/shared';
 import { createPartitionWriters, transactionalIdFor, writerProducerConfig, type PartitionProducer } from '../src/partition-writers.js';
+
+/** The failures these tests provoke are logged; nobody needs to read them. */
+const quiet = createLogger({ name: 'test', level: 'silent', pretty: false });
 
 /** Producers that record their partition's lifecycle; a partition in `failing` fails its next connect. */
 function fakeProducers() {
@@ -21,7 +24,7 @@ function fakeProducers() {
 describe('partition writers', () => {
   it('makes one connected producer per partition and hands the same one out until it is closed', async () => {
     const { events, producerFor } = fakeProducers();
-    const writers = createPartitionWriters({ producerFor, log: testLog });
+    const writers = createPartitionWriters({ producerFor, log: quiet });
     const first = await writers.writerFor(3);
     expect(first.verified).toBe(false);
     first.verified = true;
@@ -39,7 +42,7 @@ describe('partition writers', () => {
 
   it('shares one connect between concurrent callers', async () => {
     const { events, producerFor } = fakeProducers();
-    const writers = createPartitionWriters({ producerFor, log: testLog });
+    const writers = createPartitionWriters({ producerFor, log: quiet });
     const [a, b] = await Promise.all([writers.writerFor(1), writers.writerFor(1)]);
     expect(a).toBe(b);
     expect(events).toEqual(['connect 1']);
@@ -47,7 +50,7 @@ describe('partition writers', () => {
 
   it('forgets a producer that failed to connect, so the next call makes a new one', async () => {
     const { events, failing, producerFor } = fakeProducers();
-    const writers = createPartitionWriters({ producerFor, log: testLog });
+    const writers = createPartitionWriters({ producerFor, log: quiet });
     failing.add(2);
     await expect(writers.writerFor(2)).rejects.toThrow('no broker for 2');
     expect(writers.partitions()).toEqual([]);
@@ -59,7 +62,7 @@ describe('partition writers', () => {
     const { events, producerFor } = fakeProducers();
     const writers = createPartitionWriters({
       producerFor: (partition) => ({ ...producerFor(partition), ...(partition === 1 ? { disconnect: () => Promise.reject(new Error('gone')) } : {}) }),
-      log: testLog,
+      log: quiet,
     });
     await Promise.all([0, 1, 2].map((partition) => writers.writerFor(partition)));
     await Promise.all([writers.closeAll(), writers.closeAll()]);
