@@ -1,399 +1,94 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  deadLetterFor,
-  deadLetterKey,
-  encode,
-  FraudstreamError,
-  superviseConsumer,
-  SCHEMA_VERSION,
-  readingStableOffsets,
-  whileOffsetsUnstable,
-  whileTransactionsConcurrent,
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type Label,
-  type Logger,
-  type Message,
-  type Producer,
-  type SupervisedConsumer,
-} from '@fraudstream/shared';
-import {
-  decodeMessages,
-  eventTimesOf,
-  scoreTransactions,
-  splitDecoded,
-  type DecodedMessage,
-  type Featurizer,
-  type RawMessage,
-} from './scoring.js';
-import type { ModelHolder } from './model-holder.js';
-import type { DetectorMetrics } from './metrics.js';
-import type { ProgressBoard } from './progress.js';
-import { createEventTimeGate, type EventTimeGate } from './event-time-gate.js';
-import { createEventTimeGuard, referenceFor } from './event-time-guard.js';
-import { createLabelReader, type LabelReader } from './labels.js';
-import type { ScoredTransaction } from './scored.js';
+import { MINUTE_MS, superviseConsumer, type Consumer, type EachBatchPayload, type SupervisedConsumer } from '@fraudstream/shared';
+import { batchOutput } from './batch-output.js';
+import { chunkOffsets, commitBatch } from './commit.js';
+import { createEndOffsets } from './end-offsets.js';
+import { createEventTimeGate } from './event-time-gate.js';
+import { createEventTimeGuard, rejectAhead, takeOverReference } from './event-time-guard.js';
+import { runGateLoop, type AdmittedChunk } from './gate-loop.js';
+import { createGroupJoinHandler } from './group-join.js';
+import { createLabelReader } from './labels.js';
+import { createPartitionWriters, writerProducerConfig, type PartitionWriter } from './partition-writers.js';
+import { decodeMessages, scoreTransactions, splitDecoded, type DecodedMessage } from './scoring.js';
+import { committedOffset, positionAfterHandover } from './stable-offsets.js';
+import type { Detector, DetectorOptions } from './types.js';
 
-export interface DetectorTopics {
-  transactions: string;
-  labels: string;
-  alerts: string;
-  deadLetters: string;
-  /** Every score goes here too when set. */
-  scored?: string;
-}
-
-export interface DetectorEngine extends Featurizer {
-  applyLabels(labels: readonly Label[]): Promise<void>;
-  /** Called on every rebalance: the cards of a partition this replica gets may have been scored elsewhere. */
-  forgetCards(): void;
-}
-
-export interface DetectorOptions {
-  kafka: Kafka;
-  engine: DetectorEngine;
-  /** 'memory' refuses to run next to other replicas: each would see a fraction of the history. */
-  store: 'memory' | 'redis';
-  progress: ProgressBoard;
-  models: ModelHolder;
-  log: Logger;
-  metrics: DetectorMetrics;
-  topics: DetectorTopics;
-  groupId: string;
-  labelDelayMs: number;
-  sessionTimeout?: number;
-  heartbeatInterval?: number;
-  maxBytesPerPartition?: number;
-  partitionsConsumedConcurrently?: number;
-  /** How long a batch waits inside eachBatch for the event-time gate before handing back to the fetch loop. */
-  holdMs?: number;
-  /** A transaction further ahead of its partition's event time than this is dead-lettered (see event-time-guard.ts). */
-  maxEventAheadMs?: number;
-  /** Called when the detector cannot go on (e.g. an in-memory store next to other replicas). */
-  onFatal?: (err: Error) => void;
-}
-
-export interface DetectorStatus {
-  assigned: number[];
-  modelVersion: string;
-  running: boolean;
-}
-
-export interface Detector {
-  /** Starts consuming; a consumer that crashes, or cannot reach the broker, is restarted until `stop()`. */
-  start(): Promise<void>;
-  status(): DetectorStatus;
-  /**
-   * Why the detector is not scoring now (empty when it is): its transactions consumer or its label
-   * reader is out of its group for longer than a rebalance, has no partitions, or has fetched nothing
-   * for longer than a fetch can take.
-   */
-  notReady(): string[];
-  /** Finishes the in-flight batch, commits, leaves the group, closes producers. Harmless twice. */
-  stop(): Promise<void>;
-}
-
-interface PartitionWriter {
-  producer: Producer;
-  ready: Promise<void>;
-  /** Whether the consumer position was checked against the committed offset since this producer fenced its predecessors. */
-  verified: boolean;
-}
-
-/** Well under the broker's default message.max.bytes (1 MiB), which bounds one partition's record batch. */
-const SEND_BYTES = 512 * 1024;
-
-type TopicMessages = Array<{ topic: string; messages: Message[] }>;
-
-/** Splits the output of a batch into sends small enough for the broker, all in the same Kafka transaction. */
-export function* inRequestsOfAtMost(maxBytes: number, topicMessages: TopicMessages): Generator<TopicMessages> {
-  let part: TopicMessages = [];
-  let bytes = 0;
-  for (const { topic, messages } of topicMessages) {
-    let current: Message[] = [];
-    part.push({ topic, messages: current });
-    for (const message of messages) {
-      const size = (message.value?.length ?? 0) + 64;
-      if (bytes + size > maxBytes && bytes > 0) {
-        yield part.filter((entry) => entry.messages.length > 0);
-        current = [];
-        part = [{ topic, messages: current }];
-        bytes = 0;
-      }
-      current.push(message);
-      bytes += size;
-    }
-  }
-  const rest = part.filter((entry) => entry.messages.length > 0);
-  if (rest.length > 0) yield rest;
-}
-
-/** The transactional id that owns one input partition: whichever replica serves it next fences the last. */
-export const transactionalIdFor = (groupId: string, topic: string, partition: number): string =>
-  `${groupId}.${topic}.${partition}`;
+export type { Detector, DetectorEngine, DetectorOptions, DetectorStatus, DetectorTopics } from './types.js';
 
 /**
  * The detector: a consumer group over the transactions, one transactional producer per assigned input
  * partition, and a label reader. See the README's "Detector" section for why it is shaped this way.
  */
 export function createDetector(options: DetectorOptions): Detector {
-  const { kafka, engine, models, log, metrics, topics, groupId } = options;
+  const { kafka, engine, models, log, metrics, topics, groupId, sessionTimeout, heartbeatInterval, maxEventAheadMs } = options;
   const holdMs = options.holdMs ?? 200;
-  const sessionTimeout = options.sessionTimeout ?? 30_000;
   const consumer: Consumer = kafka.consumer({
     groupId,
     sessionTimeout,
-    heartbeatInterval: options.heartbeatInterval ?? 3_000,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    heartbeatInterval,
+    maxBytesPerPartition: options.maxBytesPerPartition,
     readUncommitted: false,
     allowAutoTopicCreation: false,
   });
-  const admin: Admin = kafka.admin();
-  const writers = new Map<number, PartitionWriter>();
-  const labelReader: LabelReader = createLabelReader({
-    kafka,
-    engine,
-    topic: topics.labels,
-    groupId,
-    log,
-    metrics,
-    sessionTimeout,
-    heartbeatInterval: options.heartbeatInterval ?? 3_000,
-  });
-  // The most partitions each topic has had. kafkajs answers for the partitions its metadata lists, and
-  // while leaders move that can be fewer than the topic has: the gate would take a partition it was not
-  // told about for one it has caught up with, and score transactions before their labels.
-  const partitionCounts = new Map<string, number>();
-  const endOffsets = async (topic: string): Promise<Map<number, number>> => {
-    if (!partitionCounts.has(topic)) {
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      partitionCounts.set(topic, metadata.topics[0]?.partitions.length ?? 0);
-    }
-    const expected = partitionCounts.get(topic) ?? 0;
-    for (let attempt = 1; ; attempt++) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const ends = new Map(offsets.map(({ partition, offset }) => [partition, Number(offset)]));
-      if (ends.size >= expected) {
-        partitionCounts.set(topic, ends.size);
-        return ends;
-      }
-      if (attempt >= 50) {
-        throw new FraudstreamError('KAFKA_UNAVAILABLE', `end offsets of ${topic} came for ${ends.size} of its ${expected} partitions (leaders moving?)`);
-      }
-      await sleep(100);
-    }
-  };
-  const gate: EventTimeGate = createEventTimeGate({
+  const admin = kafka.admin();
+  const writers = createPartitionWriters({ producerFor: (partition) => kafka.producer(writerProducerConfig(groupId, topics.transactions, partition)), log });
+  const labelReader = createLabelReader({ kafka, engine, topic: topics.labels, groupId, log, metrics, sessionTimeout, heartbeatInterval });
+  const gate = createEventTimeGate({
     labelsTopic: topics.labels,
     transactionsTopic: topics.transactions,
     labelProgress: () => labelReader.progress(),
     transactionProgress: () => options.progress.read(topics.transactions),
-    endOffsets,
+    endOffsets: createEndOffsets(admin),
     delayMs: options.labelDelayMs,
   });
-  const guard = createEventTimeGuard({ maxAheadMs: options.maxEventAheadMs ?? 86_400_000 });
+  const guard = createEventTimeGuard({ maxAheadMs: maxEventAheadMs });
   let assigned: number[] = [];
   let running = false;
+  let stopping: Promise<void> | undefined;
   // Every record of a batch was in the log when its fetch completed, so an end-offset probe started
   // after that moment sees all that was produced before them; one probe then serves a whole fetch.
   let lastFetchAtMs = 0;
   consumer.on(consumer.events.FETCH, () => {
     lastFetchAtMs = Date.now();
   });
-  let stopping: Promise<void> | undefined;
-
-  const closeWriter = async (partition: number): Promise<void> => {
-    const writer = writers.get(partition);
-    if (!writer) return;
-    writers.delete(partition);
-    await writer.producer.disconnect().catch((err: unknown) => log.warn({ err, partition }, 'producer disconnect failed'));
-  };
-
-  const writerFor = async (partition: number): Promise<PartitionWriter> => {
-    let writer = writers.get(partition);
-    if (!writer) {
-      const producer = kafka.producer({
-        transactionalId: transactionalIdFor(groupId, topics.transactions, partition),
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // A transaction that starts right after the previous commit often meets CONCURRENT_TRANSACTIONS
-        // while the broker still writes the commit markers: retry that quickly, not after 100 ms.
-        retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 30 },
-      });
-      // connect() initialises the transactional id: the broker bumps its epoch, aborts (or finishes) the
-      // previous owner's open transaction, and fences that producer from then on.
-      writer = { producer, ready: producer.connect(), verified: false };
-      writers.set(partition, writer);
-    }
-    try {
-      await writer.ready;
-    } catch (err) {
-      writers.delete(partition);
-      throw err;
-    }
-    return writer;
-  };
-
-  /**
-   * The group's committed offset for the partition, read stable (KIP-447's require_stable): while a
-   * transaction's offsets for it are pending, the broker refuses and the read is made again.
-   */
-  const committedOffset = async (partition: number): Promise<number | undefined> => {
-    const [topicOffsets] = await whileOffsetsUnstable(() =>
-      readingStableOffsets(() => admin.fetchOffsets({ groupId, topics: [topics.transactions] })),
-    );
-    const entry = topicOffsets?.partitions.find((candidate) => candidate.partition === partition);
-    const offset = Number(entry?.offset ?? -1);
-    return offset >= 0 ? offset : undefined;
-  };
-
-  const checkAlone = async (): Promise<void> => {
-    const { groups } = await admin.describeGroups([groupId]);
-    const members = groups[0]?.members.length ?? 0;
-    if (members > 1) {
-      const err = new FraudstreamError(
-        'CONFIG_INVALID',
-        `${members} detector replicas share group ${groupId} but this one keeps features in memory: set REDIS_URL on every replica`,
-      );
-      log.fatal({ err, members }, 'refusing to score with an in-memory feature store next to other replicas');
-      options.onFatal?.(err);
-    }
-  };
-
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    assigned = [...(payload.memberAssignment[topics.transactions] ?? [])].sort((a, b) => a - b);
-    metrics.assignedPartitions.set(assigned.length);
-    log.info({ assigned, memberId: payload.memberId }, 'partitions assigned');
-    // After a rebalance kafkajs starts again from the committed offsets, but the commit markers of this
-    // replica's last transactions may still be on their way (without KIP-447's stable offset fetch the
-    // broker then returns the older offset). A new producer's initialisation waits for them, so every
-    // partition gets a new one, and its position is checked against the committed offset after that.
-    for (const partition of [...writers.keys()]) void closeWriter(partition);
-    engine.forgetCards();
-    guard.reset();
-    if (options.store === 'memory') {
-      checkAlone().catch((err: unknown) => log.warn({ err }, 'could not describe the consumer group'));
-    }
+  const onGroupJoin = createGroupJoinHandler({
+    topic: topics.transactions, groupId, store: options.store, admin, writers, engine, guard, log, metrics,
+    onFatal: options.onFatal,
+    onAssigned: (partitions) => void (assigned = partitions),
   });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onGroupJoin(payload));
 
-  const scoreAndCommit = async (
-    writer: PartitionWriter,
-    partition: number,
-    chunk: readonly DecodedMessage[],
-    commitOffset: string,
-    recordedBeforeMs: number,
-  ): Promise<void> => {
-    const model = models.current();
-    const { valid, deadLetters } = splitDecoded(chunk);
-    const result = await scoreTransactions(valid, engine, model, { recordedBeforeMs });
-    const topicMessages: TopicMessages = [];
-    if (result.alerts.length > 0) {
-      topicMessages.push({
-        topic: topics.alerts,
-        messages: result.alerts.map((alert) => ({ key: alert.transaction.cardId, value: encode(alert) })),
-      });
-    }
-    if (deadLetters.length > 0) {
-      topicMessages.push({
-        topic: topics.deadLetters,
-        messages: chunk.flatMap((entry) =>
-          'deadLetter' in entry
-            ? [{ key: deadLetterKey(entry.message.key), value: encode(entry.deadLetter), headers: { 'fraudstream-error': entry.deadLetter.error.code } }]
-            : [],
-        ),
-      });
-    }
-    if (topics.scored && result.scored.length > 0) {
-      topicMessages.push({
-        topic: topics.scored,
-        messages: result.scored.map(({ transaction, score, flagged }) => {
-          const event: ScoredTransaction = {
-            schemaVersion: SCHEMA_VERSION,
-            transactionId: transaction.transactionId,
-            cardId: transaction.cardId,
-            timestamp: transaction.timestamp,
-            score,
-            threshold: result.threshold,
-            flagged,
-            modelVersion: result.modelVersion,
-          };
-          return { key: transaction.cardId, value: Buffer.from(JSON.stringify(event)) };
-        }),
-      });
-    }
-    if (topicMessages.length === 0) {
-      // Nothing to write (most batches: no alert, no dead letter, no scored topic): the offsets alone,
-      // committed as the consumer's own, one request instead of a transaction's five. OffsetCommit
-      // carries the group generation, so a replica that lost the partition is refused. It comes after
-      // the partition's previous batch committed its transaction; should that transaction's offset
-      // land later, the batch is only consumed again, and it writes nothing.
-      await consumer.commitOffsets([{ topic: topics.transactions, partition, offset: commitOffset }]);
-      metrics.commits.inc({ kind: 'offsets' });
-    } else {
-      await commitTransaction(writer, partition, topicMessages, commitOffset);
-      metrics.commits.inc({ kind: 'transaction' });
-    }
-    metrics.scored.inc(result.scored.length);
-    metrics.flagged.inc(result.alerts.length);
-    for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
-    metrics.scoringDuration.observe(result.predictSeconds);
+  /** Transactions too far ahead of their partition's event time become dead letters (see event-time-guard.ts). */
+  const guardEventTimes = async (partition: number, decoded: DecodedMessage[]): Promise<DecodedMessage[]> => {
+    if (!guard.knows(partition)) guard.seed(partition, takeOverReference(await options.progress.read(topics.transactions), partition, decoded), Date.now());
+    return rejectAhead(guard, partition, decoded, {
+      maxAheadMs: maxEventAheadMs,
+      onRejected: ({ message, transaction }, limit) => {
+        metrics.eventTimeRejected.inc();
+        log.warn({ partition, offset: message.offset, timestamp: transaction.timestamp, limit }, 'transaction dated too far ahead of its partition: dead-lettered');
+      },
+    });
   };
 
-  /** The batch's output and its input offsets in one Kafka transaction of the partition's producer. */
-  const commitTransaction = async (writer: PartitionWriter, partition: number, topicMessages: TopicMessages, commitOffset: string): Promise<void> => {
-    const transaction = await writer.producer.transaction();
+  /** Scores an admitted chunk and commits its output with its offset (commit.ts); a failure closes the partition's producer. */
+  const scoreAndCommit = async (writer: PartitionWriter, partition: number, batchLastOffset: string, admitted: AdmittedChunk): Promise<string> => {
+    const { chunk, rest, recordedBeforeMs } = admitted;
+    const { lastOffset, commitOffset } = chunkOffsets((chunk[chunk.length - 1] as DecodedMessage).message.offset, batchLastOffset, rest.length === 0);
     try {
-      // The offsets first: AddOffsetsToTxn opens the transaction at the coordinator, retried while the
-      // previous transaction's markers are still being written. After it, the output's
-      // AddPartitionsToTxn cannot meet that; both would queue on the one connection to the broker anyway.
-      await whileTransactionsConcurrent(() =>
-        transaction.sendOffsets({
-          consumerGroupId: groupId,
-          topics: [{ topic: topics.transactions, partitions: [{ partition, offset: commitOffset }] }],
-        }),
-      );
-      for (const part of inRequestsOfAtMost(SEND_BYTES, topicMessages)) {
-        await transaction.sendBatch({ topicMessages: part, acks: -1 });
-      }
-      await transaction.commit();
+      const { valid, deadLetters } = splitDecoded(chunk);
+      const result = await scoreTransactions(valid, engine, models.current(), { recordedBeforeMs });
+      const input = { groupId, topic: topics.transactions, partition, offset: commitOffset };
+      const kind = await commitBatch({ commitOffsets: (offsets) => consumer.commitOffsets(offsets), producer: writer.producer }, input, batchOutput(topics, chunk, result));
+      metrics.commits.inc({ kind });
+      metrics.scored.inc(result.scored.length);
+      metrics.flagged.inc(result.alerts.length);
+      for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
+      metrics.scoringDuration.observe(result.predictSeconds);
     } catch (err) {
-      await transaction.abort().catch(() => {});
+      // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
+      await writers.close(partition);
       throw err;
     }
-  };
-
-  /** Transactions too far ahead of their partition's event time become dead letters (code EVENT_TIME_AHEAD). */
-  const guardEventTimes = async (partition: number, decoded: DecodedMessage[]): Promise<DecodedMessage[]> => {
-    if (!guard.knows(partition)) {
-      const board = await options.progress.read(topics.transactions);
-      const recorded = board.get(partition)?.eventTimeMs;
-      const reference =
-        recorded !== undefined && Number.isFinite(recorded)
-          ? recorded
-          : referenceFor(
-              [...board.values()].map((progress) => progress.eventTimeMs),
-              decoded.flatMap((entry) => ('eventTimeMs' in entry ? [entry.eventTimeMs] : [])),
-            );
-      guard.seed(partition, reference, Date.now());
-    }
-    return decoded.map((entry) => {
-      if (!('transaction' in entry)) return entry;
-      const wallMs = Date.now();
-      if (guard.admit(partition, entry.eventTimeMs, wallMs)) return entry;
-      metrics.eventTimeRejected.inc();
-      const limit = new Date(guard.limitMs(partition, wallMs)).toISOString();
-      log.warn({ partition, offset: entry.message.offset, timestamp: entry.transaction.timestamp, limit }, 'transaction dated too far ahead of its partition: dead-lettered');
-      return {
-        message: entry.message,
-        deadLetter: deadLetterFor(entry.message, {
-          code: 'EVENT_TIME_AHEAD',
-          path: 'timestamp',
-          message: `${entry.transaction.timestamp} is more than ${(options.maxEventAheadMs ?? 86_400_000) / 1000} s ahead of the partition's event time (at most ${limit} now)`,
-        }),
-      };
-    });
+    return lastOffset;
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
@@ -401,80 +96,47 @@ export function createDetector(options: DetectorOptions): Detector {
     const { partition } = batch;
     let writer: PartitionWriter;
     try {
-      writer = await writerFor(partition);
+      writer = await writers.writerFor(partition);
       if (!writer.verified) {
-        const committed = await committedOffset(partition);
+        const committed = await committedOffset(admin, groupId, topics.transactions, partition);
         writer.verified = true;
-        // The previous owner committed past this consumer's position when it fetched: go on from there.
-        // Never back: a batch may start after the committed offset when what lies between holds no
-        // messages (transaction markers, aborted or compacted records).
-        if (committed !== undefined && committed > Number(batch.firstOffset())) {
+        const position = positionAfterHandover(committed, batch.firstOffset());
+        if (position !== undefined) {
           log.info({ partition, committed, fetched: batch.firstOffset() }, 'position moved to the committed offset');
-          consumer.seek({ topic: topics.transactions, partition, offset: String(committed) });
+          consumer.seek({ topic: topics.transactions, partition, offset: String(position) });
           return;
         }
       }
     } catch (err) {
-      await closeWriter(partition);
+      await writers.close(partition);
       throw err;
     }
-
-    const raw: RawMessage[] = batch.messages.map((message) => ({
-      topic: batch.topic,
+    const decoded = decodeMessages(batch.messages.map(({ offset, key, value }) => ({ topic: batch.topic, partition, offset, key, value })));
+    const outcome = await runGateLoop(await guardEventTimes(partition, decoded), {
+      gate,
       partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-    }));
-    let pending = await guardEventTimes(partition, decodeMessages(raw));
-    let heldSinceMs: number | undefined;
-    while (pending.length > 0 && isRunning() && !isStale()) {
-      const times = eventTimesOf(pending);
-      const count = await gate.admissible(times, partition, fetchedAtMs);
-      if (count === 0) {
-        const now = Date.now();
-        if (heldSinceMs === undefined) {
-          heldSinceMs = now;
-          metrics.heldBatches.inc();
-          // Tell the other replicas how far this partition is, so nobody waits on a stale figure.
-          await options.progress.publish(topics.transactions, partition, {
-            nextOffset: Number(pending[0]?.message.offset ?? 0),
-            eventTimeMs: times[0] ?? Number.NEGATIVE_INFINITY,
-          });
-        }
-        if (now - heldSinceMs >= holdMs) return;
-        await sleep(5);
-        await heartbeat();
-        continue;
-      }
-      heldSinceMs = undefined;
-      const started = performance.now();
-      const chunk = pending.slice(0, count);
-      const rest = pending.slice(count);
-      const last = chunk[chunk.length - 1] as DecodedMessage;
-      // Past the last message the batch may end with control records; committing past them avoids refetching them.
-      const lastOffset = rest.length === 0 ? batch.lastOffset() : last.message.offset;
-      try {
-        // This partition's own later events (after the chunk) are not recorded yet either.
-        const recordedBeforeMs = Math.min(gate.recordedBeforeMs(partition), times[count - 1] ?? Number.NEGATIVE_INFINITY);
-        await scoreAndCommit(writer, partition, chunk, String(Number(lastOffset) + 1), recordedBeforeMs);
-      } catch (err) {
-        // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
-        await closeWriter(partition);
-        throw err;
-      }
-      resolveOffset(lastOffset);
-      metrics.consumed.inc({ topic: topics.transactions }, chunk.length);
-      metrics.batchDuration.observe((performance.now() - started) / 1000);
-      const nextTime = rest.length > 0 ? eventTimesOf(rest)[0] : times[count - 1];
-      // Not awaited: progress only grows (max-merge), so a late or lost update is made good by the next.
-      options.progress
-        .publish(topics.transactions, partition, { nextOffset: Number(lastOffset) + 1, eventTimeMs: nextTime ?? Number.NEGATIVE_INFINITY })
-        .catch((err: unknown) => log.warn({ err, partition }, 'could not publish partition progress'));
-      pending = rest;
-      await heartbeat();
-    }
-    metrics.consumerLag.set({ topic: topics.transactions, partition: String(partition) }, Number(batch.offsetLag()));
+      fetchedAtMs,
+      holdMs,
+      isRunning,
+      isStale,
+      heartbeat,
+      onHold: (progress) => {
+        metrics.heldBatches.inc();
+        return options.progress.publish(topics.transactions, partition, progress);
+      },
+      onAdmitted: async (admitted) => {
+        const started = performance.now();
+        const lastOffset = await scoreAndCommit(writer, partition, batch.lastOffset(), admitted);
+        resolveOffset(lastOffset);
+        metrics.consumed.inc({ topic: topics.transactions }, admitted.chunk.length);
+        metrics.batchDuration.observe((performance.now() - started) / 1000);
+        // Not awaited: progress only grows (max-merge), so a late or lost update is made good by the next.
+        options.progress
+          .publish(topics.transactions, partition, { nextOffset: Number(lastOffset) + 1, eventTimeMs: admitted.nextEventTimeMs })
+          .catch((err: unknown) => log.warn({ err, partition }, 'could not publish partition progress'));
+      },
+    });
+    if (outcome === 'done') metrics.consumerLag.set({ topic: topics.transactions, partition: String(partition) }, Number(batch.offsetLag()));
   };
 
   const supervised: SupervisedConsumer = superviseConsumer({
@@ -486,7 +148,7 @@ export function createDetector(options: DetectorOptions): Detector {
       c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
         eachBatch,
       }),
     onState: (state) => {
@@ -498,7 +160,7 @@ export function createDetector(options: DetectorOptions): Detector {
     },
     onCrash: (_err, restartedBy) => metrics.consumerCrashes.inc({ consumer: 'transactions', restart: restartedBy }),
   });
-  const readiness = { rebalanceGraceMs: sessionTimeout, fetchStallMs: Math.max(60_000, 2 * sessionTimeout) };
+  const readiness = { rebalanceGraceMs: sessionTimeout, fetchStallMs: Math.max(MINUTE_MS, 2 * sessionTimeout) };
 
   return {
     async start() {
@@ -519,7 +181,7 @@ export function createDetector(options: DetectorOptions): Detector {
       stopping ??= (async () => {
         running = false;
         await supervised.stop();
-        await Promise.all([...writers.keys()].map((partition) => closeWriter(partition)));
+        await writers.closeAll();
         await labelReader.stop();
         await admin.disconnect();
         assigned = [];

@@ -1,3 +1,7 @@
+import { deadLetterFor, SECOND_MS } from '@fraudstream/shared';
+import type { TopicProgress } from './progress.js';
+import type { DecodedMessage } from './scoring.js';
+
 /**
  * Keeps one bad timestamp from moving a partition's event time. A transaction dated years ahead of its
  * partition would otherwise trim its card's and terminal's history to nothing (the stores keep a window
@@ -64,4 +68,41 @@ export function referenceFor(otherPartitionsMs: readonly number[], firstEventsMs
   const events = [...firstEventsMs].filter(Number.isFinite).sort((a, b) => a - b);
   if (events.length === 0) return Number.NEGATIVE_INFINITY;
   return events[Math.floor((events.length - 1) / 2)] as number;
+}
+
+/** The reference of a partition this replica takes on: its recorded event time, else `referenceFor`'s guess. */
+export function takeOverReference(recorded: TopicProgress, partition: number, decoded: readonly DecodedMessage[]): number {
+  const own = recorded.get(partition)?.eventTimeMs;
+  if (own !== undefined && Number.isFinite(own)) return own;
+  return referenceFor(
+    [...recorded.values()].map((progress) => progress.eventTimeMs),
+    decoded.flatMap((entry) => ('eventTimeMs' in entry ? [entry.eventTimeMs] : [])),
+  );
+}
+
+export interface RejectAheadOptions {
+  maxAheadMs: number;
+  /** Told of each transaction turned into a dead letter, with the latest time its partition admitted. */
+  onRejected: (entry: Extract<DecodedMessage, { transaction: unknown }>, limit: string) => void;
+  now?: () => number;
+}
+
+/** A seeded partition's batch with every transaction too far ahead of its event time made a dead letter (code EVENT_TIME_AHEAD). */
+export function rejectAhead(guard: EventTimeGuard, partition: number, decoded: readonly DecodedMessage[], options: RejectAheadOptions): DecodedMessage[] {
+  const { maxAheadMs, onRejected, now = Date.now } = options;
+  return decoded.map((entry) => {
+    if (!('transaction' in entry)) return entry;
+    const wallMs = now();
+    if (guard.admit(partition, entry.eventTimeMs, wallMs)) return entry;
+    const limit = new Date(guard.limitMs(partition, wallMs)).toISOString();
+    onRejected(entry, limit);
+    return {
+      message: entry.message,
+      deadLetter: deadLetterFor(entry.message, {
+        code: 'EVENT_TIME_AHEAD',
+        path: 'timestamp',
+        message: `${entry.transaction.timestamp} is more than ${maxAheadMs / SECOND_MS} s ahead of the partition's event time (at most ${limit} now)`,
+      }),
+    };
+  });
 }

@@ -14,6 +14,7 @@ import {
   ensureTopics,
   isFraudstreamError,
   loadConfig,
+  SECOND_MS,
 } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, initTensorflow, loadModel } from '@fraudstream/model';
 import { createDetector } from './detector.js';
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     onFatal: (err) => {
       log.fatal({ err }, 'detector cannot go on');
       // Nothing it has not committed counts, so a shutdown stuck in a rebalance is not waited for long.
-      void Promise.race([shutdown.run('fatal'), sleep(3_000)]).then(() => process.exit(1));
+      void Promise.race([shutdown.run('fatal'), sleep(3 * SECOND_MS)]).then(() => process.exit(1));
     },
   });
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DAY_MS } from '@fraudstream/shared';
 
 /**
  * How far a partition has been taken into the feature store: every message before `nextOffset` is
@@ -66,7 +67,7 @@ interface ProgressRedis extends Redis {
   fraudstreamPublishProgress(offsetsKey: string, timesKey: string, partition: string, offset: string, time: string, ttlMs: string): Promise<number>;
 }
 
-export function createRedisProgressBoard({ client: redis, keyPrefix, ownsClient = false, ttlMs = 7 * 86_400_000 }: RedisProgressBoardOptions): ProgressBoard {
+export function createRedisProgressBoard({ client: redis, keyPrefix, ownsClient = false, ttlMs = 7 * DAY_MS }: RedisProgressBoardOptions): ProgressBoard {
   const client = redis as ProgressRedis;
   if (typeof client.fraudstreamPublishProgress !== 'function') {
     client.defineCommand('fraudstreamPublishProgress', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });

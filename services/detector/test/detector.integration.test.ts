@@ -11,7 +11,6 @@ import {
   type Kafka,
   type Message,
 } from '@fraudstream/shared';
-import { inRequestsOfAtMost } from '../src/detector.js';
 import { decodeScoredTransaction } from '../src/scored.js';
 import { testKafka, uniqueName } from '../../../test/support/kafka.js';
 import {
@@ -234,22 +233,5 @@ describe('detector under hostile input', () => {
     const after = await readTopic(kafka, topics.scored as string, (read) => read.length >= 401);
     expect(scoredIds(after)).toContain(late!.transactionId);
     expect(detector.notReady()).toEqual([]);
-  });
-});
-
-describe('inRequestsOfAtMost', () => {
-  it('splits the output into sends under the byte limit, keeping the order within each topic', () => {
-    const message = (n: number) => ({ key: null, value: Buffer.alloc(100, n) });
-    const parts = [
-      ...inRequestsOfAtMost(500, [
-        { topic: 'a', messages: [0, 1, 2, 3, 4].map(message) },
-        { topic: 'b', messages: [5, 6].map(message) },
-      ]),
-    ];
-    expect(parts.map((part) => part.map(({ topic, messages }) => `${topic}:${messages.map((m) => (m.value as Buffer)[0]).join('')}`))).toEqual([
-      ['a:012'],
-      ['a:34', 'b:5'],
-      ['b:6'],
-    ]);
   });
 });

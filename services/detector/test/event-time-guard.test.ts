@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createEventTimeGuard, referenceFor } from '../src/event-time-guard.js';
-
-const DAY = 86_400_000;
+import { DAY_MS as DAY, encode, type Transaction } from '@fraudstream/shared';
+import { createEventTimeGuard, referenceFor, rejectAhead, takeOverReference } from '../src/event-time-guard.js';
+import { decodeMessages } from '../src/scoring.js';
 const T = Date.UTC(2018, 3, 1);
 const WALL = Date.UTC(2026, 11, 1);
 
@@ -53,5 +53,42 @@ describe('referenceFor', () => {
     expect(referenceFor([], [T + 2, Date.UTC(2999, 0, 1), T, T + 1])).toBe(T + 1);
     expect(referenceFor([Number.NEGATIVE_INFINITY], [Date.UTC(2999, 0, 1), T])).toBe(T);
     expect(referenceFor([], [])).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
+
+const batchAt = (...timestamps: Array<string | null>) =>
+  decodeMessages(
+    timestamps.map((timestamp, index) => {
+      const transaction: Transaction = { schemaVersion: 1, transactionId: `tx-${index}`, timestamp: timestamp ?? '', cardId: 'card-1', terminalId: 'term-1', amount: 1, currency: 'EUR' };
+      return { topic: 't', partition: 0, offset: String(index), key: null, value: timestamp === null ? null : encode(transaction) };
+    }),
+  );
+
+describe('takeOverReference', () => {
+  it("takes the partition's recorded event time, else a guess from the other partitions or the batch", () => {
+    const batch = batchAt('2018-04-01T00:00:00Z', '2018-04-01T00:01:00Z', '2999-01-01T00:00:00Z');
+    expect(takeOverReference(new Map([[0, { nextOffset: 5, eventTimeMs: T }]]), 0, batch)).toBe(T);
+    expect(takeOverReference(new Map([[1, { nextOffset: 5, eventTimeMs: T + DAY }]]), 0, batch)).toBe(T + DAY);
+    expect(takeOverReference(new Map(), 0, batch)).toBe(T + 60_000);
+  });
+});
+
+describe('rejectAhead', () => {
+  it('turns a transaction too far ahead into an EVENT_TIME_AHEAD dead letter, and keeps the rest as they were', () => {
+    const guard = createEventTimeGuard({ maxAheadMs: DAY });
+    guard.seed(0, T, WALL);
+    const rejected: string[] = [];
+    const batch = batchAt('2018-04-01T00:01:00Z', '2999-01-01T00:00:00Z', null, '2018-04-01T00:02:00Z');
+    const out = rejectAhead(guard, 0, batch, { maxAheadMs: DAY, now: () => WALL, onRejected: (entry, limit) => void rejected.push(`${entry.message.offset} ${limit}`) });
+    expect(out[0]).toBe(batch[0]);
+    expect(out[2]).toBe(batch[2]);
+    expect(out[3]).toBe(batch[3]);
+    expect(rejected).toEqual([`1 ${new Date(T + 60_000 + DAY).toISOString()}`]);
+    const letter = out[1];
+    expect(letter && 'deadLetter' in letter && letter.deadLetter.error).toMatchObject({
+      code: 'EVENT_TIME_AHEAD',
+      path: 'timestamp',
+      message: `2999-01-01T00:00:00Z is more than 86400 s ahead of the partition's event time (at most ${new Date(T + 60_000 + DAY).toISOString()} now)`,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
-import { DAY_MS, createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message } from '@fraudstream/shared';
+import { DAY_MS, DetectorEnv, createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, initTensorflow, loadModel, type FraudModel } from '@fraudstream/model';
 import { createDetector, type Detector, type DetectorTopics } from '../../src/detector.js';
 import { createDetectorMetrics, type DetectorMetrics } from '../../src/metrics.js';
@@ -108,6 +108,9 @@ export interface InProcessDetector {
   stop(): Promise<void>;
 }
 
+/** The detector's settings where a test does not choose: the env schema's defaults, as main.ts gets them. */
+const defaults = DetectorEnv.parse({});
+
 /** A detector in this process with the real engine, Redis store, progress board and model. */
 export async function startDetector(options: {
   kafka: Kafka;
@@ -130,9 +133,14 @@ export async function startDetector(options: {
     metrics,
     topics: options.topics,
     groupId: options.groupId,
-    labelDelayMs: 7 * DAY_MS,
+    labelDelayMs: defaults.LABEL_DELAY_DAYS * DAY_MS,
+    // A replica that dies is noticed sooner than with the default 30 s.
     sessionTimeout: 6_000,
     heartbeatInterval: 500,
+    maxBytesPerPartition: defaults.DETECTOR_MAX_BYTES_PER_PARTITION,
+    // One batch at a time; main.ts runs DETECTOR_PARTITIONS_CONCURRENTLY of them.
+    partitionsConsumedConcurrently: 1,
+    maxEventAheadMs: defaults.DETECTOR_MAX_EVENT_AHEAD_MS,
   });
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
