@@ -16,7 +16,7 @@ export type { Detector, DetectorEngine, DetectorOptions, DetectorStatus, Detecto
 
 /**
  * The detector: a consumer group over the transactions, one transactional producer per assigned input
- * partition, and a label reader. See the README's "Detector" section for why it is shaped this way.
+ * partition, and a label reader. docs/architecture.md ("The detector, batch by batch") says why it is shaped this way.
  */
 export function createDetector(options: DetectorOptions): Detector {
   const { kafka, engine, models, log, metrics, topics, groupId, sessionTimeout, heartbeatInterval, maxEventAheadMs } = options;
