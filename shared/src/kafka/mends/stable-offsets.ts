@@ -1,5 +1,5 @@
 /**
- * Stable committed-offset reads for kafkajs 2.2.4 (kafka.ts imports this module before kafkajs is used):
+ * Stable committed-offset reads for kafkajs 2.2.4 (the client imports this module before kafkajs is used):
  * OffsetFetch v7 with `require_stable` (KIP-447), which kafkajs lacks (it implements v1–v4).
  *
  * Why: a transaction's offsets become the group's committed offsets when the broker writes its commit

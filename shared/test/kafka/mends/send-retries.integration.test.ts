@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import '../src/kafka.js';
-import { createSendMessages, type SendMessagesDependencies } from '../src/kafkajs-send-retries.js';
+import '../../../src/kafka/client.js';
+import { createSendMessages, type SendMessagesDependencies } from '../../../src/kafka/mends/send-retries.js';
 
 type SendMessages = typeof createSendMessages;
 const require = createRequire(import.meta.url);

@@ -1,6 +1,6 @@
 /**
  * Remembers which broker coordinates a group or a transactional id, for a second, inside kafkajs
- * 2.2.4 (kafka.ts imports this module before kafkajs is used).
+ * 2.2.4 (the client imports this module before kafkajs is used).
  *
  * kafkajs asks a broker for the coordinator (a FindCoordinator round trip) before every request to
  * one, and a transaction makes four such requests: AddPartitionsToTxn, AddOffsetsToTxn,

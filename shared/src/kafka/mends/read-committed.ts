@@ -1,5 +1,5 @@
 /**
- * Mends kafkajs 2.2.4's read-committed filter before kafkajs loads (kafka.ts imports this module first).
+ * Mends kafkajs 2.2.4's read-committed filter before kafkajs loads (the client imports this module first).
  *
  * A fetch response lists the aborted transactions that overlap the fetched range, by first offset.
  * kafkajs starts ignoring an aborted producer when a message's offset reaches that transaction's first

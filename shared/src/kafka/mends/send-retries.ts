@@ -1,5 +1,5 @@
 /**
- * Mends kafkajs 2.2.4's producer retries before kafkajs loads (kafka.ts imports this module first).
+ * Mends kafkajs 2.2.4's producer retries before kafkajs loads (the client imports this module first).
  *
  * A send covers several partitions, with one produce request per leader broker. When one of them fails
  * (its broker died), kafkajs refreshes the metadata and tries again, but only for the brokers that have
