@@ -13,6 +13,11 @@ export const errorCodes = [
   'CSV_INVALID',
   /** A command line the program cannot run: it prints the message and its usage, and exits 2. */
   'USAGE_INVALID',
+  /**
+   * kafkajs is not the release its mends (shared/src/kafka/mends/) were written for, an internal they
+   * patch has changed, or kafkajs was loaded before them: running on would bring back the bugs they mend.
+   */
+  'KAFKAJS_UNSUPPORTED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -1,8 +1,12 @@
 /**
- * The one module that imports kafkajs. Everything else gets clients, types and helpers from here,
- * so a change of client touches one file. (./mends/, imported first, mends bugs inside kafkajs before
- * it loads: read-committed.ts and send-retries.ts; coordinators.ts saves it a round trip per
- * transactional request; stable-offsets.ts gives it OffsetFetch with require_stable.)
+ * The one module that imports kafkajs (only its mends, in ./mends/, reach inside it). Everything else
+ * gets clients, types and helpers from here or its folder, so a change of client touches one folder.
+ *
+ * Its first import, ./mends/index.js, mends bugs inside kafkajs before kafkajs loads (one file each in
+ * ./mends/: read-committed.ts, send-retries.ts, coordinators.ts, stable-offsets.ts). Their install step
+ * (mends/install.ts) stops the process with KAFKAJS_UNSUPPORTED unless kafkajs is the release they
+ * were written for (KAFKAJS_VERSION), every internal they patch is there in the shape they expect, and
+ * kafkajs has not been loaded before them; only then does it change anything.
  */
 import './mends/index.js';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Mends kafkajs 2.2.4's read-committed filter before kafkajs loads (the client imports this module first).
+ * Mends kafkajs 2.2.4's read-committed filter before kafkajs loads (install.ts applies it).
  *
  * A fetch response lists the aborted transactions that overlap the fetched range, by first offset.
  * kafkajs starts ignoring an aborted producer when a message's offset reaches that transaction's first
@@ -10,7 +10,7 @@
  * exactly like that. kafkajs is unmaintained, so the fix lives here: every aborted transaction that has
  * begun by a message's offset applies to it.
  */
-import { createRequire } from 'node:module';
+import { alreadyMended, expectFunction, expectNotLoaded, internalModule, isMended, markMended, type KafkajsModules } from './internals.js';
 
 interface FetchedMessage {
   offset: string;
@@ -49,11 +49,16 @@ export function filterAbortedMessages({
   });
 }
 
-const require = createRequire(import.meta.url);
-const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
-if (require.cache[require.resolve('kafkajs/src/consumer/batch.js')] !== undefined) {
-  throw new Error('kafkajs was loaded before its read-committed fix: import it through @fraudstream/shared only');
+const MEND = 'readCommitted';
+const FILTER = 'src/consumer/filterAbortedMessages.js';
+const BATCH = 'src/consumer/batch.js';
+
+/** Checks kafkajs' internals for this mend and returns the step that applies it. */
+export function prepareReadCommitted(modules: KafkajsModules): () => void {
+  const current = internalModule(modules, FILTER);
+  if (isMended(current, MEND)) return alreadyMended;
+  expectFunction(current, FILTER);
+  expectNotLoaded(modules, BATCH, 'read-committed');
+  // batch.js takes the filter from the module cache when kafkajs loads, after this.
+  return () => modules.replace(FILTER, markMended(filterAbortedMessages, MEND));
 }
-require(filterPath);
-// batch.js takes the filter from the module cache when kafkajs loads, right after this.
-require.cache[filterPath]!.exports = filterAbortedMessages;
