@@ -53,6 +53,7 @@ export function installedKafkajs(): KafkajsModules {
   };
 }
 
+/** KAFKAJS_UNSUPPORTED for an internal that is not as the mends expect it. */
 export function unsupported(internal: string, problem: string): FraudstreamError {
   return new FraudstreamError('KAFKAJS_UNSUPPORTED', `kafkajs' ${internal} ${problem}, unlike the release its mends (shared/src/kafka/mends/) were written for`);
 }
@@ -82,12 +83,31 @@ export function expectClass<T>(value: unknown, methods: string[], internal: stri
   return value as T;
 }
 
-/** Checks that kafkajs has not loaded `path` yet: a mend must replace what that module requires first. */
-export function expectNotLoaded(modules: KafkajsModules, path: string, mend: string): void {
-  if (!modules.has(path)) throw unsupported(path, 'is missing');
-  if (modules.isLoaded(path)) {
-    throw new FraudstreamError('KAFKAJS_UNSUPPORTED', `kafkajs was loaded before its ${mend} mend: import it through @fraudstream/shared only`);
+export interface ModuleSwap {
+  /** The mend's mark (see `markMended`). */
+  mend: string;
+  /** The mend in words, for the error when kafkajs was loaded before it. */
+  title: string;
+  /** The module replaced: kafkajs' own exports a function. */
+  path: string;
+  /** The kafkajs module that requires `path` when kafkajs loads, so must not be loaded yet. */
+  requiredBy: string;
+  /** What kafkajs gets instead of `path`'s exports; it may check further internals. */
+  replacement: () => object;
+}
+
+/** Checks kafkajs' internals for a module swap and returns the step that makes it. */
+export function prepareModuleSwap(modules: KafkajsModules, { mend, title, path, requiredBy, replacement }: ModuleSwap): () => void {
+  const current = internalModule(modules, path);
+  if (isMended(current, mend)) return alreadyMended;
+  expectFunction(current, path);
+  const mended = replacement();
+  if (!modules.has(requiredBy)) throw unsupported(requiredBy, 'is missing');
+  if (modules.isLoaded(requiredBy)) {
+    throw new FraudstreamError('KAFKAJS_UNSUPPORTED', `kafkajs was loaded before its ${title} mend: import it through @fraudstream/shared only`);
   }
+  // `requiredBy` takes `path` from the module cache when kafkajs loads, after this.
+  return () => modules.replace(path, markMended(mended, mend));
 }
 
 const mark = (mend: string) => Symbol.for(`fraudstream.kafkajs.${mend}`);

@@ -10,7 +10,7 @@
  * exactly like that. kafkajs is unmaintained, so the fix lives here: every aborted transaction that has
  * begun by a message's offset applies to it.
  */
-import { alreadyMended, expectFunction, expectNotLoaded, internalModule, isMended, markMended, type KafkajsModules } from './internals.js';
+import { prepareModuleSwap, type KafkajsModules } from './internals.js';
 
 interface FetchedMessage {
   offset: string;
@@ -49,16 +49,13 @@ export function filterAbortedMessages({
   });
 }
 
-const MEND = 'readCommitted';
-const FILTER = 'src/consumer/filterAbortedMessages.js';
-const BATCH = 'src/consumer/batch.js';
-
 /** Checks kafkajs' internals for this mend and returns the step that applies it. */
 export function prepareReadCommitted(modules: KafkajsModules): () => void {
-  const current = internalModule(modules, FILTER);
-  if (isMended(current, MEND)) return alreadyMended;
-  expectFunction(current, FILTER);
-  expectNotLoaded(modules, BATCH, 'read-committed');
-  // batch.js takes the filter from the module cache when kafkajs loads, after this.
-  return () => modules.replace(FILTER, markMended(filterAbortedMessages, MEND));
+  return prepareModuleSwap(modules, {
+    mend: 'readCommitted',
+    title: 'read-committed',
+    path: 'src/consumer/filterAbortedMessages.js',
+    requiredBy: 'src/consumer/batch.js',
+    replacement: () => filterAbortedMessages,
+  });
 }

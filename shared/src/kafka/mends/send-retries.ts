@@ -12,7 +12,7 @@
  * first attempt, so a keyless one cannot be written to a second partition after its first was
  * acknowledged.
  */
-import { alreadyMended, expectFunction, expectNotLoaded, internalModule, isMended, markMended, member, type KafkajsModules } from './internals.js';
+import { expectFunction, internalModule, member, prepareModuleSwap, type KafkajsModules } from './internals.js';
 
 interface ProducedMessage {
   key?: Buffer | string | null;
@@ -215,17 +215,13 @@ export function mendedSendMessages({ KafkaJSMetadataNotLoaded, staleMetadata, re
     };
 }
 
-const MEND = 'sendRetries';
-const SEND_MESSAGES = 'src/producer/sendMessages.js';
-const MESSAGE_PRODUCER = 'src/producer/messageProducer.js';
-
 /** Checks kafkajs' internals for this mend and returns the step that applies it. */
 export function prepareSendRetries(modules: KafkajsModules): () => void {
-  const current = internalModule(modules, SEND_MESSAGES);
-  if (isMended(current, MEND)) return alreadyMended;
-  expectFunction(current, SEND_MESSAGES);
-  const internals = sendRetriesInternals(modules);
-  expectNotLoaded(modules, MESSAGE_PRODUCER, 'producer-retry');
-  // messageProducer.js takes sendMessages from the module cache when kafkajs loads, after this.
-  return () => modules.replace(SEND_MESSAGES, markMended(mendedSendMessages(internals), MEND));
+  return prepareModuleSwap(modules, {
+    mend: 'sendRetries',
+    title: 'producer-retry',
+    path: 'src/producer/sendMessages.js',
+    requiredBy: 'src/producer/messageProducer.js',
+    replacement: () => mendedSendMessages(sendRetriesInternals(modules)),
+  });
 }
