@@ -15,6 +15,11 @@ export const errorCodes = [
   'USAGE_INVALID',
   /** A rule whose expression does not compile (a rule event that skipped the API's check). */
   'RULE_INVALID',
+  /**
+   * kafkajs is not the release its mends (shared/src/kafka/mends/) were written for, an internal they
+   * patch has changed, or kafkajs was loaded before them: running on would bring back the bugs they mend.
+   */
+  'KAFKAJS_UNSUPPORTED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FraudstreamError } from './errors.js';
-import type { Producer, RecordMetadata } from './kafka.js';
-import type { Logger } from './logger.js';
+import { FraudstreamError } from '../errors.js';
+import type { Producer, RecordMetadata } from './client.js';
+import type { Logger } from '../logger.js';
 
 /** The part of a kafkajs producer the service uses. */
 export type KafkaProducer = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;

@@ -1,5 +1,5 @@
 /**
- * Stable committed-offset reads for kafkajs 2.2.4 (kafka.ts imports this module before kafkajs is used):
+ * Stable committed-offset reads for kafkajs 2.2.4 (install.ts applies it):
  * OffsetFetch v7 with `require_stable` (KIP-447), which kafkajs lacks (it implements v1–v4).
  *
  * Why: a transaction's offsets become the group's committed offsets when the broker writes its commit
@@ -14,7 +14,7 @@
  * (the consumer's position after a rebalance) are sent as before, as v4.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createRequire } from 'node:module';
+import { alreadyMended, expectClass, expectFunction, internalModule, isMended, markMended, member, unsupported, type KafkajsModules } from './internals.js';
 
 interface TopicPartitions {
   topic: string;
@@ -39,13 +39,13 @@ interface ProtocolDefinition {
   protocol: (options: { version: number }) => ((args: { groupId: string; topics: TopicPartitions[] }) => unknown) | undefined;
 }
 
-const require = createRequire(import.meta.url);
-const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => KafkaEncoder;
-const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => KafkaDecoder;
-const { OffsetFetch: apiKey } = require('kafkajs/src/protocol/requests/apiKeys.js') as { OffsetFetch: number };
-// v2's parse throws the first error, top-level or per partition, as kafkajs does for v2–v4.
-const { parse } = require('kafkajs/src/protocol/requests/offsetFetch/v2/response.js') as { parse: (data: unknown) => Promise<unknown> };
-const definition = require('kafkajs/src/protocol/requests/offsetFetch/index.js') as ProtocolDefinition;
+interface StableOffsetsInternals {
+  Encoder: new () => KafkaEncoder;
+  Decoder: new (buffer: Buffer) => KafkaDecoder;
+  apiKey: number;
+  parse: (data: unknown) => Promise<unknown>;
+  definition: ProtocolDefinition;
+}
 
 const STABLE_VERSION = 7;
 const stable = new AsyncLocalStorage<true>();
@@ -56,7 +56,7 @@ export function readingStableOffsets<T>(read: () => Promise<T>): Promise<T> {
 }
 
 /** OffsetFetch v7 (flexible): group_id, topics [name, partition_indexes], require_stable. */
-export function stableOffsetFetchRequest({ groupId, topics }: { groupId: string; topics: TopicPartitions[] }) {
+function stableOffsetFetchRequest({ Encoder, apiKey }: StableOffsetsInternals, { groupId, topics }: { groupId: string; topics: TopicPartitions[] }) {
   return {
     apiKey,
     apiVersion: STABLE_VERSION,
@@ -81,7 +81,7 @@ export function stableOffsetFetchRequest({ groupId, topics }: { groupId: string;
 }
 
 /** The v7 response in the shape kafkajs' v4 decoder gives (what `admin.fetchOffsets` reads). */
-export function decodeStableOffsetFetch(rawData: Buffer) {
+function decodeStableOffsetFetch({ Decoder }: StableOffsetsInternals, rawData: Buffer) {
   const decoder = new Decoder(rawData);
   decoder.readTaggedFields(); // response header v1
   const throttleTime = decoder.readInt32();
@@ -104,21 +104,58 @@ export function decodeStableOffsetFetch(rawData: Buffer) {
   return { throttleTime: 0, clientSideThrottleTime: throttleTime, responses: responses ?? [], errorCode };
 }
 
-const patched = Symbol.for('fraudstream.kafkajs.stableOffsets');
-const marked = definition as ProtocolDefinition & { [patched]?: true };
-if (!marked[patched]) {
-  const original = definition.protocol;
-  const newest = Math.max(...definition.versions.map(Number));
-  definition.versions = [...definition.versions, String(STABLE_VERSION)];
-  // kafkajs asks for the best version both sides know: 7 from a broker that has it. Outside
-  // `readingStableOffsets`, and for brokers between v4 and v7, kafkajs' own v4 is sent.
-  definition.protocol = ({ version }) => {
-    if (version <= newest) return original({ version });
-    const own = original({ version: newest });
-    return (args) =>
-      version >= STABLE_VERSION && stable.getStore() === true
-        ? { request: stableOffsetFetchRequest(args), response: { decode: (raw: Buffer) => Promise.resolve(decodeStableOffsetFetch(raw)), parse } }
-        : own?.(args);
+const MEND = 'stableOffsets';
+const ENCODER = 'src/protocol/encoder.js';
+const DECODER = 'src/protocol/decoder.js';
+const API_KEYS = 'src/protocol/requests/apiKeys.js';
+const V2_RESPONSE = 'src/protocol/requests/offsetFetch/v2/response.js';
+const OFFSET_FETCH = 'src/protocol/requests/offsetFetch/index.js';
+
+function stableOffsetsInternals(modules: KafkajsModules): StableOffsetsInternals {
+  const apiKey = member(internalModule(modules, API_KEYS), 'OffsetFetch');
+  if (typeof apiKey !== 'number') throw unsupported(`${API_KEYS} OffsetFetch`, 'is not a number');
+  const definition = internalModule(modules, OFFSET_FETCH);
+  const versions = member(definition, 'versions');
+  if (!Array.isArray(versions) || versions.length === 0 || !versions.every((version) => typeof version === 'string' && Number.isInteger(Number(version)))) {
+    throw unsupported(`${OFFSET_FETCH} versions`, 'is not a list of version numbers');
+  }
+  expectFunction(member(definition, 'protocol'), `${OFFSET_FETCH} protocol`);
+  return {
+    Encoder: expectClass(internalModule(modules, ENCODER), ['writeUVarInt', 'writeUVarIntString', 'writeInt32', 'writeBoolean'], ENCODER),
+    Decoder: expectClass(
+      internalModule(modules, DECODER),
+      ['readTaggedFields', 'readInt16', 'readInt32', 'readInt64', 'readUVarIntString', 'readUVarIntArray'],
+      DECODER,
+    ),
+    apiKey,
+    // v2's parse throws the first error, top-level or per partition, as kafkajs does for v2–v4.
+    parse: expectFunction(member(internalModule(modules, V2_RESPONSE), 'parse'), `${V2_RESPONSE} parse`),
+    definition: definition as ProtocolDefinition,
   };
-  marked[patched] = true;
+}
+
+/** Checks kafkajs' internals for this mend and returns the step that applies it. */
+export function prepareStableOffsets(modules: KafkajsModules): () => void {
+  const internals = stableOffsetsInternals(modules);
+  const { definition, parse } = internals;
+  if (isMended(definition, MEND)) return alreadyMended;
+  return () => {
+    const original = definition.protocol;
+    const newest = Math.max(...definition.versions.map(Number));
+    definition.versions = [...definition.versions, String(STABLE_VERSION)];
+    // kafkajs asks for the best version both sides know: 7 from a broker that has it. Outside
+    // `readingStableOffsets`, and for brokers between v4 and v7, kafkajs' own v4 is sent.
+    definition.protocol = ({ version }) => {
+      if (version <= newest) return original({ version });
+      const own = original({ version: newest });
+      return (args) =>
+        version >= STABLE_VERSION && stable.getStore() === true
+          ? {
+              request: stableOffsetFetchRequest(internals, args),
+              response: { decode: (raw: Buffer) => Promise.resolve(decodeStableOffsetFetch(internals, raw)), parse },
+            }
+          : own?.(args);
+    };
+    markMended(definition, MEND);
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { superviseConsumer, type ConsumerState } from '@fraudstream/shared';
-import { eventually } from '../../test/support/eventually.js';
-import { createTestTopics, testKafka, testLog, uniqueName } from '../../test/support/kafka.js';
+import { eventually } from '../../../test/support/eventually.js';
+import { createTestTopics, testKafka, testLog, uniqueName } from '../../../test/support/kafka.js';
 
 /** An error kafkajs does not restart a consumer for (not retriable, like a group coordinator never found). */
 class HandlerBug extends Error {

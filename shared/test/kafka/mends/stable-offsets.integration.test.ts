@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { readingStableOffsets, whileOffsetsUnstable, whileTransactionsConcurrent } from '@fraudstream/shared';
-import { createTestTopics, joinedGroup, testKafka, uniqueName } from '../../test/support/kafka.js';
+import { createTestTopics, joinedGroup, testKafka, uniqueName } from '../../../../test/support/kafka.js';
 
 describe('stable offset reads (OffsetFetch v7 with require_stable)', () => {
   it('refuses to answer while a transaction holds offsets for the partition, then gives the committed ones (real broker)', async () => {

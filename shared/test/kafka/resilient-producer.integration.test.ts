@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResilientProducer, classifySendError, isFraudstreamError, retryWithBackoff, type KafkaProducer, type Producer } from '@fraudstream/shared';
-import { testLog } from '../../test/support/kafka.js';
+import { testLog } from '../../../test/support/kafka.js';
 
 /** Errors shaped as kafkajs 2.2.4 throws them (name, type, retriable, and what they wrap in `cause`). */
 const kafkajs = {

@@ -1,13 +1,14 @@
 /**
- * The one module that imports kafkajs. Everything else gets clients, types and helpers from here,
- * so a change of client touches one file. (kafkajs-read-committed.ts and kafkajs-send-retries.ts,
- * imported first, mend bugs inside kafkajs before it loads; kafkajs-coordinators.ts saves it a round
- * trip per transactional request; kafkajs-stable-offsets.ts gives it OffsetFetch with require_stable.)
+ * The one module that imports kafkajs (only its mends, in ./mends/, reach inside it). Everything else
+ * gets clients, types and helpers from here or its folder, so a change of client touches one folder.
+ *
+ * Its first import, ./mends/index.js, mends bugs inside kafkajs before kafkajs loads (one file each in
+ * ./mends/: read-committed.ts, send-retries.ts, coordinators.ts, stable-offsets.ts). Their install step
+ * (mends/install.ts) stops the process with KAFKAJS_UNSUPPORTED unless kafkajs is the release they
+ * were written for (KAFKAJS_VERSION), every internal they patch is there in the shape they expect, and
+ * kafkajs has not been loaded before them; only then does it change anything.
  */
-import './kafkajs-read-committed.js';
-import './kafkajs-send-retries.js';
-import './kafkajs-coordinators.js';
-import './kafkajs-stable-offsets.js';
+import './mends/index.js';
 import { readFileSync } from 'node:fs';
 import {
   Kafka,
@@ -21,10 +22,9 @@ import {
   type ITopicConfig,
   type LogEntry,
 } from 'kafkajs';
-import type { Logger } from './logger.js';
-import { kafkaSettings, type KafkaEnv } from './config.js';
+import type { Logger } from '../logger.js';
+import { kafkaSettings, type KafkaEnv } from '../config.js';
 
-export { readingStableOffsets } from './kafkajs-stable-offsets.js';
 export {
   CompressionTypes,
   type Admin,
@@ -223,37 +223,4 @@ function isTopicAlreadyExists(err: unknown): boolean {
   const e = err as { type?: string; errors?: Array<{ type?: string }> };
   if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
   return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((inner) => inner.type === 'TOPIC_ALREADY_EXISTS');
-}
-
-/**
- * Runs `begin` (a transaction's first request to its coordinator) until it no longer meets
- * CONCURRENT_TRANSACTIONS: the broker answers that while it still writes the markers of the same
- * producer's previous transaction, which takes a few milliseconds after a commit. kafkajs retries it
- * for AddPartitionsToTxn only, with a growing backoff, and not at all for AddOffsetsToTxn (a batch
- * with offsets and no output then failed and was consumed again). Retried every `everyMs`, as the
- * Java client does, for at most `forMs`; any other error is thrown at once.
- */
-export function whileTransactionsConcurrent<T>(begin: () => Promise<T>, everyMs = 5, forMs = 5_000): Promise<T> {
-  return retryingWhile('CONCURRENT_TRANSACTIONS', begin, everyMs, forMs);
-}
-
-/**
- * Runs `read` (a stable offset read, `readingStableOffsets`) until the broker no longer answers
- * UNSTABLE_OFFSET_COMMIT: a transaction's offsets for the partition are pending until its markers are
- * written, or until the transaction is aborted (at the latest when it times out).
- */
-export function whileOffsetsUnstable<T>(read: () => Promise<T>, everyMs = 20, forMs = 120_000): Promise<T> {
-  return retryingWhile('UNSTABLE_OFFSET_COMMIT', read, everyMs, forMs);
-}
-
-async function retryingWhile<T>(type: string, attempt: () => Promise<T>, everyMs: number, forMs: number): Promise<T> {
-  const giveUpAt = Date.now() + forMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if ((err as { type?: string }).type !== type || Date.now() >= giveUpAt) throw err;
-      await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
-  }
 }

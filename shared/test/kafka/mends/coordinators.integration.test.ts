@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { whileTransactionsConcurrent } from '@fraudstream/shared';
-import { rememberCoordinators } from '../src/kafkajs-coordinators.js';
-import { createTestTopics, joinedGroup, testKafka, uniqueName } from '../../test/support/kafka.js';
+import { rememberCoordinators } from '../../../src/kafka/mends/coordinators.js';
+import { createTestTopics, joinedGroup, testKafka, uniqueName } from '../../../../test/support/kafka.js';
 
 const Broker = createRequire(import.meta.url)('kafkajs/src/broker/index.js') as {
   prototype: { findGroupCoordinator(query: { groupId: string; coordinatorType?: number }): Promise<unknown> };

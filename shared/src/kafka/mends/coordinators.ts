@@ -1,6 +1,6 @@
 /**
  * Remembers which broker coordinates a group or a transactional id, for a second, inside kafkajs
- * 2.2.4 (kafka.ts imports this module before kafkajs is used).
+ * 2.2.4 (install.ts applies it).
  *
  * kafkajs asks a broker for the coordinator (a FindCoordinator round trip) before every request to
  * one, and a transaction makes four such requests: AddPartitionsToTxn, AddOffsetsToTxn,
@@ -10,7 +10,7 @@
  * with backoff, and after at most COORDINATOR_TTL_MS the lookup is made afresh. A failed lookup is
  * never remembered, and concurrent lookups of one coordinator share a single request.
  */
-import { createRequire } from 'node:module';
+import { alreadyMended, expectFunction, internalModule, isMended, markMended, member, type KafkajsModules } from './internals.js';
 
 export const COORDINATOR_TTL_MS = 1_000;
 
@@ -47,22 +47,29 @@ interface ClusterPrototype {
   findGroupCoordinatorMetadata(this: object, query: CoordinatorQuery): Promise<unknown>;
 }
 
-const require = createRequire(import.meta.url);
-const Cluster = require('kafkajs/src/cluster/index.js') as { prototype: ClusterPrototype };
-const patched = Symbol.for('fraudstream.kafkajs.coordinators');
-const prototype = Cluster.prototype as ClusterPrototype & { [patched]?: true };
-if (!prototype[patched]) {
-  const original = prototype.findGroupCoordinatorMetadata;
-  const perCluster = new WeakMap<object, Lookup<unknown>>();
-  // Only the coordinator's metadata (its node id) is remembered: kafkajs still finds the broker
-  // connection for that node each time, so a dropped connection is made again as before.
-  prototype.findGroupCoordinatorMetadata = function (this: object, query: CoordinatorQuery): Promise<unknown> {
-    let lookup = perCluster.get(this);
-    if (lookup === undefined) {
-      lookup = rememberCoordinators((q) => original.call(this, q));
-      perCluster.set(this, lookup);
-    }
-    return lookup(query);
+const MEND = 'coordinators';
+const CLUSTER = 'src/cluster/index.js';
+
+/** Checks kafkajs' internals for this mend and returns the step that applies it. */
+export function prepareCoordinators(modules: KafkajsModules): () => void {
+  const prototype = member(internalModule(modules, CLUSTER), 'prototype') as ClusterPrototype;
+  if (isMended(prototype, MEND)) return alreadyMended;
+  const original = expectFunction<ClusterPrototype['findGroupCoordinatorMetadata']>(
+    member(prototype, 'findGroupCoordinatorMetadata'),
+    `${CLUSTER} Cluster.prototype.findGroupCoordinatorMetadata`,
+  );
+  return () => {
+    const perCluster = new WeakMap<object, Lookup<unknown>>();
+    // Only the coordinator's metadata (its node id) is remembered: kafkajs still finds the broker
+    // connection for that node each time, so a dropped connection is made again as before.
+    prototype.findGroupCoordinatorMetadata = function (this: object, query: CoordinatorQuery): Promise<unknown> {
+      let lookup = perCluster.get(this);
+      if (lookup === undefined) {
+        lookup = rememberCoordinators((q) => original.call(this, q));
+        perCluster.set(this, lookup);
+      }
+      return lookup(query);
+    };
+    markMended(prototype, MEND);
   };
-  prototype[patched] = true;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { encode, ensureTopics, type KafkaMessage, type Transaction } from '@fraudstream/shared';
-import { createTestTopics, testKafka, uniqueName } from '../../test/support/kafka.js';
+import { createTestTopics, testKafka, uniqueName } from '../../../test/support/kafka.js';
 
 function transactionFor(index: number, cards: number): Transaction {
   return {
@@ -148,7 +148,7 @@ describe('Kafka (real broker)', () => {
     expect(membersSeen.size).toBe(2);
   });
 
-  it('hides from a read-committed consumer the messages of aborted transactions that interleave (kafkajs mended, see kafkajs-read-committed.ts)', async () => {
+  it('hides from a read-committed consumer the messages of aborted transactions that interleave (kafkajs mended, see mends/read-committed.ts)', async () => {
     const kafka = testKafka();
     const topic = uniqueName('aborted');
     await createTestTopics(kafka, [{ topic, partitions: 1 }]);

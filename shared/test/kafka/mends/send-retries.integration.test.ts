@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import '../src/kafka.js';
-import { createSendMessages, type SendMessagesDependencies } from '../src/kafkajs-send-retries.js';
+import '../../../src/kafka/client.js';
+import { installedKafkajs, isMended } from '../../../src/kafka/mends/internals.js';
+import { mendedSendMessages, sendRetriesInternals, type SendMessagesDependencies } from '../../../src/kafka/mends/send-retries.js';
 
+const createSendMessages = mendedSendMessages(sendRetriesInternals(installedKafkajs()));
 type SendMessages = typeof createSendMessages;
 const require = createRequire(import.meta.url);
 
@@ -119,6 +121,6 @@ describe('kafkajs producer retries after a leader dies', () => {
   });
 
   it('is the sendMessages kafkajs producers use', () => {
-    expect(require.cache[require.resolve('kafkajs/src/producer/sendMessages.js')]?.exports).toBe(createSendMessages);
+    expect(isMended(require.cache[require.resolve('kafkajs/src/producer/sendMessages.js')]?.exports, 'sendRetries')).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { whileTransactionsConcurrent } from '@fraudstream/shared';
-import { createTestTopics, joinedGroup, testKafka, uniqueName } from '../../test/support/kafka.js';
+import { createTestTopics, joinedGroup, testKafka, uniqueName } from '../../../test/support/kafka.js';
 
 const concurrent = () => Object.assign(new Error('The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'), { type: 'CONCURRENT_TRANSACTIONS' });
 

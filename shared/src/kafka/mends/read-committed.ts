@@ -1,5 +1,5 @@
 /**
- * Mends kafkajs 2.2.4's read-committed filter before kafkajs loads (kafka.ts imports this module first).
+ * Mends kafkajs 2.2.4's read-committed filter before kafkajs loads (install.ts applies it).
  *
  * A fetch response lists the aborted transactions that overlap the fetched range, by first offset.
  * kafkajs starts ignoring an aborted producer when a message's offset reaches that transaction's first
@@ -10,7 +10,7 @@
  * exactly like that. kafkajs is unmaintained, so the fix lives here: every aborted transaction that has
  * begun by a message's offset applies to it.
  */
-import { createRequire } from 'node:module';
+import { prepareModuleSwap, type KafkajsModules } from './internals.js';
 
 interface FetchedMessage {
   offset: string;
@@ -49,11 +49,13 @@ export function filterAbortedMessages({
   });
 }
 
-const require = createRequire(import.meta.url);
-const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
-if (require.cache[require.resolve('kafkajs/src/consumer/batch.js')] !== undefined) {
-  throw new Error('kafkajs was loaded before its read-committed fix: import it through @fraudstream/shared only');
+/** Checks kafkajs' internals for this mend and returns the step that applies it. */
+export function prepareReadCommitted(modules: KafkajsModules): () => void {
+  return prepareModuleSwap(modules, {
+    mend: 'readCommitted',
+    title: 'read-committed',
+    path: 'src/consumer/filterAbortedMessages.js',
+    requiredBy: 'src/consumer/batch.js',
+    replacement: () => filterAbortedMessages,
+  });
 }
-require(filterPath);
-// batch.js takes the filter from the module cache when kafkajs loads, right after this.
-require.cache[filterPath]!.exports = filterAbortedMessages;

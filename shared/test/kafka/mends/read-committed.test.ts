@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterAbortedMessages } from '../src/kafkajs-read-committed.js';
+import { filterAbortedMessages } from '../../../src/kafka/mends/read-committed.js';
 
 const fetched = (offset: number, producerId: number, inTransaction: boolean, abortMarker = false) => ({
   offset: String(offset),

@@ -1,5 +1,5 @@
-import type { Consumer } from './kafka.js';
-import type { Logger } from './logger.js';
+import type { Consumer } from './client.js';
+import type { Logger } from '../logger.js';
 
 /**
  * What a consumer is doing:
