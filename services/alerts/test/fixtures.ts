@@ -3,11 +3,12 @@ import { onTestFinished } from 'vitest';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
-import { alertIdFor, cardIdFor, decodeLabel, terminalIdFor, transactionIdFor, type Alert, type Label, type Logger, type Producer } from '@fraudstream/shared';
+import { alertIdFor, cardIdFor, decodeLabel, terminalIdFor, transactionIdFor, type Alert, type Label, type Logger, type NamedList, type Producer, type Rule } from '@fraudstream/shared';
 import { buildApp, type AlertsAppOptions } from '../src/app.js';
 import type { LabelPublisher } from '../src/feedback.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
 import { createLabelOutbox, type LabelOutbox, type LabelOutboxOptions } from '../src/outbox.js';
+import type { ControlChannel, ControlEvent } from '../src/rules/registry.js';
 import { createAlertFeed } from '../src/stream/alert-feed.js';
 import { testLog } from '../../../test/support/kafka.js';
 import { createAlertStore, type AlertStore } from '../src/store/alert-store.js';
@@ -90,11 +91,14 @@ export async function openTestPglite(): Promise<Database> {
   return db;
 }
 
-/** Both backends the store runs on, for `describe.each`. */
+/**
+ * The backends the store runs on, for `describe.each`: PGlite in the unit project, PostgreSQL in the
+ * integration project (vitest.config.ts sets FRAUDSTREAM_TEST_DATABASE), both when run on their own.
+ */
 export const backends = [
-  { name: 'PostgreSQL', open: openTestPostgres },
-  { name: 'PGlite', open: openTestPglite },
-] as const;
+  { name: 'PostgreSQL', database: 'postgresql', open: openTestPostgres },
+  { name: 'PGlite', database: 'pglite', open: openTestPglite },
+].filter(({ database }) => [undefined, database].includes(process.env['FRAUDSTREAM_TEST_DATABASE']));
 
 export async function openTestStore(open: () => Promise<Database>): Promise<AlertStore> {
   return createAlertStore(await open());
@@ -163,6 +167,7 @@ export function testOutbox(
 }
 
 export const apiToken = 'test-api-token-0123456789';
+export const adminToken = 'test-admin-token-0123456789';
 export const readToken = 'test-read-token-0123456789';
 
 /**
@@ -188,4 +193,25 @@ export async function testApp(
   const app = await buildApp({ store, labels: outbox, feed, metrics, apiToken, log, ...appOptions });
   onTestFinished(() => app.close());
   return { app, store, metrics, outbox, producer };
+}
+
+/** The control topics as a log in memory: what the Kafka-backed channel keeps, without a broker. */
+export function memoryChannel(): ControlChannel & { published: ControlEvent[]; down: boolean } {
+  const rules = new Map<string, Rule>();
+  const lists = new Map<string, NamedList>();
+  const channel = {
+    published: [] as ControlEvent[],
+    down: false,
+    current: () => ({ rules, lists }),
+    publish: async (event: ControlEvent) => {
+      channel.published.push(event);
+      if (event.kind === 'rule') {
+        if (event.value) rules.set(event.id, event.value);
+        else rules.delete(event.id);
+      } else if (event.value) lists.set(event.id, event.value);
+      else lists.delete(event.id);
+    },
+    problems: () => (channel.down ? ['fraud.rules: broker unreachable'] : []),
+  };
+  return channel;
 }

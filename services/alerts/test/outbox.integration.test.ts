@@ -13,7 +13,7 @@ import { createLabelOutbox } from '../src/outbox.js';
 import { createAlertStore } from '../src/store/alert-store.js';
 import { openPglite, openPostgres, type Database } from '../src/store/database.js';
 import { createAlertFeed } from '../src/stream/alert-feed.js';
-import { apiToken, backends, makeAlert, recordingProducer, testApp, testDatabaseUrl, testOutbox } from './fixtures.js';
+import { apiToken, backends, makeAlert, openTestPostgres, recordingProducer, testApp, testDatabaseUrl, testOutbox } from './fixtures.js';
 
 const auth = { authorization: `Bearer ${apiToken}` };
 
@@ -225,7 +225,7 @@ describe('label outbox against the real broker', () => {
     await producer.connect();
     onTestFinished(() => producer.disconnect());
 
-    const { app, store, outbox } = await testApp(backends[0].open, { outbox: { producer, topic } });
+    const { app, store, outbox } = await testApp(openTestPostgres, { outbox: { producer, topic } });
     outbox.start();
     const alerts = Array.from({ length: 6 }, (_, index) => makeAlert({ cardId: `card-${index % 3}` }));
     await store.insertAlerts(alerts);

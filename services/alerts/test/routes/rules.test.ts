@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { NamedList, Rule } from '@fraudstream/shared';
-import { createRuleRegistry, type ControlChannel, type ControlEvent } from '../../src/rules/registry.js';
-import { apiToken, openTestPglite, testApp } from '../fixtures.js';
+import type { Rule } from '@fraudstream/shared';
+import { createRuleRegistry } from '../../src/rules/registry.js';
+import { adminToken, apiToken, memoryChannel, openTestPglite, testApp } from '../fixtures.js';
 
-const adminToken = 'test-admin-token-0123456789';
 const admin = { authorization: `Bearer ${adminToken}` };
-
-/** The control topics as a log in memory: what the Kafka-backed channel keeps, without a broker. */
-function memoryChannel(): ControlChannel & { published: ControlEvent[]; down: boolean } {
-  const rules = new Map<string, Rule>();
-  const lists = new Map<string, NamedList>();
-  const channel = {
-    published: [] as ControlEvent[],
-    down: false,
-    current: () => ({ rules, lists }),
-    publish: async (event: ControlEvent) => {
-      channel.published.push(event);
-      if (event.kind === 'rule') {
-        if (event.value) rules.set(event.id, event.value);
-        else rules.delete(event.id);
-      } else if (event.value) lists.set(event.id, event.value);
-      else lists.delete(event.id);
-    },
-    problems: () => (channel.down ? ['fraud.rules: broker unreachable'] : []),
-  };
-  return channel;
-}
 
 async function rulesApp() {
   const channel = memoryChannel();
