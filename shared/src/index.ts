@@ -15,3 +15,4 @@ export * from './features/index.js';
 export * from './contract.js';
 export * from './card-numbers.js';
 export * from './rules/index.js';
+export * from './rules/control-feed.js';

@@ -6,6 +6,10 @@ export const topics = {
   transactionsDeadLetter: 'transactions.dlq',
   alerts: 'fraud.alerts',
   labels: 'fraud.labels',
+  /** Compacted: key = rule id, a tombstone deletes the rule. */
+  rules: 'fraud.rules',
+  /** Compacted: key = list name, a tombstone deletes the list. */
+  lists: 'fraud.lists',
 } as const;
 
 /** What Kafka accepts as a topic name. */

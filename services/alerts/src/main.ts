@@ -3,6 +3,8 @@ import {
   AlertsEnv,
   createKafka,
   createLogger,
+  controlTopicSpecs,
+  createControlFeed,
   createShutdown,
   describeEnvironment,
   ensureTopics,
@@ -11,6 +13,8 @@ import {
   ResilientProducer,
 } from '@fraudstream/shared';
 import { buildApp } from './app.js';
+import { kafkaControlChannel } from './rules/kafka-channel.js';
+import { createRuleRegistry } from './rules/registry.js';
 import { createAlertConsumer } from './consumer.js';
 import { createMetrics } from './metrics.js';
 import { createLabelOutbox } from './outbox.js';
@@ -41,9 +45,11 @@ async function main(): Promise<void> {
   const kafka = createKafka({ env, log });
   const admin = kafka.admin();
   await admin.connect();
+  const controlTopics = { rules: env.RULES_TOPIC, lists: env.LISTS_TOPIC };
   await ensureTopics(admin, [
     { topic: env.ALERTS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
     { topic: env.LABELS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+    ...controlTopicSpecs(controlTopics, env.KAFKA_REPLICATION_FACTOR),
   ]);
   await admin.disconnect();
 
@@ -75,6 +81,12 @@ async function main(): Promise<void> {
     log,
     onStored: () => feed.notify(),
   });
+  // Rule management reads the control topics back (read-your-writes) and writes them through the
+  // producer the labels use; without an admin token there is no /rules (and no feed to read).
+  const control = env.ALERTS_ADMIN_TOKEN
+    ? createControlFeed({ kafka, topics: controlTopics, groupIdPrefix: env.ALERTS_GROUP_ID, log, onInvalid: (topic) => metrics.controlInvalid.inc({ topic }) })
+    : undefined;
+  if (!control) log.warn('rule management is off: set ALERTS_ADMIN_TOKEN to serve /rules and /lists');
   const app = await buildApp({
     store,
     labels,
@@ -82,7 +94,10 @@ async function main(): Promise<void> {
     metrics,
     apiToken: env.ALERTS_API_TOKEN,
     readToken: env.ALERTS_READ_TOKEN,
-    consumerProblems: () => consumer.problems(),
+    consumerProblems: () => [...consumer.problems(), ...(control?.problems() ?? [])],
+    ...(control && env.ALERTS_ADMIN_TOKEN
+      ? { rules: { registry: createRuleRegistry({ channel: kafkaControlChannel({ feed: control, producer, topics: controlTopics }) }), adminToken: env.ALERTS_ADMIN_TOKEN } }
+      : {}),
     corsOrigins: env.ALERTS_CORS_ORIGINS,
     log,
   });
@@ -91,12 +106,15 @@ async function main(): Promise<void> {
   // verdicts), then the label publisher (its in-flight send finishes; what is left stays in the outbox
   // for the next start or another replica), then close what they all used.
   shutdown.register('consumer', () => consumer.stop());
+  if (control) shutdown.register('control', () => control.stop());
   shutdown.register('http', () => app.close());
   shutdown.register('labels', () => labels.stop());
   shutdown.register('producer', () => producer.disconnect());
   shutdown.register('store', () => store.close());
 
   await consumer.start();
+  // Reads every rule and list before serving, so the first GET /rules is complete.
+  await control?.start();
   labels.start();
   await app.listen({ port: env.PORT, host: env.HOST });
   // listen() answers with one reachable URL (127.0.0.1 for 0.0.0.0): log the interface actually bound.

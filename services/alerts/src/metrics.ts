@@ -24,6 +24,12 @@ export function createMetrics() {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    controlInvalid: new Counter({
+      name: 'fraudstream_alerts_control_invalid_total',
+      help: 'Events on the rules or lists topic that are not a valid Rule or NamedList, skipped',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
     consumerUp: new Gauge({
       name: 'fraudstream_alerts_consumer_up',
       help: 'Whether the alerts consumer is a member of its group and fetching (1) or not (0)',

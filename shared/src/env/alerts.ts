@@ -35,14 +35,23 @@ export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   ALERTS_API_TOKEN: token,
   /** When set, every read (REST, stream, stats) needs this token or the API token. */
   ALERTS_READ_TOKEN: token.optional(),
+  /** Rule and list management (/rules, /lists) needs this token, distinct from the analysts'; unset: off. */
+  ALERTS_ADMIN_TOKEN: token.optional(),
   ALERTS_GROUP_ID: z.string().min(1).default('fraudstream-alerts'),
   /** The detectors' alerts, consumed into the store. */
   ALERTS_TOPIC: KafkaTopicName.default(topics.alerts),
   /** Where analysts' verdicts are published (the detectors read them as labels). */
   LABELS_TOPIC: KafkaTopicName.default(topics.labels),
+  /** The rules the detectors apply (compacted), written by /rules. */
+  RULES_TOPIC: KafkaTopicName.default(topics.rules),
+  /** The named lists rules read (compacted), written by /lists. */
+  LISTS_TOPIC: KafkaTopicName.default(topics.lists),
   /** Live streams (GET /alerts/stream) open at once; more are answered 429. */
   ALERTS_MAX_STREAMS: z.coerce.number().int().min(1).default(1000),
   /** An analyst's label still waiting for Kafka after this long makes /readyz answer 503. */
   ALERTS_LABEL_MAX_PENDING_MS: z.coerce.number().int().min(SECOND_MS).max(DAY_MS).default(60 * SECOND_MS),
+}).refine((env) => env.ALERTS_ADMIN_TOKEN === undefined || env.ALERTS_ADMIN_TOKEN !== env.ALERTS_API_TOKEN, {
+  path: ['ALERTS_ADMIN_TOKEN'],
+  message: 'must differ from ALERTS_API_TOKEN (an analyst must not be able to change the rules)',
 });
 export type AlertsEnv = z.infer<typeof AlertsEnv>;
