@@ -138,6 +138,23 @@ export const AlertReason = z.strictObject({
 });
 export type AlertReason = z.infer<typeof AlertReason>;
 
+/** What a rule does when it matches: `allow` suppresses any alert, `block` and `review` raise one. */
+export const RuleAction = z.enum(['block', 'review', 'allow']);
+export type RuleAction = z.infer<typeof RuleAction>;
+
+/** A rule that matched a payment, as the alert records it (rules: shared/src/rules/). */
+export const RuleHit = z.strictObject({
+  ruleId: z.string().min(1).max(64),
+  version: z.number().int().min(1),
+  name: z.string().min(1),
+  action: RuleAction,
+});
+export type RuleHit = z.infer<typeof RuleHit>;
+
+/** What an alert asks for: a `block` rule matched, or a `review` rule or the model's threshold. */
+export const AlertDecision = z.enum(['block', 'review']);
+export type AlertDecision = z.infer<typeof AlertDecision>;
+
 export const Alert = z.strictObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   alertId: z.string().regex(/^[0-9a-f-]{36}$/, 'expected the alert id derived from the transaction id'),
@@ -146,6 +163,10 @@ export const Alert = z.strictObject({
   threshold: z.number().min(0).max(1),
   modelVersion: z.string().min(1),
   reasons: z.array(AlertReason).max(20),
+  /** Alerts written before rules existed have neither: they were the model's, for review. */
+  decision: AlertDecision.default('review'),
+  /** The active rules that matched (allow hits suppress the alert, so never appear here). */
+  ruleHits: z.array(RuleHit).max(100).default([]),
   detectedAt: isoUtc,
 });
 export type Alert = z.infer<typeof Alert>;

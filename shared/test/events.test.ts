@@ -46,6 +46,8 @@ const alert: Alert = {
   threshold: 0.5,
   modelVersion: '2018-08-01.1',
   reasons: [{ feature: 'TERMINAL_ID_RISK_7DAY_WINDOW', value: 0.8, typical: 0.004, contribution: 0.41 }],
+  decision: 'block',
+  ruleHits: [{ ruleId: 'blocked-cards', version: 2, name: 'Blocked cards', action: 'block' }],
   detectedAt: '2018-04-01T00:00:31.120Z',
 };
 

@@ -30,6 +30,8 @@ export function benchAlert(n: number, { cards, terminals, detectedAtMs, reasons 
     threshold: 0.5,
     modelVersion: 'bench-model-1',
     reasons,
+    decision: 'review',
+    ruleHits: [],
     detectedAt: new Date(detectedAtMs).toISOString(),
   };
 }

@@ -27,6 +27,8 @@ export interface AlertOverrides {
   score?: number;
   modelVersion?: string;
   detectedAt?: string;
+  decision?: Alert['decision'];
+  ruleHits?: Alert['ruleHits'];
 }
 
 /** A valid alert event; each call is about a new transaction unless `transactionId` is given. */
@@ -53,6 +55,8 @@ export function makeAlert(overrides: AlertOverrides = {}): Alert {
       { feature: 'terminalRisk7d', value: 0.8, typical: 0.02, contribution: 0.41 },
       { feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 },
     ],
+    decision: overrides.decision ?? 'review',
+    ruleHits: overrides.ruleHits ?? [],
     detectedAt,
   };
 }

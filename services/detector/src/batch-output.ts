@@ -12,7 +12,7 @@ export interface OutputTopics {
 }
 
 /** A score as the scored topic carries it. */
-export function scoredEvent({ transaction, score, flagged }: Scored, batch: Pick<ScoredBatch, 'threshold' | 'modelVersion'>): ScoredTransaction {
+export function scoredEvent({ transaction, score, flagged, decision, ruleHits, shadowHits }: Scored, batch: Pick<ScoredBatch, 'threshold' | 'modelVersion'>): ScoredTransaction {
   return {
     schemaVersion: SCHEMA_VERSION,
     transactionId: transaction.transactionId,
@@ -22,6 +22,9 @@ export function scoredEvent({ transaction, score, flagged }: Scored, batch: Pick
     threshold: batch.threshold,
     flagged,
     modelVersion: batch.modelVersion,
+    decision,
+    ruleHits,
+    shadowHits,
   };
 }
 

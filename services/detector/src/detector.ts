@@ -9,6 +9,7 @@ import { createGroupJoinHandler } from './group-join.js';
 import { createLabelReader } from './labels.js';
 import { createPartitionWriters, writerProducerConfig, type PartitionWriter } from './partition-writers.js';
 import { decodeMessages, scoreTransactions, splitDecoded, type DecodedMessage } from './scoring.js';
+import { countRuleOutcomes } from './rules.js';
 import { committedOffset, positionAfterHandover } from './stable-offsets.js';
 import type { Detector, DetectorOptions } from './types.js';
 
@@ -75,7 +76,8 @@ export function createDetector(options: DetectorOptions): Detector {
     const { lastOffset, commitOffset } = chunkOffsets((chunk[chunk.length - 1] as DecodedMessage).message.offset, batchLastOffset, rest.length === 0);
     try {
       const { valid, deadLetters } = splitDecoded(chunk);
-      const result = await scoreTransactions(valid, engine, models.current(), { recordedBeforeMs });
+      options.rules?.sync();
+      const result = await scoreTransactions(valid, engine, models.current(), { recordedBeforeMs, ...(options.rules ? { rules: options.rules.book } : {}) });
       const input = { groupId, topic: topics.transactions, partition, offset: commitOffset };
       const kind = await commitBatch({ commitOffsets: (offsets) => consumer.commitOffsets(offsets), producer: writer.producer }, input, batchOutput(topics, chunk, result));
       metrics.commits.inc({ kind });
@@ -83,6 +85,7 @@ export function createDetector(options: DetectorOptions): Detector {
       metrics.flagged.inc(result.alerts.length);
       for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
       metrics.scoringDuration.observe(result.predictSeconds);
+      if (options.rules) countRuleOutcomes(result.scored, metrics);
     } catch (err) {
       // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
       await writers.close(partition);
@@ -175,6 +178,7 @@ export function createDetector(options: DetectorOptions): Detector {
         ? [
             ...supervised.notConsuming({ ...readiness, requirePartitionsOf: [topics.transactions] }),
             ...labelReader.consumer.notConsuming(readiness).map((reason) => `label reader: ${reason}`),
+            ...(options.rules?.problems() ?? []),
           ]
         : ['detector not running'],
     stop() {

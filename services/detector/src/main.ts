@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import {
+  controlTopicSpecs,
+  createControlFeed,
   createFeatureEngine,
   createKafka,
   createLogger,
@@ -21,6 +23,7 @@ import { createDetector } from './detector.js';
 import { createDetectorMetrics } from './metrics.js';
 import { createModelHolder } from './model-holder.js';
 import { buildOpsServer } from './ops.js';
+import { createDetectorRules } from './rules.js';
 import { createMemoryProgressBoard, createRedisProgressBoard } from './progress.js';
 
 const usage = `Usage: npm run detector
@@ -77,15 +80,29 @@ async function main(): Promise<void> {
   };
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(
-    admin,
-    Object.values(topics).map((topic) => ({
+  const controlTopics = { rules: env.RULES_TOPIC, lists: env.LISTS_TOPIC };
+  await ensureTopics(admin, [
+    ...Object.values(topics).map((topic) => ({
       topic,
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
     })),
-  );
+    ...controlTopicSpecs(controlTopics, env.KAFKA_REPLICATION_FACTOR),
+  ]);
   await admin.disconnect();
+
+  // Every replica reads all the rules and lists before it joins the group, then applies changes
+  // between two batches: replicas converge within a batch of each other.
+  const control = createControlFeed({
+    kafka,
+    topics: controlTopics,
+    groupIdPrefix: env.DETECTOR_GROUP_ID,
+    log,
+    onInvalid: (topic) => metrics.rulesRefused.inc({ rule: `(${topic})` }),
+    sessionTimeout: env.DETECTOR_SESSION_TIMEOUT_MS,
+    heartbeatInterval: env.DETECTOR_HEARTBEAT_INTERVAL_MS,
+  });
+  const rules = createDetectorRules({ feed: control, metrics, log });
 
   const detector = createDetector({
     kafka,
@@ -103,6 +120,7 @@ async function main(): Promise<void> {
     maxBytesPerPartition: env.DETECTOR_MAX_BYTES_PER_PARTITION,
     partitionsConsumedConcurrently: env.DETECTOR_PARTITIONS_CONCURRENTLY,
     maxEventAheadMs: env.DETECTOR_MAX_EVENT_AHEAD_MS,
+    rules,
     onFatal: (err) => {
       log.fatal({ err }, 'detector cannot go on');
       // Nothing it has not committed counts, so a shutdown stuck in a rebalance is not waited for long.
@@ -118,6 +136,7 @@ async function main(): Promise<void> {
   // One ordered path: stop consuming (finishing the in-flight batch and its commit), leave the group,
   // close producers, then the HTTP server, the model watcher and the store.
   shutdown.register('detector', () => detector.stop());
+  shutdown.register('rules', () => control.stop());
   shutdown.register('ops server', () => ops.close());
   shutdown.register('model watcher', () => models.close());
   shutdown.register('feature engine', () => engine.close());
@@ -128,6 +147,8 @@ async function main(): Promise<void> {
   // listen() answers with one reachable URL (127.0.0.1 for 0.0.0.0): log the interface actually bound.
   const bound = ops.server.address() as AddressInfo;
   log.info({ address: `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`, topics, groupId: env.DETECTOR_GROUP_ID, store: redis ? 'redis' : 'memory' }, 'ops server listening');
+  await control.start();
+  rules.sync();
   await detector.start();
 }
 

@@ -7,6 +7,12 @@ export interface DetectorMetrics {
   flagged: Counter;
   deadLettered: Counter<'code'>;
   labelsApplied: Counter;
+  ruleHits: Counter<'rule' | 'action' | 'mode'>;
+  ruleErrors: Counter<'rule'>;
+  rulesRefused: Counter<'rule'>;
+  alertsSuppressed: Counter<'decision'>;
+  rulesLoaded: Gauge<'mode'>;
+  ruleVersion: Gauge<'rule' | 'mode'>;
   batchDuration: Histogram;
   scoringDuration: Histogram;
   consumerLag: Gauge<'topic' | 'partition'>;
@@ -35,6 +41,32 @@ export function createDetectorMetrics(): DetectorMetrics {
       labelNames: ['code'],
       registers,
     }),
+    ruleHits: new Counter({
+      name: 'fraudstream_detector_rule_hits_total',
+      help: 'Payments a rule matched, by rule, action and mode (shadow hits change nothing)',
+      labelNames: ['rule', 'action', 'mode'],
+      registers,
+    }),
+    ruleErrors: new Counter({
+      name: 'fraudstream_detector_rule_errors_total',
+      help: 'Rule evaluations that failed at run time (counted as non-hits), by rule',
+      labelNames: ['rule'],
+      registers,
+    }),
+    rulesRefused: new Counter({
+      name: 'fraudstream_detector_rules_refused_total',
+      help: 'Rule events that did not compile (the rule keeps its previous version), by rule',
+      labelNames: ['rule'],
+      registers,
+    }),
+    alertsSuppressed: new Counter({
+      name: 'fraudstream_detector_alerts_suppressed_total',
+      help: 'Alerts an allow rule suppressed, by the decision they would have had',
+      labelNames: ['decision'],
+      registers,
+    }),
+    rulesLoaded: new Gauge({ name: 'fraudstream_detector_rules_loaded', help: 'Rules loaded, by mode', labelNames: ['mode'], registers }),
+    ruleVersion: new Gauge({ name: 'fraudstream_detector_rule_version', help: 'The version of each loaded rule', labelNames: ['rule', 'mode'], registers }),
     labelsApplied: new Counter({ name: 'fraudstream_detector_labels_applied_total', help: 'Labels applied to the feature store', registers }),
     batchDuration: new Histogram({
       name: 'fraudstream_detector_batch_duration_seconds',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeWith, SCHEMA_VERSION, type Decoded } from '@fraudstream/shared';
+import { AlertDecision, decodeWith, RuleHit, SCHEMA_VERSION, type Decoded } from '@fraudstream/shared';
 
 /** One score on the optional scored topic (`SCORED_TOPIC`): for monitoring and parity checks. */
 export const ScoredTransaction = z.strictObject({
@@ -11,6 +11,12 @@ export const ScoredTransaction = z.strictObject({
   threshold: z.number().min(0).max(1),
   flagged: z.boolean(),
   modelVersion: z.string().min(1),
+  /** The alert's decision, null when not alerted (absent in scores written before rules). */
+  decision: AlertDecision.nullable().optional(),
+  /** Active rules that matched (an allow hit suppresses the alert). */
+  ruleHits: z.array(RuleHit).optional(),
+  /** Shadow rules that matched: here and in the metrics only. */
+  shadowHits: z.array(RuleHit).optional(),
 });
 export type ScoredTransaction = z.infer<typeof ScoredTransaction>;
 

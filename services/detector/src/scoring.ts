@@ -1,11 +1,19 @@
 import {
   alertIdFor,
   deadLetterFor,
+  decide,
   decodeTransaction,
+  FEATURE_NAMES,
+  RuleFeatures,
+  RuleTransaction,
   SCHEMA_VERSION,
   type Alert,
+  type AlertDecision,
   type AlertReason,
   type DeadLetter,
+  type RuleBook,
+  type RuleFailure,
+  type RuleHit,
   type Transaction,
 } from '@fraudstream/shared';
 import type { FraudModel } from '@fraudstream/model';
@@ -27,7 +35,16 @@ export interface Scored {
   transaction: Transaction;
   offset: string;
   score: number;
+  /** Whether it is alerted: `decision` is not null. */
   flagged: boolean;
+  decision: AlertDecision | null;
+  /** Active rules that matched (an allow hit among them suppressed the alert). */
+  ruleHits: RuleHit[];
+  /** Shadow rules that matched: counted, never decisive. */
+  shadowHits: RuleHit[];
+  ruleFailures: RuleFailure[];
+  /** The decision an allow rule overrode, else null. */
+  suppressed: AlertDecision | null;
 }
 
 export type DecodedMessage =
@@ -122,13 +139,48 @@ export async function explain(
 
 /**
  * Scores the valid transactions of one batch: one `transform` (which records them in the feature
- * store), one batched `predict`, and one more batched `predict` for the reasons of the flagged ones.
+ * store), one batched `predict`, the rules, and one more batched `predict` for the reasons of the
+ * alerted ones.
  */
+/**
+ * A payment's decision from its score and the rules (shared/src/rules/decision.ts); without rules,
+ * the model's threshold alone. The rules run synchronously over the whole batch, so one batch sees one
+ * version of every rule.
+ */
+function decideAll(valid: DecodedBatch['valid'], rows: Float32Array, scores: Float32Array, threshold: number, rules: RuleBook | undefined): Scored[] {
+  // The engine's rows are FEATURE_NAMES wide (the model refuses any other layout at load).
+  const width = valid.length === 0 ? FEATURE_NAMES.length : rows.length / valid.length;
+  return valid.map(({ transaction, offset }, index) => {
+    const score = scores[index] ?? 0;
+    if (!rules) {
+      const flagged = score >= threshold;
+      return { transaction, offset, score, flagged, decision: flagged ? 'review' : null, ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null };
+    }
+    const outcome = rules.evaluate({
+      tx: new RuleTransaction(transaction),
+      features: new RuleFeatures(rows.subarray(index * width, (index + 1) * width)),
+      score,
+    });
+    const { decision, suppressed } = decide({ hits: outcome.hits, score, threshold });
+    return {
+      transaction,
+      offset,
+      score,
+      flagged: decision !== null,
+      decision,
+      ruleHits: outcome.hits,
+      shadowHits: outcome.shadowHits,
+      ruleFailures: outcome.failures,
+      suppressed,
+    };
+  });
+}
+
 export async function scoreTransactions(
   valid: DecodedBatch['valid'],
   engine: Featurizer,
   model: FraudModel,
-  options: { now?: Date; recordedBeforeMs?: number } = {},
+  options: { now?: Date; recordedBeforeMs?: number; rules?: RuleBook } = {},
 ): Promise<ScoredBatch> {
   const empty = { scored: [], alerts: [], modelVersion: model.version, threshold: model.threshold, predictSeconds: 0 };
   if (valid.length === 0) return empty;
@@ -138,16 +190,13 @@ export async function scoreTransactions(
   );
   const started = performance.now();
   const scores = await model.predict(rows, valid.length);
-  const scored: Scored[] = valid.map(({ transaction, offset }, index) => {
-    const score = scores[index] ?? 0;
-    return { transaction, offset, score, flagged: score >= model.threshold };
-  });
+  const scored = decideAll(valid, rows, scores, model.threshold, options.rules);
   const flaggedRows = scored.flatMap((entry, index) => (entry.flagged ? [index] : []));
   const reasons = await explain(model, rows, flaggedRows, scores);
   const predictSeconds = (performance.now() - started) / 1000;
   const detectedAt = (options.now ?? new Date()).toISOString();
   const alerts: Alert[] = flaggedRows.map((row, k) => {
-    const { transaction, score } = scored[row] as Scored;
+    const { transaction, score, decision, ruleHits } = scored[row] as Scored;
     return {
       schemaVersion: SCHEMA_VERSION,
       alertId: alertIdFor(transaction),
@@ -156,6 +205,8 @@ export async function scoreTransactions(
       threshold: model.threshold,
       modelVersion: model.version,
       reasons: reasons[k] ?? [],
+      decision: decision ?? 'review',
+      ruleHits,
       detectedAt,
     };
   });

@@ -1,5 +1,6 @@
 import type { Kafka, Label, Logger } from '@fraudstream/shared';
 import type { OutputTopics } from './batch-output.js';
+import type { DetectorRules } from './rules.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { ModelHolder } from './model-holder.js';
 import type { ProgressBoard } from './progress.js';
@@ -36,6 +37,8 @@ export interface DetectorOptions {
   holdMs?: number;
   /** A transaction further ahead of its partition's event time than this is dead-lettered (see event-time-guard.ts). */
   maxEventAheadMs: number;
+  /** The rules beside the model (rules.ts); without them the model's threshold alone decides. */
+  rules?: DetectorRules;
   /** Called when the detector cannot go on (e.g. an in-memory store next to other replicas). */
   onFatal?: (err: Error) => void;
 }

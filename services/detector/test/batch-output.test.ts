@@ -33,12 +33,14 @@ function scoredChunk() {
     threshold: 0.5,
     modelVersion: 'm-1',
     reasons: [],
+    decision: 'review',
+    ruleHits: [],
     detectedAt: '2026-12-01T00:00:00.000Z',
   };
   const result: ScoredBatch = {
     scored: [
-      { transaction: tx(1), offset: '10', score: 0.1, flagged: false },
-      { transaction: tx(2), offset: '12', score: 0.9, flagged: true },
+      { transaction: tx(1), offset: '10', score: 0.1, flagged: false, decision: null, ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null },
+      { transaction: tx(2), offset: '12', score: 0.9, flagged: true, decision: 'review', ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null },
     ],
     alerts: [alert],
     modelVersion: 'm-1',
@@ -68,8 +70,8 @@ describe('batchOutput', () => {
     expect(scores?.messages.map((message) => message.key)).toEqual(['card-1', 'card-2']);
     const scored = scores?.messages.map((message) => decodeScoredTransaction(message.value as Buffer));
     expect(scored?.map((decoded) => decoded.ok && decoded.value)).toEqual([
-      { schemaVersion: 1, transactionId: 'tx-1', cardId: 'card-1', timestamp: tx(1).timestamp, score: 0.1, threshold: 0.5, flagged: false, modelVersion: 'm-1' },
-      { schemaVersion: 1, transactionId: 'tx-2', cardId: 'card-2', timestamp: tx(2).timestamp, score: 0.9, threshold: 0.5, flagged: true, modelVersion: 'm-1' },
+      { schemaVersion: 1, transactionId: 'tx-1', cardId: 'card-1', timestamp: tx(1).timestamp, score: 0.1, threshold: 0.5, flagged: false, modelVersion: 'm-1', decision: null, ruleHits: [], shadowHits: [] },
+      { schemaVersion: 1, transactionId: 'tx-2', cardId: 'card-2', timestamp: tx(2).timestamp, score: 0.9, threshold: 0.5, flagged: true, modelVersion: 'm-1', decision: 'review', ruleHits: [], shadowHits: [] },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertIdFor, encode, type Transaction } from '@fraudstream/shared';
+import { alertIdFor, createRuleBook, encode, type Rule, type Transaction } from '@fraudstream/shared';
 import type { FraudModel } from '@fraudstream/model';
 import { decodeMessages, eventTimesOf, explain, scoreTransactions, splitDecoded, type RawMessage } from '../src/scoring.js';
 
@@ -98,6 +98,38 @@ describe('scoreTransactions', () => {
     const reasons = alert?.reasons ?? [];
     expect(reasons[0]?.contribution).toBeGreaterThan(reasons[1]?.contribution ?? Infinity);
     expect(reasons[0]?.contribution).toBeCloseTo((alert?.score ?? 0) - 1 / (1 + Math.exp(-(-2 - 1 + 3 * 0.3))), 6);
+  });
+
+  it('lets the rules decide beside the model: allow suppresses, block blocks, review adds, shadow only counts', async () => {
+    const model = fakeModel();
+    const engine = {
+      transform: (transactions: readonly Transaction[]) =>
+        Promise.resolve(Float32Array.from(transactions.flatMap((t) => [t.amount, 1, 0, t.amount / 10, 0]))),
+    };
+    const rules = createRuleBook();
+    const rule = (id: string, expression: string, action: Rule['action'], mode: Rule['mode'] = 'active'): Rule => ({
+      schemaVersion: 1, id, version: 3, name: id, expression, action, mode, updatedAt: '2026-12-02T00:00:00Z', updatedBy: 'test',
+    });
+    rules.putRule(rule('allow-card-2', 'tx.cardId == "card-2"', 'allow'));
+    rules.putRule(rule('block-card-5', 'tx.cardId in lists["blocked"]', 'block'));
+    rules.putRule(rule('review-tiny', 'tx.amount < 0.2', 'review'));
+    rules.putRule(rule('shadow-all', 'true', 'block', 'shadow'));
+    rules.putRule(rule('broken', 'tx.cardId in lists["missing"]', 'block'));
+    rules.putList({ schemaVersion: 1, name: 'blocked', version: 1, items: ['card-5'], updatedAt: '2026-12-02T00:00:00Z', updatedBy: 'test' });
+    // The model alone alerts on tx-2 and tx-4 (see above); tx-5 scores low.
+    const valid = [tx(1, 0.5), tx(2, 3), tx(3, 0.1), tx(4, 4), tx(5, 0.5)].map((transaction, i) => ({ transaction, offset: String(i) }));
+    const result = await scoreTransactions(valid, engine, model, { rules });
+    expect(result.scored.map((s) => s.decision)).toEqual([null, null, 'review', 'review', 'block']);
+    expect(result.scored[1]).toMatchObject({ suppressed: 'review', flagged: false });
+    expect(result.alerts.map((a) => [a.transaction.transactionId, a.decision, a.ruleHits.map((hit) => `${hit.ruleId} v${hit.version}`)])).toEqual([
+      ['tx-3', 'review', ['review-tiny v3']],
+      ['tx-4', 'review', []],
+      ['tx-5', 'block', ['block-card-5 v3']],
+    ]);
+    expect(result.scored.every((s) => s.shadowHits.map((hit) => hit.ruleId).join() === 'shadow-all')).toBe(true);
+    expect(result.scored.every((s) => s.ruleFailures.map((failure) => failure.ruleId).join() === 'broken')).toBe(true);
+    // Reasons are explained for the alerted rows only: tx-3, tx-4, tx-5.
+    expect(model.calls).toEqual([5, 3 * names.length]);
   });
 
   it('makes no model call for an empty batch', async () => {

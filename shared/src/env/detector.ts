@@ -23,6 +23,10 @@ export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   LABELS_TOPIC: KafkaTopicName.default(topics.labels),
   ALERTS_TOPIC: KafkaTopicName.default(topics.alerts),
   DEAD_LETTER_TOPIC: KafkaTopicName.default(topics.transactionsDeadLetter),
+  /** The rules (compacted), read in full before the detector joins its group, then live. */
+  RULES_TOPIC: KafkaTopicName.default(topics.rules),
+  /** The named lists the rules read (compacted). */
+  LISTS_TOPIC: KafkaTopicName.default(topics.lists),
   /** Upper bound on the bytes fetched per partition, which bounds a batch. */
   DETECTOR_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(104_857_600).default(1_048_576),
   DETECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),

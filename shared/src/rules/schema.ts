@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { CardId, SCHEMA_VERSION, isoUtc } from '../events.js';
+import { CardId, RuleAction, RuleHit, SCHEMA_VERSION, isoUtc } from '../events.js';
+
+export { RuleAction, RuleHit };
 
 /** A rule's or a list's id: a slug, safe as a Kafka key, a URL segment and a metric label. */
 const slug = z
@@ -11,8 +13,6 @@ const slug = z
 export const RuleId = slug;
 export const ListName = slug;
 
-/** What a rule does when it matches: `allow` suppresses any alert, `block` and `review` raise one. */
-export const RuleAction = z.enum(['block', 'review', 'allow']);
 /** `shadow` rules are evaluated and counted but never change a decision; `disabled` ones are not evaluated. */
 export const RuleMode = z.enum(['active', 'shadow', 'disabled']);
 
@@ -49,17 +49,7 @@ export const NamedList = z.strictObject({
   updatedBy: z.string().min(1).max(200),
 });
 
-/** A rule that matched a payment, as the alert records it. */
-export const RuleHit = z.strictObject({
-  ruleId: RuleId,
-  version: z.number().int().min(1),
-  name: z.string().min(1),
-  action: RuleAction,
-});
-
-export type RuleAction = z.infer<typeof RuleAction>;
 export type RuleMode = z.infer<typeof RuleMode>;
 export type RuleDefinition = z.infer<typeof RuleDefinition>;
 export type Rule = z.infer<typeof Rule>;
 export type NamedList = z.infer<typeof NamedList>;
-export type RuleHit = z.infer<typeof RuleHit>;
