@@ -6,6 +6,7 @@ import { DEFAULT_MODEL_DIR, initTensorflow, loadModel, type FraudModel } from '@
 import { createDetector, type Detector, type DetectorTopics } from '../../src/detector.js';
 import { createDetectorMetrics, type DetectorMetrics } from '../../src/metrics.js';
 import type { ModelHolder } from '../../src/model-holder.js';
+import type { DetectorRules } from '../../src/rules.js';
 import { createRedisProgressBoard } from '../../src/progress.js';
 import { createTestTopics, testLog, uniqueName } from '../../../../test/support/kafka.js';
 
@@ -118,6 +119,7 @@ export async function startDetector(options: {
   groupId: string;
   keyPrefix: string;
   model?: ModelHolder;
+  rules?: DetectorRules;
 }): Promise<InProcessDetector> {
   const redis = new Redis(REDIS_URL);
   const engine = createFeatureEngine(createRedisFeatureStore({ client: redis, keyPrefix: options.keyPrefix }));
@@ -141,6 +143,7 @@ export async function startDetector(options: {
     // One batch at a time; main.ts runs DETECTOR_PARTITIONS_CONCURRENTLY of them.
     partitionsConsumedConcurrently: 1,
     maxEventAheadMs: defaults.DETECTOR_MAX_EVENT_AHEAD_MS,
+    ...(options.rules ? { rules: options.rules } : {}),
   });
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
