@@ -140,16 +140,29 @@ export async function mavenLibs(env: LocalKafkaEnv, log: Logger, missing: string
   return libs;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/** Below Linux's ephemeral range (32768–60999), which outgoing connections draw their local ports from. */
+const LISTEN_PORTS = { from: 20_000, to: 32_000 };
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port free to listen on for a process started next. Taken at random below the ephemeral range: a
+ * port the kernel handed out (listen(0)) stays in that range, where any outgoing connection (a Kafka
+ * client's, a test's) may take it as its local port before the process binds it (EADDRINUSE).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LISTEN_PORTS.from + Math.floor(Math.random() * (LISTEN_PORTS.to - LISTEN_PORTS.from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${LISTEN_PORTS.from} and ${LISTEN_PORTS.to}`);
 }
 
 const log4jConfig = (logFile: string): string => `status = warn

@@ -67,7 +67,15 @@ export function removeWork(work: string): void {
 
 /** Waits until each URL answers 200. */
 export async function expectReadyAgain(urls: string[], timeoutMs = 90_000): Promise<void> {
-  for (const url of urls) await eventually(`${url} ready again`, async () => ((await statusOf(url)) === 200 ? true : undefined), timeoutMs);
+  for (const url of urls) {
+    try {
+      await eventually(`${url} ready again`, async () => ((await statusOf(url)) === 200 ? true : undefined), timeoutMs);
+    } catch (err) {
+      // Say why it is not ready (its /readyz body lists the reasons), so a failure can be diagnosed.
+      const body = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then((response) => response.text(), (fetchErr: unknown) => String(fetchErr));
+      throw new Error(`${(err as Error).message}; it last answered: ${body}`, { cause: err });
+    }
+  }
 }
 
 export interface Outage {
