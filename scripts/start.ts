@@ -33,8 +33,8 @@ Prints the dashboard's address and a status line. Ctrl-C stops everything in ord
                         each start begins from empty topics and an empty database
   -h, --help            show this help
 
-Environment: KAFKA_BROKERS, REDIS_URL, DATABASE_URL, ALERTS_API_TOKEN (default: a random token kept
-in <state-dir>/alerts-api-token), LOG_LEVEL of the services (default info; their logs are in <state-dir>/logs).`;
+Environment: KAFKA_BROKERS, REDIS_URL, DATABASE_URL, ALERTS_API_TOKEN and ALERTS_ADMIN_TOKEN (default:
+random tokens kept in <state-dir>/alerts-api-token and admin-api-token), LOG_LEVEL of the services (default info; their logs are in <state-dir>/logs).`;
 
 const StartEnv = z.object({
   LOG_LEVEL: LogLevel.default('info'),
@@ -42,6 +42,7 @@ const StartEnv = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'expected a postgres:// or postgresql:// URL' }).optional(),
   ALERTS_API_TOKEN: z.string().min(16, 'expected a secret of at least 16 characters').optional(),
+  ALERTS_ADMIN_TOKEN: z.string().min(16, 'expected a secret of at least 16 characters').optional(),
 });
 
 function fail(message: string): void {
@@ -55,10 +56,10 @@ function positiveInteger(name: string, text: string | undefined, fallback: numbe
   return Number.isInteger(value) && value >= 1 && value <= max ? value : `Expected --${name} to be an integer from 1 to ${max}, got ${JSON.stringify(text)}`;
 }
 
-/** The analysts' token: the environment's, or one made once and kept for the next runs. */
-function apiToken(stateDir: string, fromEnv: string | undefined): string {
+/** A token: the environment's, or one made once and kept in `<state-dir>/<name>` for the next runs. */
+function keptToken(stateDir: string, name: string, fromEnv: string | undefined): string {
   if (fromEnv) return fromEnv;
-  const file = join(stateDir, 'alerts-api-token');
+  const file = join(stateDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const token = `fs-${randomBytes(18).toString('base64url')}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
@@ -132,7 +133,8 @@ async function main(): Promise<void> {
   mkdirSync(stateDir, { recursive: true });
 
   const log = createLogger({ name: 'start', level: 'info' });
-  const token = apiToken(stateDir, env.ALERTS_API_TOKEN);
+  const token = keptToken(stateDir, 'alerts-api-token', env.ALERTS_API_TOKEN);
+  const adminToken = keptToken(stateDir, 'admin-api-token', env.ALERTS_ADMIN_TOKEN);
   const producerArgs =
     values.replay !== undefined
       ? ['--replay', resolve(values.replay), ...(values.rate === undefined ? [] : ['--rate', String(rate)])]
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
     detectors: detectors as number,
     alertsPort: port as number,
     apiToken: token,
+    adminToken,
     partitions: 12,
     producerArgs,
     logLevel: env.LOG_LEVEL,
@@ -193,6 +196,7 @@ async function main(): Promise<void> {
       'fraudstream is running',
       `  dashboard       ${dashboard}   (API docs ${dashboard}docs)`,
       `  analyst token   ${token}   (the dashboard asks for it to mark alerts)`,
+      `  admin token     ${adminToken}   (rules and lists: PUT ${dashboard}rules/{id}, kept in ${shown}/admin-api-token)`,
       `  alerts (REST)   curl -s '${dashboard}alerts?limit=5'`,
       `  alerts (live)   curl -N ${dashboard}alerts/stream`,
       `  Kafka           ${system.brokers.join(',')} (${system.kafkaSource})`,

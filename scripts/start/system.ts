@@ -22,6 +22,8 @@ export interface SystemOptions {
   alertsPort: number;
   alertsHost?: string;
   apiToken: string;
+  /** Rule and list management; unset: the alerts service serves no /rules. */
+  adminToken?: string;
   partitions: number;
   /** Producer command-line flags; `undefined` starts no producer (see `startProducer`). */
   producerArgs?: string[];
@@ -135,6 +137,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         PORT: String(options.alertsPort),
         HOST: alertsHost,
         ALERTS_API_TOKEN: apiToken,
+        ...(options.adminToken ? { ALERTS_ADMIN_TOKEN: options.adminToken } : {}),
         ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { PGLITE_DIR: join(stateDir, 'alerts-db') }),
       },
       logFile: join(logs, 'alerts.log'),
