@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { KafkaTopicName, topics } from '../src/topics.js';
 
 describe('topics', () => {
-  it('names the four topics of the system', () => {
+  it('names the six topics of the system', () => {
     expect(topics).toEqual({
       transactions: 'transactions',
       transactionsDeadLetter: 'transactions.dlq',
       alerts: 'fraud.alerts',
       labels: 'fraud.labels',
+      rules: 'fraud.rules',
+      lists: 'fraud.lists',
     });
     for (const name of Object.values(topics)) expect(KafkaTopicName.safeParse(name).success, name).toBe(true);
   });
