@@ -1,4 +1,4 @@
-import type { HandbookRow } from '@fraudstream/shared/csv';
+import { transactionFromRow, type HandbookRow } from '@fraudstream/shared/csv';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { createRuleBook, decide, RuleFeatures, RuleTransaction, type NamedList, type Rule, type RuleAction } from '@fraudstream/shared/rules';
 import type { FraudModel } from './model.js';
@@ -44,19 +44,6 @@ const dayKeyOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 
 const emptyRuleDay = (): RuleDay => ({ hits: 0, fraudHits: 0, modelAlsoAlerted: 0, added: 0, suppressed: 0 });
 
-/** The payment a rule sees for a CSV row: the Handbook has no currency, channel or card number. */
-function transactionOf(row: HandbookRow): RuleTransaction {
-  return new RuleTransaction({
-    schemaVersion: 1,
-    transactionId: row.transactionId,
-    timestamp: new Date(row.timestampMs).toISOString(),
-    cardId: row.cardId,
-    terminalId: row.terminalId,
-    amount: row.amount,
-    currency: 'EUR',
-  });
-}
-
 /**
  * Replays the history through the detector's feature engine and the model, and applies the rules to
  * every payment as the detector would: each rule counted on its own (hits, frauds among them, overlap
@@ -86,7 +73,8 @@ export async function backtest(
     batch.rows.forEach((row, index) => {
       const score = scores[index]!;
       const outcome = book.evaluate({
-        tx: transactionOf(row),
+        // The Handbook has no currency, channel or card number: the CSV's rows are EUR payments.
+        tx: new RuleTransaction(transactionFromRow(row)),
         features: new RuleFeatures(batch.features.subarray(index * width, (index + 1) * width)),
         score,
       });

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { eventJsonSchemas } from '../src/contract.js';
 import { Label, Transaction } from '../src/events.js';
+import { sampleLabel, sampleTransaction } from './support/events.js';
 
-const transaction = {
-  schemaVersion: 1,
-  transactionId: 'tx-000001',
-  timestamp: '2018-04-01T00:00:31Z',
-  cardId: 'card-00042',
-  terminalId: 'term-03117',
-  amount: 57.16,
-  currency: 'EUR',
-  merchantCategory: '5411',
-  channel: 'pos',
-  maskedPan: '411111******1111',
-};
-
-const label = {
-  schemaVersion: 1,
-  transactionId: 'tx-000001',
-  cardId: 'card-00042',
-  terminalId: 'term-03117',
-  transactionTimestamp: '2018-04-01T00:00:31Z',
-  fraud: true,
-  source: 'chargeback',
-  labeledAt: '2018-04-08T00:00:31Z',
-  note: 'confirmed by the issuer',
-};
+const transaction = sampleTransaction;
+const label = { ...sampleLabel, note: 'confirmed by the issuer' };
 
 const without = (event: Record<string, unknown>, field: string): Record<string, unknown> =>
   Object.fromEntries(Object.entries(event).filter(([key]) => key !== field));

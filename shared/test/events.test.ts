@@ -13,30 +13,10 @@ import {
   type Label,
   type Transaction,
 } from '@fraudstream/shared';
+import { sampleLabel, sampleTransaction } from './support/events.js';
 
-const transaction: Transaction = {
-  schemaVersion: 1,
-  transactionId: 'tx-000001',
-  timestamp: '2018-04-01T00:00:31Z',
-  cardId: 'card-00042',
-  terminalId: 'term-03117',
-  amount: 57.16,
-  currency: 'EUR',
-  merchantCategory: '5411',
-  channel: 'pos',
-  maskedPan: '411111******1111',
-};
-
-const label: Label = {
-  schemaVersion: 1,
-  transactionId: 'tx-000001',
-  cardId: 'card-00042',
-  terminalId: 'term-03117',
-  transactionTimestamp: '2018-04-01T00:00:31Z',
-  fraud: true,
-  source: 'chargeback',
-  labeledAt: '2018-04-08T00:00:31Z',
-};
+const transaction: Transaction = sampleTransaction;
+const label: Label = sampleLabel;
 
 const alert: Alert = {
   schemaVersion: 1,

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     topics: controlTopics,
     groupIdPrefix: env.DETECTOR_GROUP_ID,
     log,
-    onInvalid: (topic) => metrics.rulesRefused.inc({ rule: `(${topic})` }),
+    onInvalid: (topic) => metrics.controlInvalid.inc({ topic }),
     sessionTimeout: env.DETECTOR_SESSION_TIMEOUT_MS,
     heartbeatInterval: env.DETECTOR_HEARTBEAT_INTERVAL_MS,
   });

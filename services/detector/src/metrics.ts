@@ -10,6 +10,7 @@ export interface DetectorMetrics {
   ruleHits: Counter<'rule' | 'action' | 'mode'>;
   ruleErrors: Counter<'rule'>;
   rulesRefused: Counter<'rule'>;
+  controlInvalid: Counter<'topic'>;
   alertsSuppressed: Counter<'decision'>;
   rulesLoaded: Gauge<'mode'>;
   ruleVersion: Gauge<'rule' | 'mode'>;
@@ -57,6 +58,12 @@ export function createDetectorMetrics(): DetectorMetrics {
       name: 'fraudstream_detector_rules_refused_total',
       help: 'Rule events that did not compile (the rule keeps its previous version), by rule',
       labelNames: ['rule'],
+      registers,
+    }),
+    controlInvalid: new Counter({
+      name: 'fraudstream_detector_control_invalid_total',
+      help: 'Events on the rules or lists topic that are not a valid Rule or NamedList, skipped',
+      labelNames: ['topic'],
       registers,
     }),
     alertsSuppressed: new Counter({

@@ -184,7 +184,8 @@ export function createControlFeed(options: ControlFeedOptions): ControlFeed {
       return new Promise<void>((resolve, reject) => {
         const waiter = { topic, offset, resolve: () => (clearTimeout(timer), resolve()) };
         const timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(waiter), 1);
+          const index = waiters.indexOf(waiter);
+          if (index >= 0) waiters.splice(index, 1);
           reject(new FraudstreamError('KAFKA_UNAVAILABLE', `${topic} offset ${offset} was not read back within ${timeoutMs} ms`));
         }, timeoutMs);
         waiters.push(waiter);

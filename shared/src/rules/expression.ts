@@ -60,19 +60,21 @@ const TRANSACTION_FIELDS = {
   weekday: 'int',
 } as const satisfies Record<keyof RuleTransaction, string>;
 
-/** The engine's features of one payment, one double per name of FEATURE_NAMES. */
+/**
+ * The engine's features of one payment, one double per name of FEATURE_NAMES. The values stay where
+ * the engine wrote them (the fast path reads them by index); the names are getters on the prototype,
+ * defined once, for the library's evaluator — nothing is copied per payment.
+ */
 export class RuleFeatures {
-  /** The same values by index of FEATURE_NAMES (what the fast path reads). */
-  readonly values: ArrayLike<number>;
-
-  constructor(values: ArrayLike<number>) {
-    this.values = values;
-    const fields = this as unknown as Record<string, number>;
-    FEATURE_NAMES.forEach((name, index) => {
-      fields[name] = values[index] ?? Number.NaN;
-    });
-  }
+  constructor(readonly values: ArrayLike<number>) {}
 }
+FEATURE_NAMES.forEach((name, index) => {
+  Object.defineProperty(RuleFeatures.prototype, name, {
+    get(this: RuleFeatures) {
+      return this.values[index] ?? Number.NaN;
+    },
+  });
+});
 
 /** What one evaluation of a rule reads. */
 export interface RuleContext {

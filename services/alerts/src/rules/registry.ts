@@ -59,6 +59,16 @@ export function createRuleRegistry({ channel, now = () => new Date() }: { channe
     if (expected !== undefined && current !== expected) throw new VersionConflict(current, expected);
   };
 
+  /** A tombstone for the key, if there is something to delete. */
+  const remove = (kind: ControlEvent['kind'], id: string): Promise<boolean> =>
+    serially(async () => {
+      ensureReady();
+      const { rules, lists } = channel.current();
+      if (!(kind === 'rule' ? rules : lists).has(id)) return false;
+      await channel.publish({ kind, id, value: null });
+      return true;
+    });
+
   return {
     rules: () => byKey(channel.current().rules),
     rule: (id) => channel.current().rules.get(id),
@@ -90,13 +100,7 @@ export function createRuleRegistry({ channel, now = () => new Date() }: { channe
         await channel.publish({ kind: 'rule', id, value: rule });
         return { rule, created: current === undefined };
       }),
-    deleteRule: (id) =>
-      serially(async () => {
-        ensureReady();
-        if (!channel.current().rules.has(id)) return false;
-        await channel.publish({ kind: 'rule', id, value: null });
-        return true;
-      }),
+    deleteRule: (id) => remove('rule', id),
     lists: () => byKey(channel.current().lists),
     list: (name) => channel.current().lists.get(name),
     putList: (name, items, by, expectedVersion) =>
@@ -111,13 +115,7 @@ export function createRuleRegistry({ channel, now = () => new Date() }: { channe
         await channel.publish({ kind: 'list', id: name, value: list });
         return { list, created: current === undefined };
       }),
-    deleteList: (name) =>
-      serially(async () => {
-        ensureReady();
-        if (!channel.current().lists.has(name)) return false;
-        await channel.publish({ kind: 'list', id: name, value: null });
-        return true;
-      }),
+    deleteList: (name) => remove('list', name),
     problems: () => channel.problems(),
   };
 }
