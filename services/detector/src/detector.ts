@@ -60,7 +60,11 @@ export function createDetector(options: DetectorOptions): Detector {
 
   /** Transactions too far ahead of their partition's event time become dead letters (see event-time-guard.ts). */
   const guardEventTimes = async (partition: number, decoded: DecodedMessage[]): Promise<DecodedMessage[]> => {
-    if (!guard.knows(partition)) guard.seed(partition, takeOverReference(await options.progress.read(topics.transactions), partition, decoded), Date.now());
+    if (!guard.knows(partition)) {
+      const reference = takeOverReference(await options.progress.read(topics.transactions), partition, decoded);
+      guard.seed(partition, reference, Date.now());
+      log.info({ partition, reference: Number.isFinite(reference) ? new Date(reference).toISOString() : null }, 'event-time reference of the partition');
+    }
     return rejectAhead(guard, partition, decoded, {
       maxAheadMs: maxEventAheadMs,
       onRejected: ({ message, transaction }, limit) => {
@@ -101,6 +105,8 @@ export function createDetector(options: DetectorOptions): Detector {
     try {
       writer = await writers.writerFor(partition);
       if (!writer.verified) {
+        // A new writer: the partition may have moved on elsewhere since this replica last had it.
+        guard.forget(partition);
         const committed = await committedOffset(admin, groupId, topics.transactions, partition);
         writer.verified = true;
         const position = positionAfterHandover(committed, batch.firstOffset());

@@ -24,6 +24,8 @@ export interface EventTimeGuard {
   admit(partition: number, eventTimeMs: number, wallMs: number): boolean;
   /** How far ahead of the partition's reference an event may be at this wall time. */
   limitMs(partition: number, wallMs: number): number;
+  /** Forget a partition (its writer is new: the partition may have moved on elsewhere since). */
+  forget(partition: number): void;
   /** Forget every partition (a rebalance: partitions may have moved on elsewhere). */
   reset(): void;
 }
@@ -53,30 +55,37 @@ export function createEventTimeGuard({ maxAheadMs }: { maxAheadMs: number }): Ev
       return true;
     },
     limitMs,
+    forget: (partition) => void references.delete(partition),
     reset: () => references.clear(),
   };
 }
 
+/** How many of a batch's first events it takes to raise a recorded reference (fewer could all be one bad clock). */
+export const BATCH_SAMPLE = 5;
+
 /**
- * The reference of a partition nothing is recorded of: the stream's event time where other partitions
- * have one (partitions move together in event time), else the median of the partition's first events,
- * which one outlier cannot move far. Negative infinity when there is nothing to go by.
+ * The reference of a partition taken on, from what is recorded of it and its batch's first events.
+ * What is recorded (the partition's own event time, else the stream's: partitions move together in
+ * event time) is a lower bound only: it was published at some earlier offset, and a replica killed
+ * between its commit and its publish leaves it behind. The lower median of the first events, which
+ * one outlier cannot move far, raises it when there are at least `BATCH_SAMPLE` of them, and stands in
+ * for it when nothing is recorded. Negative infinity when there is nothing to go by.
  */
-export function referenceFor(otherPartitionsMs: readonly number[], firstEventsMs: readonly number[]): number {
-  const others = otherPartitionsMs.filter(Number.isFinite);
-  if (others.length > 0) return Math.max(...others);
+export function referenceFor(recordedMs: readonly number[], firstEventsMs: readonly number[]): number {
+  const recorded = Math.max(Number.NEGATIVE_INFINITY, ...recordedMs.filter(Number.isFinite));
   const events = [...firstEventsMs].filter(Number.isFinite).sort((a, b) => a - b);
-  if (events.length === 0) return Number.NEGATIVE_INFINITY;
-  return events[Math.floor((events.length - 1) / 2)] as number;
+  const median = events.length === 0 ? Number.NEGATIVE_INFINITY : (events[Math.floor((events.length - 1) / 2)] as number);
+  if (!Number.isFinite(recorded)) return median;
+  return events.length >= BATCH_SAMPLE ? Math.max(recorded, median) : recorded;
 }
 
-/** The reference of a partition this replica takes on: its recorded event time, else `referenceFor`'s guess. */
+/** The reference of a partition this replica takes on: its recorded event time, else the others', raised by its batch (`referenceFor`). */
 export function takeOverReference(recorded: TopicProgress, partition: number, decoded: readonly DecodedMessage[]): number {
   const own = recorded.get(partition)?.eventTimeMs;
-  if (own !== undefined && Number.isFinite(own)) return own;
+  const recordedMs = own !== undefined && Number.isFinite(own) ? [own] : [...recorded.values()].map((progress) => progress.eventTimeMs);
   return referenceFor(
-    [...recorded.values()].map((progress) => progress.eventTimeMs),
-    decoded.flatMap((entry) => ('eventTimeMs' in entry ? [entry.eventTimeMs] : [])),
+    recordedMs,
+    decoded.slice(0, 4 * BATCH_SAMPLE).flatMap((entry) => ('eventTimeMs' in entry ? [entry.eventTimeMs] : [])),
   );
 }
 

@@ -42,8 +42,11 @@ describe('event-time guard', () => {
     // A simulated stream far ahead of the clock is not refused for that.
     expect(guard.admit(3, WALL + 400 * DAY, WALL)).toBe(true);
     expect(guard.admit(3, WALL + 402 * DAY, WALL)).toBe(false);
+    guard.seed(4, T, WALL);
+    guard.forget(3);
+    expect([guard.knows(3), guard.knows(4)]).toEqual([false, true]);
     guard.reset();
-    expect(guard.knows(3)).toBe(false);
+    expect(guard.knows(4)).toBe(false);
   });
 });
 
@@ -53,6 +56,15 @@ describe('referenceFor', () => {
     expect(referenceFor([], [T + 2, Date.UTC(2999, 0, 1), T, T + 1])).toBe(T + 1);
     expect(referenceFor([Number.NEGATIVE_INFINITY], [Date.UTC(2999, 0, 1), T])).toBe(T);
     expect(referenceFor([], [])).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('raises a recorded time left behind by the median of at least five first events, which two outliers cannot move', () => {
+    const dayLater = [0, 1, 2, 3, 4].map((minute) => T + DAY + minute * 60_000);
+    expect(referenceFor([T], dayLater)).toBe(T + DAY + 2 * 60_000);
+    expect(referenceFor([T], [...dayLater.slice(0, 3), Date.UTC(2999, 0, 1), Date.UTC(2999, 0, 2)])).toBe(T + DAY + 2 * 60_000);
+    // Four events could be one bad clock: the recorded time stands, and a later recorded time is never lowered.
+    expect(referenceFor([T], dayLater.slice(0, 4))).toBe(T);
+    expect(referenceFor([T + 3 * DAY], dayLater)).toBe(T + 3 * DAY);
   });
 });
 
@@ -70,6 +82,11 @@ describe('takeOverReference', () => {
     expect(takeOverReference(new Map([[0, { nextOffset: 5, eventTimeMs: T }]]), 0, batch)).toBe(T);
     expect(takeOverReference(new Map([[1, { nextOffset: 5, eventTimeMs: T + DAY }]]), 0, batch)).toBe(T + DAY);
     expect(takeOverReference(new Map(), 0, batch)).toBe(T + 60_000);
+  });
+
+  it('takes a recorded time a killed replica left behind up to where its batch starts', () => {
+    const batch = batchAt(...[0, 1, 2, 3, 4, 5].map((minute) => new Date(T + 2 * DAY + minute * 60_000).toISOString()));
+    expect(takeOverReference(new Map([[0, { nextOffset: 5, eventTimeMs: T }]]), 0, batch)).toBe(T + 2 * DAY + 2 * 60_000);
   });
 });
 
