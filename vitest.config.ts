@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Three projects. `unit` needs nothing running (PGlite is embedded, so it counts as no infrastructure):
- * `npm run test:unit`. `integration` is every `*.integration.test.ts` — a test that talks to Kafka,
+ * `npm run test:unit`; PGlite is initialised once per run (test/setup/pglite.ts). `integration` is every `*.integration.test.ts` — a test that talks to Kafka,
  * Redis, PostgreSQL or a browser, or starts the project's processes — and gets the run's one real Kafka
  * broker (test/setup/kafka.ts; each test makes its own topics). `postgresql` runs the alert store's
  * unit tests again on PostgreSQL. `npm test` runs all three; `npm run test:integration` the last two.
@@ -31,11 +31,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: everywhere.map((dir) => `${dir}/**/*.test.ts`), exclude: integration, env: { FRAUDSTREAM_TEST_DATABASE: 'pglite' } },
+        test: { name: 'unit', include: everywhere.map((dir) => `${dir}/**/*.test.ts`), exclude: integration, env: { FRAUDSTREAM_TEST_DATABASE: 'pglite' }, globalSetup: ['test/setup/pglite.ts'] },
       },
       {
         extends: true,
-        test: { name: 'integration', include: integration, globalSetup: ['test/setup/kafka.ts'] },
+        test: { name: 'integration', include: integration, globalSetup: ['test/setup/kafka.ts', 'test/setup/pglite.ts'] },
       },
       {
         extends: true,

@@ -36,6 +36,7 @@ describe('fraudstream end to end (own Kafka broker, Redis, PostgreSQL)', () => {
   const work = mkdtempSync(join(tmpdir(), 'fraudstream-e2e-'));
   const redisPrefix = `test-e2e-${randomBytes(4).toString('hex')}:`;
   const apiToken = `e2e-${randomBytes(12).toString('hex')}`;
+  const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let system: RunningSystem;
   let stream: EventStream;
@@ -60,6 +61,7 @@ describe('fraudstream end to end (own Kafka broker, Redis, PostgreSQL)', () => {
       detectors: 2,
       alertsPort: await freePort(),
       apiToken,
+      adminToken,
       partitions: 4,
       logLevel: 'info',
       log: testLog,
@@ -100,6 +102,12 @@ describe('fraudstream end to end (own Kafka broker, Redis, PostgreSQL)', () => {
       expect(alert.reasons).toHaveLength(3);
       expect(alert.status).toBe('open');
     }
+    // The starter rules (shadow mode) are on every replica, and changed no decision.
+    for (const url of system.detectorUrls) {
+      expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^fraudstream_detector_rules_loaded\{mode="shadow"\} 3$/m);
+    }
+    const rules = (await (await fetch(`${system.dashboardUrl}rules`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { rules: Array<{ id: string; mode: string }> };
+    expect(rules.rules.map((rule) => `${rule.id} ${rule.mode}`).sort()).toEqual(['amount-ceiling shadow', 'blocked-cards shadow', 'card-testing shadow']);
     const streamed = await eventually('the same alerts over SSE', async () => (stream.events.length >= expected.size ? stream.events : undefined), 10_000);
     expect(new Set(streamed.map((event) => (JSON.parse(event.data) as StoredAlert).alertId))).toEqual(new Set(alerts.map((alert) => alert.alertId)));
   }, 120_000);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createKafkaForBrokers, DAY_MS, ensureTopics, FraudstreamError, topics, type Admin, type Logger } from '@fraudstream/shared';
 import { freePort } from '../kafka/local-broker.js';
 import { spawnService, waitUntilReady, type ServiceProcess } from './processes.js';
+import { seedStarterRules } from './starter-rules.js';
 import { parseMetrics, snapshotFrom, type Sample, type SystemSnapshot } from './status.js';
 
 export interface SystemOptions {
@@ -24,6 +25,8 @@ export interface SystemOptions {
   apiToken: string;
   /** Rule and list management; unset: the alerts service serves no /rules. */
   adminToken?: string;
+  /** Put the starter rules (rules/, all in shadow mode) through the admin API; default true when adminToken is set. */
+  starterRules?: boolean;
   partitions: number;
   /** Producer command-line flags; `undefined` starts no producer (see `startProducer`). */
   producerArgs?: string[];
@@ -145,6 +148,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     started.push({ role: 'alerts', process: alerts });
     const alertsUrl = `http://${alertsHost}:${options.alertsPort}`;
     step(await waitUntilReady(`${alertsUrl}/readyz`, alerts, readyTimeoutMs));
+    // Before the detectors start: each reads the control topics in full before it joins its group.
+    if (options.adminToken && options.starterRules !== false) {
+      const seeded = await seedStarterRules(alertsUrl, options.adminToken).catch((err: unknown) => {
+        log.warn({ err }, 'could not put the starter rules (rules/starter-rules.json): the detectors run without them');
+        return undefined;
+      });
+      if (seeded) log.info(seeded, 'starter rules and lists put, in shadow mode');
+    }
 
     const detectorUrls: string[] = [];
     const detectorProcesses: ServiceProcess[] = [];

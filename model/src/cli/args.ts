@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { readHandbookCsv, type BadCsvRow, type HandbookRow } from '@fraudstream/shared/csv';
 import { DAY_MS } from '@fraudstream/shared/durations';
 import { FraudstreamError, isFraudstreamError } from '@fraudstream/shared/errors';
@@ -54,6 +56,17 @@ export function badRowReporter(path: string, shown = 20): { onBadRow: (bad: BadC
     },
     summary: () => (count === 0 ? undefined : `${count} bad row${count === 1 ? '' : 's'} skipped in ${path}${count > shown ? ` (first ${shown} shown)` : ''}`),
   };
+}
+
+/** Whether the module at `moduleUrl` is the process's entry point (a CLI run as a command, not imported by a test). */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
 }
 
 /** Runs a CLI: usage and exit 2 on a usage error, the message and exit 1 on any other failure. */

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { compileExpression, NamedList, RuleDefinition, RuleId, type Rule } from '@fraudstream/shared/rules';
+import type { z } from 'zod';
+import { compileExpression, ListsFile, NamedList, RuleAction, RulesFile, type Rule } from '@fraudstream/shared/rules';
 import { backtest, formatBacktest } from '../backtest.js';
 import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
-import { badRowReporter, csvRows, dateFlag, isoDay, parseFlags, required, runCli, usageError } from './args.js';
+import { badRowReporter, csvRows, dateFlag, isEntryPoint, isoDay, parseFlags, required, runCli, usageError } from './args.js';
 import { createProgress } from './progress.js';
 
-const usage = `Usage: npm run backtest -- --input FILE (--rule EXPR | --rules FILE) [--model DIR] [--from D --to D]
+export const usage = `Usage: npm run backtest -- --input FILE (--rule EXPR | --rules FILE) [--model DIR] [--from D --to D]
                         [--action block|review|allow] [--lists FILE] [--json]
 
 What would these rules have done? Replays the history (a Handbook CSV, e.g. from npm run export)
@@ -28,10 +28,7 @@ Options:
   --json           print the result as JSON
   -h, --help       this text`;
 
-const RulesFile = z.array(RuleDefinition.extend({ id: RuleId, mode: RuleDefinition.shape.mode.default('active') }));
-const ListsFile = z.record(z.string(), z.array(z.string()));
-
-const ruleOf = (definition: z.infer<typeof RulesFile>[number]): Rule => ({
+const ruleOf = (definition: RulesFile[number]): Rule => ({
   schemaVersion: 1,
   version: 1,
   updatedAt: new Date().toISOString(),
@@ -63,7 +60,7 @@ async function readJson<T>(path: string, flag: string, schema: z.ZodType<T>): Pr
 /** The rules to try, each checked as the API checks it (a refused expression names its position). */
 async function rulesOf(flags: { rule?: string; rules?: string; action?: string }): Promise<Rule[]> {
   if ((flags.rule === undefined) === (flags.rules === undefined)) throw usageError('Expected one of --rule EXPR or --rules FILE');
-  const action = RuleDefinition.shape.action.safeParse(flags.action ?? 'review');
+  const action = RuleAction.safeParse(flags.action ?? 'review');
   if (!action.success) throw usageError(`Expected --action to be block, review or allow, got ${JSON.stringify(flags.action)}`);
   const rules =
     flags.rule !== undefined
@@ -76,7 +73,7 @@ async function rulesOf(flags: { rule?: string; rules?: string; action?: string }
   return rules;
 }
 
-async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     input: { type: 'string' },
     rule: { type: 'string' },
@@ -114,4 +111,4 @@ async function main(argv: string[]): Promise<void> {
   console.log(flags.json ? JSON.stringify(result, null, 2) : formatBacktest(result));
 }
 
-runCli(usage, main);
+if (isEntryPoint(import.meta.url)) runCli(usage, main);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STARTER_LISTS, STARTER_RULES } from '../../../scripts/start/starter-rules.js';
+import { main } from '../../src/cli/backtest.js';
 import { writeHandbookCsv } from '../support/handbook-csv.js';
 
 const run = promisify(execFile);
@@ -35,23 +37,31 @@ describe('npm run backtest', () => {
     expect(result.stdout).not.toMatch(/2018-07-22/);
   }, 60_000);
 
-  it.each([
-    [['--input', 'x.csv'], /one of --rule EXPR or --rules FILE/],
-    [['--input', 'x.csv', '--rule', 'tx.amount >'], /adhoc: .* at line 1, column \d+/],
-    [['--input', 'x.csv', '--rule', 'tx.nope', '--action', 'block'], /No such key: nope/],
-    [['--input', 'x.csv', '--rule', 'true', '--action', 'deny'], /--action to be block, review or allow/],
-  ])('refuses %j with its usage', async (args, message) => {
-    const result = await backtest(...args);
+  it('refuses a bad rule with its usage, as a process (status 2)', async () => {
+    const result = await backtest('--input', 'x.csv', '--rule', 'tx.amount >');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/adhoc: .* at line 1, column \d+/);
     expect(result.stderr).toContain('Usage: npm run backtest');
   }, 30_000);
+
+  it.each([
+    [['--input', 'x.csv'], /one of --rule EXPR or --rules FILE/],
+    [['--input', 'x.csv', '--rule', 'tx.nope', '--action', 'block'], /No such key: nope/],
+    [['--input', 'x.csv', '--rule', 'true', '--action', 'deny'], /--action to be block, review or allow/],
+  ])('refuses %j as a usage error', async (args, message) => {
+    await expect(main(args)).rejects.toMatchObject({ code: 'USAGE_INVALID', message: expect.stringMatching(message) });
+  });
 
   it('names the rule and field of a bad rules file', async () => {
     const file = join(dir, 'rules.json');
     writeFileSync(file, JSON.stringify([{ id: 'Bad Id', name: 'x', expression: 'true', action: 'block' }]));
-    const result = await backtest('--input', 'x.csv', '--rules', file);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/0\.id: expected a slug/);
-  }, 30_000);
+    await expect(main(['--input', 'x.csv', '--rules', file])).rejects.toMatchObject({ code: 'USAGE_INVALID', message: expect.stringMatching(/0\.id: expected a slug/) });
+  });
+
+  it('takes the starter rules and lists as they are shipped', async () => {
+    await expect(main(['--input', join(dir, 'missing.csv'), '--rules', STARTER_RULES, '--lists', STARTER_LISTS])).rejects.toMatchObject({
+      code: 'USAGE_INVALID',
+      message: expect.stringMatching(/Cannot read --input/),
+    });
+  });
 });

@@ -53,3 +53,14 @@ export type RuleMode = z.infer<typeof RuleMode>;
 export type RuleDefinition = z.infer<typeof RuleDefinition>;
 export type Rule = z.infer<typeof Rule>;
 export type NamedList = z.infer<typeof NamedList>;
+
+/**
+ * A rules file (`npm run backtest -- --rules`, the starter rules in rules/): a JSON array of definitions
+ * with their ids; a rule without a mode is active.
+ */
+export const RulesFile = z.array(RuleDefinition.extend({ id: RuleId, mode: RuleMode.default('active') }));
+/** A lists file (`--lists`, rules/starter-lists.json): list name → items. */
+export const ListsFile = z.record(ListName, z.array(z.string()));
+
+export type RulesFile = z.infer<typeof RulesFile>;
+export type ListsFile = z.infer<typeof ListsFile>;
