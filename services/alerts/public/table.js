@@ -36,18 +36,24 @@ function timeCell(detectedAt) {
   return el('td', { class: 'time', title: iso }, [...(date ? [el('span', { class: 'date', text: date })] : []), time]);
 }
 
-/** @param {Alert['reasons']} reasons as the detector chose and ordered them, which is how they are shown */
-function reasonsCell(reasons) {
-  return el('td', {}, [
-    el(
-      'div',
-      { class: 'reasons' },
-      reasons.map((reason) => {
-        const { feature, values, title } = describeReason(reason);
-        return el('span', { class: 'reason', title }, [el('b', { text: feature }), ' ', el('i', { text: values })]);
-      }),
-    ),
-  ]);
+/**
+ * The rules that fired (first: they decided), then the model's reasons as the detector chose and
+ * ordered them, which is how they are shown.
+ * @param {Alert} alert
+ */
+function reasonsCell(alert) {
+  const hits = alert.ruleHits.map((hit) =>
+    el('span', { class: `reason rule-hit ${hit.action}`, title: `rule ${hit.ruleId}, version ${hit.version}: ${hit.action}` }, [
+      el('b', { text: hit.name }),
+      ' ',
+      el('i', { text: hit.action }),
+    ]),
+  );
+  const reasons = alert.reasons.map((reason) => {
+    const { feature, values, title } = describeReason(reason);
+    return el('span', { class: 'reason', title }, [el('b', { text: feature }), ' ', el('i', { text: values })]);
+  });
+  return el('td', {}, [el('div', { class: 'reasons' }, [...hits, ...reasons])]);
 }
 
 /** @param {Alert} alert */
@@ -93,8 +99,11 @@ function renderRow(alert, onFilter) {
     el('td', { class: 'num' }, [formatAmount(tx.amount), el('span', { class: 'currency', text: tx.currency })]),
     el('td', { class: 'terminal' }, [filterLink('terminalId', tx.terminalId)]),
     scoreCell(alert),
-    reasonsCell(alert.reasons),
-    el('td', {}, [el('span', { class: `badge ${alert.status}`, text: alert.status })]),
+    reasonsCell(alert),
+    el('td', {}, [
+      el('span', { class: `badge ${alert.status}`, text: alert.status }),
+      ...(alert.decision === 'block' ? [' ', el('span', { class: 'badge block', text: 'block', title: 'a block rule fired: the payment was declined' })] : []),
+    ]),
     el('td', { class: 'actions' }, [el('div', { class: 'verdict' }, [verdictButton('fraud', 'Fraud'), verdictButton('legit', 'Legit')])]),
   ]);
   if (alert.feedback) row.title = describeFeedback(alert.feedback);

@@ -12,6 +12,14 @@
  * @property {number} contribution
  */
 
+/**
+ * @typedef {object} RuleHit
+ * @property {string} ruleId
+ * @property {number} version
+ * @property {string} name
+ * @property {'block' | 'review' | 'allow'} action
+ */
+
 /** @typedef {'open' | 'fraud' | 'legit'} AlertStatus */
 /** @typedef {'fraud' | 'legit'} FeedbackLabel */
 
@@ -32,6 +40,8 @@
  * @property {number} threshold
  * @property {string} modelVersion
  * @property {Reason[]} reasons in the detector's order: the strongest first
+ * @property {'block' | 'review'} decision block when a block rule fired, else review
+ * @property {RuleHit[]} ruleHits the active rules that fired, with the versions that did
  * @property {Feedback | null} feedback
  * @property {{ cardId: string, terminalId: string, amount: number, currency: string }} transaction
  */

@@ -134,7 +134,10 @@ describe('dashboard', () => {
       { feature: 'txCount24h', value: 14, typical: 3, contribution: 0.09 },
       { feature: 'hoursSincePrevious', value: 0.05, typical: 19.5, contribution: 0.22 },
     ];
-    const fresh = { ...makeAlert({ cardId: 'card-4242', terminalId: 'term-99', amount: 1899.99, score: 0.97 }), reasons };
+    const fresh = {
+      ...makeAlert({ cardId: 'card-4242', terminalId: 'term-99', amount: 1899.99, score: 0.97, decision: 'block', ruleHits: [{ ruleId: 'blocked-cards', version: 3, name: 'Blocked cards', action: 'block' }] }),
+      reasons,
+    };
     await store.insertAlerts([fresh]);
     feed.notify();
     const row = page.locator(`#alert-rows tr[data-alert-id="${fresh.alertId}"]`);
@@ -142,7 +145,10 @@ describe('dashboard', () => {
     expect(await page.locator('#alert-rows tr').first().getAttribute('data-alert-id')).toBe(fresh.alertId);
     await expect.poll(() => row.textContent()).toContain('card-4242');
     expect(await row.textContent()).toContain('1,899.99');
-    expect(await row.locator('.reason b').allTextContents()).toEqual(['Amount Vs Card Mean 7d', 'Terminal Risk 7d', 'Tx Count 24h', 'Hours Since Previous']);
+    // The rule that fired comes first, named with its version, then the model's reasons.
+    expect(await row.locator('.reason b').allTextContents()).toEqual(['Blocked cards', 'Amount Vs Card Mean 7d', 'Terminal Risk 7d', 'Tx Count 24h', 'Hours Since Previous']);
+    expect(await row.locator('.rule-hit.block').getAttribute('title')).toBe('rule blocked-cards, version 3: block');
+    expect(await row.locator('.badge.block').textContent()).toBe('block');
 
     await row.locator('button.mark-fraud').click();
     await page.locator('#token-dialog[open]').waitFor();
