@@ -85,10 +85,10 @@ let pgliteTurn: Promise<unknown> = Promise.resolve();
 let pgliteSchema = '';
 
 /**
- * A fresh PGlite database for one test: a schema of its own in the one in-memory PGlite of its test
- * file (loaded from the run's initialised copy, test/setup/pglite.ts), dropped when the test ends.
- * PGlite's initialisation takes seconds and a schema milliseconds;
- * the store's SQL is schema-relative, as it is on PostgreSQL (`openTestPostgres`).
+ * A fresh PGlite database for one test: a schema of its own, dropped when the test ends, in the one
+ * in-memory PGlite of its test file, loaded from the run's initialised copy (test/setup/pglite.ts).
+ * PGlite's initialisation takes seconds, a schema milliseconds; the store's SQL is schema-relative, as
+ * it is on PostgreSQL (`openTestPostgres`). A test's queries after it closed its database are refused.
  */
 export async function openTestPglite(): Promise<Database> {
   sharedPglite ??= readFile(inject('pgliteDataDir')).then((tarball) => PGlite.create({ loadDataDir: new Blob([tarball]) }));

@@ -62,6 +62,8 @@ export function createEventTimeGuard({ maxAheadMs }: { maxAheadMs: number }): Ev
 
 /** How many of a batch's first events it takes to raise a recorded reference (fewer could all be one bad clock). */
 export const BATCH_SAMPLE = 5;
+/** The batch's first messages, where its first events are looked for (the start of the batch, not a day into it). */
+const FIRST_MESSAGES = 4 * BATCH_SAMPLE;
 
 /**
  * The reference of a partition taken on, from what is recorded of it and its batch's first events.
@@ -85,7 +87,7 @@ export function takeOverReference(recorded: TopicProgress, partition: number, de
   const recordedMs = own !== undefined && Number.isFinite(own) ? [own] : [...recorded.values()].map((progress) => progress.eventTimeMs);
   return referenceFor(
     recordedMs,
-    decoded.slice(0, 4 * BATCH_SAMPLE).flatMap((entry) => ('eventTimeMs' in entry ? [entry.eventTimeMs] : [])),
+    decoded.slice(0, FIRST_MESSAGES).flatMap((entry) => ('eventTimeMs' in entry ? [entry.eventTimeMs] : [])),
   );
 }
 

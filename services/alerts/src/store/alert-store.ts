@@ -52,8 +52,11 @@ export interface AlertStore {
 
 const isoUtc = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The `StoredAlert` view of a row, built by the database (see `StoredAlert` in schemas.ts). */
-const storedAlertJson = `((alert - 'schemaVersion') || jsonb_build_object(
+/**
+ * The `StoredAlert` view of a row, built by the database (see `StoredAlert` in schemas.ts). An alert
+ * stored before alerts had a decision and rule hits gets the event schema's defaults for them.
+ */
+const storedAlertJson = `(jsonb_build_object('decision', 'review', 'ruleHits', '[]'::jsonb) || (alert - 'schemaVersion') || jsonb_build_object(
     'sequence', sequence,
     'status', status,
     'storedAt', ${isoUtc('stored_at')},

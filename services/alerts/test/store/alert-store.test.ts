@@ -19,6 +19,19 @@ describe.each(backends)('alert store on $name', ({ open }) => {
     expect(row!.detectedAtMs).toBe(Date.parse(alert.detectedAt));
   });
 
+  it('serves an alert stored before alerts had a decision and rule hits with their defaults', async () => {
+    const db = await open();
+    const store = await createAlertStore(db);
+    const alert = makeAlert({ decision: 'block', ruleHits: [{ ruleId: 'blocked-cards', version: 2, name: 'Blocked cards', action: 'block' }] });
+    await store.insertAlerts([alert, makeAlert()]);
+    await db.query(`UPDATE alerts SET alert = alert - 'decision' - 'ruleHits' WHERE alert_id <> $1`, [alert.alertId]);
+    // As served: lists and streams pass the database's JSON through unparsed (the dashboard reads ruleHits).
+    const served = (await store.listAlerts({}, 10)).map((row) => JSON.parse(row.json) as Record<string, unknown>);
+    expect(served.find((row) => row['alertId'] === alert.alertId)).toMatchObject({ decision: 'block', ruleHits: alert.ruleHits });
+    const old = served.find((row) => row['alertId'] !== alert.alertId);
+    expect(old).toMatchObject({ decision: 'review', ruleHits: [] });
+  });
+
   it('stores one alert per payment: two cards\' payments sharing a transaction id are two alerts, each stored once', async () => {
     const store = await openTestStore(open);
     const first = makeAlert({ transactionId: 'auth-0001', cardId: 'card-1' });
