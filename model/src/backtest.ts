@@ -1,6 +1,6 @@
 import { transactionFromRow, type HandbookRow } from '@fraudstream/shared/csv';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
-import { createRuleBook, decide, RuleFeatures, RuleTransaction, type NamedList, type Rule, type RuleAction } from '@fraudstream/shared/rules';
+import { createRuleBook, decide, decidePayment, type NamedList, type Rule, type RuleAction } from '@fraudstream/shared/rules';
 import type { FraudModel } from './model.js';
 import { replayFeatures, type ReplayOptions } from './replay.js';
 
@@ -72,11 +72,12 @@ export async function backtest(
     const scores = await model.predict(batch.features, batch.rows.length);
     batch.rows.forEach((row, index) => {
       const score = scores[index]!;
-      const outcome = book.evaluate({
-        // The Handbook has no currency, channel or card number: the CSV's rows are EUR payments.
-        tx: new RuleTransaction(transactionFromRow(row)),
-        features: new RuleFeatures(batch.features.subarray(index * width, (index + 1) * width)),
+      // The Handbook has no currency, channel or card number: the CSV's rows are EUR payments.
+      const outcome = decidePayment(book, {
+        transaction: transactionFromRow(row),
+        features: batch.features.subarray(index * width, (index + 1) * width),
         score,
+        threshold: model.threshold,
       });
       for (const failure of outcome.failures) failures[failure.ruleId] = (failures[failure.ruleId] ?? 0) + 1;
       const key = dayKeyOf(row.timestampMs);
@@ -86,7 +87,7 @@ export async function backtest(
         days.set(key, day);
       }
       const modelAlerts = score >= model.threshold;
-      const { decision } = decide({ hits: outcome.hits, score, threshold: model.threshold });
+      const { decision } = outcome;
       const flaggedWithoutAllow = decide({ hits: outcome.hits.filter((hit) => hit.action !== 'allow'), score, threshold: model.threshold }).decision !== null;
       day.payments += 1;
       if (row.fraud) day.frauds += 1;

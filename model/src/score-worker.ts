@@ -15,16 +15,15 @@ export interface ScoreRequest {
   /** n × feature count, row-major (transferred, not copied). */
   features: Float32Array;
   n: number;
-  /** The rows' transaction ids, joined by "\n". */
-  transactionIds: string;
+  /** The rows' transaction ids, joined by "\n"; absent: the reply carries the scores themselves. */
+  transactionIds?: string;
 }
-export interface ScoreReply {
-  id: number;
-  lines: string;
-}
+/** The rows' `TRANSACTION_ID,score` lines, or their scores when the request had no ids. */
+export type ScoreReply = { id: number; lines: string } | { id: number; scores: Float32Array };
 export interface ScoreWorkerReady {
   ready: true;
   version: string;
+  threshold: number;
   /** The TensorFlow.js backend the worker scores with. */
   backend: string;
 }
@@ -49,13 +48,18 @@ async function serve(dir: string): Promise<void> {
     port.postMessage(failed);
     return;
   }
-  const ready: ScoreWorkerReady = { ready: true, version: model.version, backend: await initTensorflow() };
+  const ready: ScoreWorkerReady = { ready: true, version: model.version, threshold: model.threshold, backend: await initTensorflow() };
   port.postMessage(ready);
   // Requests are answered one at a time, in arrival order.
   let queue = Promise.resolve();
   port.on('message', (request: ScoreRequest) => {
     queue = queue.then(async () => {
       const scores = await model.predict(request.features, request.n);
+      if (request.transactionIds === undefined) {
+        const reply: ScoreReply = { id: request.id, scores };
+        port.postMessage(reply);
+        return;
+      }
       const reply: ScoreReply = { id: request.id, lines: scoreLines(request.transactionIds.split('\n'), scores) };
       port.postMessage(reply);
     });

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { HandbookRow } from '@fraudstream/shared/csv';
+import { transactionFromRow, type HandbookRow } from '@fraudstream/shared/csv';
 import { FraudstreamError, type ErrorCode } from '@fraudstream/shared/errors';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { csvTransactionIdOf } from '@fraudstream/shared/ids';
+import { decidePayment, type RuleBook, type RuleFailure, type RuleHit } from '@fraudstream/shared/rules';
 import type { FraudModel } from './model.js';
 import { replayFeatures } from './replay.js';
 import type { ScoreReply, ScoreRequest, ScoreWorkerFailed, ScoreWorkerReady } from './score-worker.js';
@@ -23,12 +24,44 @@ export function scoreLines(transactionIds: readonly string[], scores: Float32Arr
   return text;
 }
 
-/** Turns feature rows into `TRANSACTION_ID,score` lines; answers in call order. */
+const hitsText = (hits: readonly RuleHit[]): string => hits.map((hit) => `${hit.ruleId}@${hit.version}`).join(' ');
+
+/**
+ * With rules, one CSV line per row: TRANSACTION_ID, the score, the decision (block, review, or empty:
+ * no alert), the active rules that matched and the shadow ones (`id@version`, space-separated), as the
+ * detector decides online (an allow hit leaves the decision empty and is listed among the hits).
+ */
+export function decisionLines(
+  rows: readonly HandbookRow[],
+  features: Float32Array,
+  scores: Float32Array,
+  options: { rules: RuleBook; threshold: number; onRuleFailure?: (failure: RuleFailure) => void },
+): string {
+  const width = FEATURE_NAMES.length;
+  let text = '';
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]!;
+    const score = scores[index]!;
+    const outcome = decidePayment(options.rules, {
+      transaction: transactionFromRow(row),
+      features: features.subarray(index * width, (index + 1) * width),
+      score,
+      threshold: options.threshold,
+    });
+    for (const failure of outcome.failures) options.onRuleFailure?.(failure);
+    text += `${csvTransactionIdOf(row.transactionId)},${score.toPrecision(8)},${outcome.decision ?? ''},${hitsText(outcome.hits)},${hitsText(outcome.shadowHits)}\n`;
+  }
+  return text;
+}
+
+/** Turns feature rows into `TRANSACTION_ID,score` lines, or into scores; answers in call order. */
 export interface RowScorer {
   version: string;
+  threshold: number;
   /** The TensorFlow.js backend that scores. */
   backend: string;
   lines(features: Float32Array, n: number, transactionIds: readonly string[]): Promise<string>;
+  scores(features: Float32Array, n: number): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -36,8 +69,10 @@ export interface RowScorer {
 export function scorerOf(model: FraudModel, backend: string): RowScorer {
   return {
     version: model.version,
+    threshold: model.threshold,
     backend,
     lines: async (features, n, transactionIds) => scoreLines(transactionIds, await model.predict(features, n)),
+    scores: (features, n) => model.predict(features, n),
     close: () => Promise.resolve(),
   };
 }
@@ -61,7 +96,7 @@ export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
       entry: new URL('./score-worker.ts', import.meta.url).href,
     },
   });
-  const pending = new Map<number, { resolve: (lines: string) => void; reject: (err: Error) => void }>();
+  const pending = new Map<number, { resolve: (reply: ScoreReply) => void; reject: (err: Error) => void }>();
   let failure: Error | undefined;
   const fail = (err: Error): void => {
     failure ??= err;
@@ -83,7 +118,7 @@ export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
     if (!('id' in message)) return;
     const entry = pending.get(message.id);
     pending.delete(message.id);
-    entry?.resolve(message.lines);
+    entry?.resolve(message);
   });
   const onError = (err: Error): void => {
     starting?.reject(err);
@@ -99,17 +134,28 @@ export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
     throw err;
   });
   let nextId = 0;
+  const ask = (features: Float32Array, n: number, transactionIds?: readonly string[]): Promise<ScoreReply> => {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    const request: ScoreRequest = { id, features, n, ...(transactionIds ? { transactionIds: transactionIds.join('\n') } : {}) };
+    return new Promise<ScoreReply>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage(request, [features.buffer as ArrayBuffer]);
+    });
+  };
   return {
     version: started.version,
+    threshold: started.threshold,
     backend: started.backend,
-    lines(features, n, transactionIds) {
-      if (failure) return Promise.reject(failure);
-      const id = nextId++;
-      const request: ScoreRequest = { id, features, n, transactionIds: transactionIds.join('\n') };
-      return new Promise<string>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage(request, [features.buffer as ArrayBuffer]);
-      });
+    lines: async (features, n, transactionIds) => {
+      const reply = await ask(features, n, transactionIds);
+      if (!('lines' in reply)) throw new Error('the scoring worker answered with scores where lines were asked');
+      return reply.lines;
+    },
+    scores: async (features, n) => {
+      const reply = await ask(features, n);
+      if (!('scores' in reply)) throw new Error('the scoring worker answered with lines where scores were asked');
+      return reply.scores;
     },
     async close() {
       worker.off('exit', onExit);
@@ -128,7 +174,15 @@ export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
 export async function scoreRows(
   rows: AsyncIterable<readonly HandbookRow[]>,
   scorerOrStarting: RowScorer | Promise<RowScorer>,
-  options: { fromMs: number; sink: Writable; onScored?: (count: number) => void; predictRows?: number },
+  options: {
+    fromMs: number;
+    sink: Writable;
+    onScored?: (count: number) => void;
+    predictRows?: number;
+    /** Decide each payment with these rules too (see decisionLines). */
+    rules?: RuleBook;
+    onRuleFailure?: (failure: RuleFailure) => void;
+  },
 ): Promise<number> {
   // A scorer still starting (the model loading in its worker) is awaited at the first rows to score:
   // the feature replay does not wait for it.
@@ -139,9 +193,11 @@ export async function scoreRows(
   const write = async (text: string): Promise<void> => {
     if (!sink.write(text)) await once(sink, 'drain');
   };
-  await write('TRANSACTION_ID,score\n');
+  const { rules } = options;
+  await write(rules ? 'TRANSACTION_ID,score,decision,rule_hits,shadow_hits\n' : 'TRANSACTION_ID,score\n');
 
   let pendingIds: string[] = [];
+  let pendingRows: HandbookRow[] = [];
   let pendingFeatures = new Float32Array(predictRows * width);
   const inFlight: Array<{ lines: Promise<string>; count: number }> = [];
   let written = 0;
@@ -156,11 +212,20 @@ export async function scoreRows(
     if (pendingIds.length === 0) return;
     const count = pendingIds.length;
     const scorer = await starting;
-    const lines = scorer.lines(pendingFeatures.subarray(0, count * width), count, pendingIds);
+    const features = pendingFeatures.subarray(0, count * width);
+    let lines: Promise<string>;
+    if (rules) {
+      // The rules read the features after the model has its copy (the scorer may take the buffer).
+      const kept = features.slice();
+      const rows = pendingRows;
+      const onRuleFailure = options.onRuleFailure;
+      lines = scorer.scores(features, count).then((scores) => decisionLines(rows, kept, scores, { rules, threshold: scorer.threshold, ...(onRuleFailure ? { onRuleFailure } : {}) }));
+    } else lines = scorer.lines(features, count, pendingIds);
     // A failure surfaces when its turn to be written comes; until then it must not count as unhandled.
     lines.catch(() => {});
     inFlight.push({ lines, count });
     pendingIds = [];
+    pendingRows = [];
     pendingFeatures = new Float32Array(predictRows * width);
     while (inFlight.length > IN_FLIGHT) await writeOldest();
   };
@@ -172,6 +237,7 @@ export async function scoreRows(
       // Copy as many rows as fit the pending batch in one go.
       const end = Math.min(n, index + predictRows - pendingIds.length);
       for (let row = index; row < end; row++) pendingIds.push(batch.rows[row]!.transactionId);
+      if (rules) for (let row = index; row < end; row++) pendingRows.push(batch.rows[row]!);
       pendingFeatures.set(batch.features.subarray(index * width, end * width), (pendingIds.length - (end - index)) * width);
       index = end;
       if (pendingIds.length === predictRows) await submit();

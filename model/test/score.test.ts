@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readHandbookCsv } from '@fraudstream/shared';
+import { createRuleBook, readHandbookCsv } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, loadModel } from '../src/model.js';
 import { initTensorflow } from '../src/tensorflow.js';
 import { scoreRows, scorerOf, startScoreWorker } from '../src/score.js';
@@ -48,6 +48,27 @@ describe('scoreRows', () => {
     // Many batches were in flight at once, and written in order.
     expect(progress.length).toBeGreaterThan(3);
     expect(progress.at(-1)).toBe(thereCount);
+  }, 60_000);
+
+  it('decides alike with the rules whether the model runs in a worker or on this thread', async () => {
+    const csv = join(dir, 'rules.csv');
+    await writeHandbookCsv(csv, { days: 40, cards: 300, terminals: 200, seed: 9 });
+    const fromMs = Date.parse('2018-07-25T00:00:00Z');
+    const rules = createRuleBook();
+    const at = '2026-12-03T00:00:00Z';
+    rules.putRule({ schemaVersion: 1, id: 'big', version: 4, name: 'Big', expression: 'tx.amount > 120.0 && score > 0.001', action: 'block', mode: 'active', updatedAt: at, updatedBy: 'test' });
+    rules.putRule({ schemaVersion: 1, id: 'nope', version: 1, name: 'Missing list', expression: 'tx.cardId in lists["absent"]', action: 'block', mode: 'active', updatedAt: at, updatedBy: 'test' });
+    const failures: string[] = [];
+    const here = collect();
+    await scoreRows(readHandbookCsv(csv), scorerOf(await loadModel(DEFAULT_MODEL_DIR), await initTensorflow()), { fromMs, sink: here.sink, rules, onRuleFailure: (failure) => failures.push(failure.ruleId) });
+    const worker = await startScoreWorker(DEFAULT_MODEL_DIR);
+    const there = collect();
+    await scoreRows(readHandbookCsv(csv), worker, { fromMs, sink: there.sink, rules, predictRows: 500 }).finally(() => worker.close());
+    expect(there.text()).toBe(here.text());
+    expect(here.text()).toMatch(/^\d+,[\d.e-]+,block,big@4,$/m);
+    // A rule that fails at run time is a non-hit, reported on every payment.
+    expect(failures.length).toBe(here.text().trim().split('\n').length - 1);
+    expect(new Set(failures)).toEqual(new Set(['nope']));
   }, 60_000);
 
   it('scores every row, $0.00 ones included, with a finite score', async () => {

@@ -1,7 +1,7 @@
 /**
  * Detector benchmark (`npm run bench -- detector`): throughput of one detector replica (Redis feature
  * store, Kafka transactions) against a plain kafkajs consume→produce passthrough over the same topic in
- * the same run; end-to-end latency from produce to committed alert at a fixed rate; the replica's RSS.
+ * the same run; the same replica with 50 active rules (scripts/bench/support/rules.ts) against it without; end-to-end latency from produce to committed alert at a fixed rate; the replica's RSS.
  * Prints numbers only. Needs Redis (REDIS_URL, default redis://127.0.0.1:6379) and a broker
  * (KAFKA_BROKERS, or one is started from the local jars like `npm run kafka`).
  */
@@ -18,6 +18,8 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
   cardIdFor,
+  compileExpression,
+  controlTopicSpecs,
   createKafkaForBrokers,
   createLogger,
   decodeAlert,
@@ -32,11 +34,14 @@ import {
 } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
 import { startKafka } from '../kafka/local-broker.js';
+import { benchRuleBook } from './support/rules.js';
 
 const usage = `Usage: npx tsx scripts/bench/detector.ts [--count N] [--rounds R] [--rate TX_PER_S] [--seconds S] [--partitions P]
 
   --count N        transactions in the throughput backlog (default 300000)
-  --rounds R       throughput rounds, each: passthrough, detector (Redis), detector (memory) (default 3)
+  --rounds R       throughput rounds, each: passthrough, detector (Redis), detector (Redis) with
+                   the rules, detector (memory) (default 3)
+  --rules N        active rules in the rules phase (default 50)
   --rate R         transactions per second in the latency phase (default 1000)
   --seconds S      length of the latency phase, after its warm-up (default 20)
   --warmup S       first seconds of the latency phase, reported apart (default 15)
@@ -206,6 +211,20 @@ async function batchSummary(port: number): Promise<string> {
   return `${batches} batches: ${batchMs.toFixed(1)} ms each on average (decode, features, model, Kafka transaction), ${modelMs.toFixed(1)} ms of it in the model; ${held} held by the event-time gate`;
 }
 
+/** What the rules did in a run: hits by action, run-time errors, and alerts by decision. */
+async function rulesSummary(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
+  const hits = (action: string) => sum(new RegExp(`^fraudstream_detector_rule_hits_total\\{[^}]*action="${action}"[^}]*\\} (\\S+)$`, 'gm'));
+  const errors = sum(/^fraudstream_detector_rule_errors_total\{[^}]*\} (\S+)$/gm);
+  const perRule = [...text.matchAll(/^fraudstream_detector_rule_hits_total\{rule="([^"]+)"[^}]*\} (\S+)$/gm)]
+    .map(([, rule, value]) => ({ rule, hits: Number(value) }))
+    .sort((x, y) => y.hits - x.hits)
+    .slice(0, 3)
+    .map(({ rule, hits }) => `${rule} ${hits}`);
+  return `rule hits: block ${hits('block')}, review ${hits('review')} (most: ${perRule.join(', ') || 'none'}); ${errors} rule errors`;
+}
+
 function rssOf(pid: number): { rssMb: number; peakMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
@@ -221,6 +240,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '15' },
       partitions: { type: 'string', default: '6' },
+      rules: { type: 'string', default: '50' },
       'model-dir': { type: 'string', default: DEFAULT_MODEL_DIR },
       help: { type: 'boolean', short: 'h' },
     },
@@ -235,7 +255,8 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const partitions = Number(values.partitions);
   const warmupSeconds = Number(values.warmup);
-  if (![count, rounds, rate, seconds, partitions].every((value) => Number.isInteger(value) && value > 0) || !(Number.isInteger(warmupSeconds) && warmupSeconds >= 0)) {
+  const ruleCount = Number(values.rules);
+  if (![count, rounds, rate, seconds, partitions, ruleCount].every((value) => Number.isInteger(value) && value > 0) || !(Number.isInteger(warmupSeconds) && warmupSeconds >= 0)) {
     console.error(`Expected positive integers.\n\n${usage}`);
     process.exitCode = 2;
     return;
@@ -258,14 +279,23 @@ async function main(): Promise<void> {
     deadLetters: `bench-dlq-${id}`,
     passthrough: `bench-passthrough-${id}`,
   };
+  // Two rule books: one empty (every phase without rules reads it), one with the benchmark's rules.
+  const control = {
+    none: { rules: `bench-no-rules-${id}`, lists: `bench-no-lists-${id}` },
+    some: { rules: `bench-rules-${id}`, lists: `bench-lists-${id}` },
+  };
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, Object.values(topics).map((topic) => ({ topic, partitions: partitions })));
+  await ensureTopics(admin, [
+    ...Object.values(topics).map((topic) => ({ topic, partitions: partitions })),
+    ...controlTopicSpecs(control.none),
+    ...controlTopicSpecs(control.some),
+  ]);
   const keyPrefix = `bench-detector-${id}:`;
   const children: Array<ReturnType<typeof spawn>> = [];
   const extraTopics: string[] = [];
 
-  const spawnDetector = async (input: string, alerts: string, groupId: string, store: 'redis' | 'memory' = 'redis', prefix = keyPrefix) => {
+  const spawnDetector = async (input: string, alerts: string, groupId: string, store: 'redis' | 'memory' = 'redis', prefix = keyPrefix, rules = control.none) => {
     const port = await freePort();
     const nodeArgs = (process.env['BENCH_DETECTOR_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'services/detector/src/main.ts')], {
@@ -284,6 +314,8 @@ async function main(): Promise<void> {
         LABELS_TOPIC: topics.labels,
         ALERTS_TOPIC: alerts,
         DEAD_LETTER_TOPIC: topics.deadLetters,
+        RULES_TOPIC: rules.rules,
+        LISTS_TOPIC: rules.lists,
         KAFKA_TOPIC_PARTITIONS: String(partitions),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -306,10 +338,15 @@ async function main(): Promise<void> {
     const now = Date.now();
     const backlog = Array.from({ length: count }, (_, n) => transactionAt(n, now - 3_600_000 + Math.floor((n * 3_600_000) / count)));
     await produceAll(kafka, topics.transactions, backlog.map((tx) => ({ key: tx.cardId, value: encode(tx) })));
+    const book = benchRuleBook(ruleCount);
+    await produceAll(kafka, control.some.rules, book.rules.map((rule) => ({ key: rule.id, value: JSON.stringify(rule) })));
+    await produceAll(kafka, control.some.lists, book.lists.map((list) => ({ key: list.name, value: JSON.stringify(list) })));
+    const fast = book.rules.filter((rule) => { const compiled = compileExpression(rule.expression); return compiled.ok && compiled.fast; }).length;
+    console.log(`rules phase: ${book.rules.length} active rules (${fast} on the fast path), ${book.lists.length} lists of ${book.lists.map((list) => list.items.length).join(', ')} items`);
 
     // Rounds alternate the three, each on its own consumer group (and Redis key prefix), so that a
     // change in the machine's load affects them alike; the medians are the figures.
-    const results: Array<{ passthrough: number; redis: number; memory: number }> = [];
+    const results: Array<{ passthrough: number; redis: number; rules: number; memory: number }> = [];
     for (let round = 1; round <= rounds; round++) {
       const baseline = await passthrough(kafka, topics.transactions, topics.passthrough, count);
       const detectorGroup = `bench-detector-${id}-${round}`;
@@ -318,18 +355,27 @@ async function main(): Promise<void> {
       const memory = rssOf(detector.pid as number);
       const summary = await batchSummary(detector.port);
       detector.kill('SIGTERM');
+      // The same replica with the rule book: all it adds is the rules' evaluation and their alerts.
+      const rulesGroup = `bench-detector-rules-${id}-${round}`;
+      const withRules = await spawnDetector(topics.transactions, topics.alerts, rulesGroup, 'redis', `${keyPrefix}${round}r:`, control.some);
+      const ruled = await measureThroughput(kafka, rulesGroup, topics.transactions, count, performance.now());
+      const ruleSummary = await rulesSummary(withRules.port);
+      withRules.kill('SIGTERM');
       // Where the time goes: the same replica with the in-memory store (everything else equal).
       const memoryGroup = `bench-detector-memory-${id}-${round}`;
       const inMemory = await spawnDetector(topics.transactions, topics.alerts, memoryGroup, 'memory');
       const memoryRate = await measureThroughput(kafka, memoryGroup, topics.transactions, count, performance.now());
       inMemory.kill('SIGTERM');
-      results.push({ passthrough: baseline.perSecond, redis: scored.perSecond, memory: memoryRate.perSecond });
+      results.push({ passthrough: baseline.perSecond, redis: scored.perSecond, rules: ruled.perSecond, memory: memoryRate.perSecond });
       console.log(
         `round ${round}: passthrough (kafkajs consume→produce, acks=all) ${Math.round(baseline.perSecond)} tx/s; ` +
           `detector (1 replica, Redis store, Kafka transactions) ${Math.round(scored.perSecond)} tx/s = ${((100 * scored.perSecond) / baseline.perSecond).toFixed(0)} %; ` +
           `same detector, in-memory store ${Math.round(memoryRate.perSecond)} tx/s (load ${loadavg()[0]?.toFixed(1)})`,
       );
       console.log(`  Redis detector RSS after the backlog: ${memory.rssMb.toFixed(0)} MB (peak ${memory.peakMb.toFixed(0)} MB); ${summary}`);
+      console.log(
+        `  with ${book.rules.length} active rules: ${Math.round(ruled.perSecond)} tx/s = ${((100 * ruled.perSecond) / scored.perSecond).toFixed(0)} % of the same detector without rules; ${ruleSummary}`,
+      );
     }
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const ratios = results.map(({ passthrough, redis }) => redis / passthrough);
@@ -337,6 +383,10 @@ async function main(): Promise<void> {
       `median of ${rounds}: passthrough ${Math.round(median(results.map((r) => r.passthrough)))} tx/s; ` +
         `detector (Redis) ${Math.round(median(results.map((r) => r.redis)))} tx/s; detector / passthrough ${(100 * median(ratios)).toFixed(0)} %; ` +
         `in-memory store ${Math.round(median(results.map((r) => r.memory)))} tx/s`,
+    );
+    console.log(
+      `median of ${rounds}: detector (Redis) with ${book.rules.length} active rules ${Math.round(median(results.map((r) => r.rules)))} tx/s; ` +
+        `with rules / without ${(100 * median(results.map(({ rules, redis }) => rules / redis))).toFixed(0)} % (goal ≥ 90 %)`,
     );
 
     // Latency: a fresh replica on a fresh topic, fed at a fixed rate with event time = now.
@@ -374,7 +424,8 @@ async function main(): Promise<void> {
     await Promise.all(
       children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())),
     );
-    await admin.deleteTopics({ topics: [...Object.values(topics), ...extraTopics] }).catch(() => {});
+    const controlTopics = [control.none, control.some].flatMap(({ rules, lists }) => [rules, lists]);
+    await admin.deleteTopics({ topics: [...Object.values(topics), ...controlTopics, ...extraTopics] }).catch(() => {});
     await admin.disconnect();
     const redis = new Redis(redisUrl);
     let cursor = '0';

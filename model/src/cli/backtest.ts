@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
-import { compileExpression, ListsFile, NamedList, RuleAction, RulesFile, type Rule } from '@fraudstream/shared/rules';
+import { RuleAction, type Rule } from '@fraudstream/shared/rules';
 import { backtest, formatBacktest } from '../backtest.js';
 import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
 import { badRowReporter, csvRows, dateFlag, isEntryPoint, isoDay, parseFlags, required, runCli, usageError } from './args.js';
 import { createProgress } from './progress.js';
+import { readListsFile, readRulesFile, ruleOf } from './rule-files.js';
 
 export const usage = `Usage: npm run backtest -- --input FILE (--rule EXPR | --rules FILE) [--model DIR] [--from D --to D]
                         [--action block|review|allow] [--lists FILE] [--json]
@@ -28,49 +27,14 @@ Options:
   --json           print the result as JSON
   -h, --help       this text`;
 
-const ruleOf = (definition: RulesFile[number]): Rule => ({
-  schemaVersion: 1,
-  version: 1,
-  updatedAt: new Date().toISOString(),
-  updatedBy: 'backtest',
-  ...definition,
-});
-
-async function readJson<T>(path: string, flag: string, schema: z.ZodType<T>): Promise<T> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw usageError(`Cannot read --${flag} ${path}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw usageError(`--${flag} ${path} is not JSON: ${(err as Error).message}`);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw usageError(`--${flag} ${path}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
-/** The rules to try, each checked as the API checks it (a refused expression names its position). */
+/** The rules to try: one expression (--rule) or a file (--rules). */
 async function rulesOf(flags: { rule?: string; rules?: string; action?: string }): Promise<Rule[]> {
   if ((flags.rule === undefined) === (flags.rules === undefined)) throw usageError('Expected one of --rule EXPR or --rules FILE');
   const action = RuleAction.safeParse(flags.action ?? 'review');
   if (!action.success) throw usageError(`Expected --action to be block, review or allow, got ${JSON.stringify(flags.action)}`);
-  const rules =
-    flags.rule !== undefined
-      ? [ruleOf({ id: 'adhoc', name: 'ad-hoc rule', expression: flags.rule, action: action.data, mode: 'active' })]
-      : (await readJson(flags.rules!, 'rules', RulesFile)).map(ruleOf);
-  for (const rule of rules) {
-    const compiled = compileExpression(rule.expression);
-    if (!compiled.ok) throw usageError(`rule ${rule.id}: ${compiled.error.message} at line ${compiled.error.line}, column ${compiled.error.column}`);
-  }
-  return rules;
+  return flags.rule !== undefined
+    ? [ruleOf({ id: 'adhoc', name: 'ad-hoc rule', expression: flags.rule, action: action.data, mode: 'active' }, 'backtest')]
+    : readRulesFile(flags.rules!, 'backtest');
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -90,12 +54,7 @@ export async function main(argv: string[]): Promise<void> {
   const fromMs = flags.from === undefined ? undefined : dateFlag(flags.from, 'from');
   const toMs = flags.to === undefined ? undefined : dateFlag(flags.to, 'to');
   if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw usageError(`Expected --to after --from, got ${isoDay(fromMs)} .. ${isoDay(toMs)}`);
-  const lists = flags.lists === undefined ? {} : await readJson(flags.lists, 'lists', ListsFile);
-  const namedLists = Object.entries(lists).map(([name, items], index) => {
-    const parsed = NamedList.safeParse({ schemaVersion: 1, name, version: 1, items, updatedAt: new Date().toISOString(), updatedBy: 'backtest' });
-    if (!parsed.success) throw usageError(`--lists ${flags.lists}: list ${index + 1} (${name}): ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
-    return parsed.data;
-  });
+  const namedLists = flags.lists === undefined ? [] : await readListsFile(flags.lists, 'backtest');
   const model = await loadModel(flags.model ?? DEFAULT_MODEL_DIR);
 
   const bad = badRowReporter(input);

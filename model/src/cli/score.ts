@@ -3,28 +3,56 @@ import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { DEFAULT_MODEL_DIR } from '../default-model.js';
 import { scoreRows, startScoreWorker } from '../score.js';
-import { badRowReporter, csvRows, dateFlag, parseFlags, required, runCli } from './args.js';
+import { createRuleBook, type RuleFailure } from '@fraudstream/shared/rules';
+import { badRowReporter, csvRows, dateFlag, isEntryPoint, parseFlags, required, runCli, usageError } from './args.js';
 import { createProgress } from './progress.js';
+import { readListsFile, readRulesFile } from './rule-files.js';
 
-const usage = `Usage: npm run score -- --input FILE --from YYYY-MM-DD --output FILE [--model DIR]
+export const usage = `Usage: npm run score -- --input FILE --from YYYY-MM-DD --output FILE [--model DIR]
+                     [--rules FILE [--lists FILE]]
 
 Replays the CSV through the feature engine and the model (as the detector does online) and writes
 TRANSACTION_ID,score for every transaction at or after --from (TRANSACTION_ID as in the input). Every
 row is read; the replay starts at the features' look-back (37 days) before --from, since nothing older
 changes a feature: the scores are those of a replay of the whole file.
 
+With --rules, each payment is also decided as the detector decides it online, and the output gains
+decision (block, review, or empty: no alert), rule_hits and shadow_hits (id@version, space-separated;
+an allow hit leaves the decision empty). Rules keep their mode: shadow rules are listed, never decide.
+
 Options:
   --model DIR      model directory (default ${DEFAULT_MODEL_DIR})
   --input FILE     Handbook CSV
   --from DATE      first day to write scores for (UTC)
   --output FILE    where to write the scores CSV ("-" for stdout)
+  --rules FILE     a JSON array of rules: { id, name, expression, action, mode?, description? }
+  --lists FILE     a JSON object of named lists the rules read: { "blocked-cards": [...], ... }
   -h, --help       this text`;
 
-async function main(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, { model: { type: 'string' }, input: { type: 'string' }, from: { type: 'string' }, output: { type: 'string' } });
+export async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, {
+    model: { type: 'string' },
+    input: { type: 'string' },
+    from: { type: 'string' },
+    output: { type: 'string' },
+    rules: { type: 'string' },
+    lists: { type: 'string' },
+  });
   const input = required(flags.input, 'input');
   const output = required(flags.output, 'output');
   const fromMs = dateFlag(flags.from, 'from');
+  if (flags.lists !== undefined && flags.rules === undefined) throw usageError('--lists needs --rules');
+  const rules = flags.rules === undefined ? undefined : createRuleBook();
+  if (rules) {
+    for (const rule of await readRulesFile(flags.rules!, 'score')) rules.putRule(rule);
+    for (const list of flags.lists === undefined ? [] : await readListsFile(flags.lists, 'score')) rules.putList(list);
+  }
+  const failures = new Map<string, { count: number; message: string }>();
+  const onRuleFailure = (failure: RuleFailure): void => {
+    const seen = failures.get(failure.ruleId);
+    if (seen) seen.count += 1;
+    else failures.set(failure.ruleId, { count: 1, message: failure.message });
+  };
   // The model runs in a worker thread, beside the feature engine on this one; it loads while the
   // replay starts.
   const starting = startScoreWorker(flags.model ?? DEFAULT_MODEL_DIR);
@@ -37,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
   const rows = csvRows(input, bad.onBadRow, (fraction) => progress.update(fraction, `${scored} scored`));
   let written: number;
   try {
-    written = await scoreRows(rows, starting, { fromMs, sink, onScored: (count) => (scored = count) });
+    written = await scoreRows(rows, starting, { fromMs, sink, onScored: (count) => (scored = count), ...(rules ? { rules, onRuleFailure } : {}) });
   } catch (err) {
     // No half-written scores file stays behind.
     if (sink !== process.stdout) {
@@ -56,7 +84,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const badSummary = bad.summary();
   if (badSummary !== undefined) console.error(badSummary);
-  console.error(`${written} scores (model ${scorer.version}) → ${output}`);
+  for (const [ruleId, { count, message }] of failures) console.error(`rule ${ruleId} failed on ${count} payments (non-hits), e.g.: ${message}`);
+  const ruled = rules ? `, decided with ${rules.rules().length} rules` : '';
+  console.error(`${written} scores (model ${scorer.version}${ruled}) → ${output}`);
 }
 
-runCli(usage, main);
+if (isEntryPoint(import.meta.url)) runCli(usage, main);

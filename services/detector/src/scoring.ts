@@ -1,11 +1,9 @@
 import {
   alertIdFor,
   deadLetterFor,
-  decide,
+  decidePayment,
   decodeTransaction,
   FEATURE_NAMES,
-  RuleFeatures,
-  RuleTransaction,
   SCHEMA_VERSION,
   type Alert,
   type AlertDecision,
@@ -156,23 +154,13 @@ function decideAll(valid: DecodedBatch['valid'], rows: Float32Array, scores: Flo
       const flagged = score >= threshold;
       return { transaction, offset, score, flagged, decision: flagged ? 'review' : null, ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null };
     }
-    const outcome = rules.evaluate({
-      tx: new RuleTransaction(transaction),
-      features: new RuleFeatures(rows.subarray(index * width, (index + 1) * width)),
-      score,
-    });
-    const { decision, suppressed } = decide({ hits: outcome.hits, score, threshold });
-    return {
+    const { decision, suppressed, hits, shadowHits, failures } = decidePayment(rules, {
       transaction,
-      offset,
+      features: rows.subarray(index * width, (index + 1) * width),
       score,
-      flagged: decision !== null,
-      decision,
-      ruleHits: outcome.hits,
-      shadowHits: outcome.shadowHits,
-      ruleFailures: outcome.failures,
-      suppressed,
-    };
+      threshold,
+    });
+    return { transaction, offset, score, flagged: decision !== null, decision, ruleHits: hits, shadowHits, ruleFailures: failures, suppressed };
   });
 }
 

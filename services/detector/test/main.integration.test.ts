@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { createHandbookCsvWriter, csvTransactionIdOf, decodeAlert, recordFromTransaction } from '@fraudstream/shared';
+import { controlTopicSpecs, createHandbookCsvWriter, csvTransactionIdOf, decodeAlert, recordFromTransaction } from '@fraudstream/shared';
 import { decodeScoredTransaction, type ScoredTransaction } from '../src/scored.js';
-import { testKafka, uniqueName } from '../../../test/support/kafka.js';
+import { createTestTopics, testKafka, uniqueName } from '../../../test/support/kafka.js';
 import {
   detectorTopics,
   handbookHistory,
@@ -13,9 +13,12 @@ import {
   messageOf,
   occurrences,
   produce,
+  publishLists,
+  publishRules,
   readTopic,
   REDIS_URL,
   redisPrefix,
+  rule,
   TEST_MODEL_DIR,
 } from './support/harness.js';
 import { repoRoot, spawnDetector } from './support/process.js';
@@ -44,7 +47,7 @@ function scoredOf(messages: Array<{ value: Buffer | null }>): ScoredTransaction[
 }
 
 describe('detector process', () => {
-  it('gives the offline scores of a CSV replayed through the producer (to 1e-6)', { timeout: 180_000 }, async () => {
+  it('gives the offline scores and rule decisions of a CSV replayed through the producer (scores to 1e-6)', { timeout: 180_000 }, async () => {
     const kafka = testKafka();
     const topics = await detectorTopics(kafka, 3);
     const dir = await mkdtemp(join(tmpdir(), 'detector-parity-'));
@@ -55,22 +58,41 @@ describe('detector process', () => {
     for (const { transaction, fraud, scenario } of history) await writer.write(recordFromTransaction(transaction, fraud, scenario));
     await writer.close();
 
+    // The same rules and list offline (files) and online (the control topics), of every action and mode,
+    // over the payment, the features, the score and a list.
+    const blockedCard = history[10]!.transaction.cardId;
+    const definitions = [
+      { id: 'big-and-busy', name: 'Big and busy', expression: 'tx.amount > 150.0 && features.CUSTOMER_ID_NB_TX_1DAY_WINDOW >= 2.0', action: 'block', mode: 'active' },
+      { id: 'risky-terminal', name: 'Risky terminal', expression: 'features.TERMINAL_ID_RISK_7DAY_WINDOW > 0.0 && score < 0.5', action: 'review', mode: 'active' },
+      { id: 'tiny', name: 'Tiny amounts', expression: 'tx.amount < 6.0', action: 'allow', mode: 'active' },
+      { id: 'blocked-cards', name: 'Blocked cards', expression: 'tx.cardId in lists["blocked-cards"]', action: 'block', mode: 'active' },
+      { id: 'night', name: 'Night', expression: 'tx.hour < 6 && tx.amount > 50.0', action: 'review', mode: 'shadow' },
+    ] as const;
+    const rulesFile = join(dir, 'rules.json');
+    const listsFile = join(dir, 'lists.json');
+    await writeFile(rulesFile, JSON.stringify(definitions));
+    await writeFile(listsFile, JSON.stringify({ 'blocked-cards': [blockedCard] }));
+    const control = { rules: uniqueName('fraud.rules'), lists: uniqueName('fraud.lists') };
+    await createTestTopics(kafka, controlTopicSpecs(control));
+    await publishRules(kafka, control.rules, definitions.map((d) => rule(d.id, 1, d.expression, d.action, d.mode)));
+    await publishLists(kafka, control.lists, { 'blocked-cards': [blockedCard] });
+
     const offline = join(dir, 'scores.csv');
-    await npmRun('score', ['--model', TEST_MODEL_DIR, '--input', csv, '--from', '2018-04-01', '--output', offline]);
+    await npmRun('score', ['--model', TEST_MODEL_DIR, '--input', csv, '--from', '2018-04-01', '--output', offline, '--rules', rulesFile, '--lists', listsFile]);
+    const lines = (await readFile(offline, 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('TRANSACTION_ID,score,decision,rule_hits,shadow_hits');
     const expected = new Map(
-      (await readFile(offline, 'utf8'))
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => line.split(',') as [string, string])
-        .map(([id, score]) => [id, Number(score)]),
+      lines.slice(1).map((line) => {
+        const [id, score, decision, hits, shadow] = line.split(',') as [string, string, string, string, string];
+        return [id, { score: Number(score), decision: decision || null, hits, shadow }];
+      }),
     );
     expect(expected.size).toBe(history.length);
 
     const detector = spawnDetector({
       topics,
       groupId: uniqueName('detector'),
-      env: { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix(), KAFKA_TOPIC_PARTITIONS: '3' },
+      env: { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix(), KAFKA_TOPIC_PARTITIONS: '3', RULES_TOPIC: control.rules, LISTS_TOPIC: control.lists },
     });
     await npmRun('producer', ['--replay', csv], {
       KAFKA_BROKERS: inject('kafkaBrokers'),
@@ -79,10 +101,19 @@ describe('detector process', () => {
     });
     const scored = scoredOf(await readTopic(kafka, topics.scored as string, (read) => read.length >= history.length, 90_000));
     expect(scored).toHaveLength(history.length);
+    const hitsText = (hits: Array<{ ruleId: string; version: number }> | undefined) => (hits ?? []).map((hit) => `${hit.ruleId}@${hit.version}`).join(' ');
     const differences = scored
-      .map((entry) => ({ id: csvTransactionIdOf(entry.transactionId), live: entry.score, offline: expected.get(csvTransactionIdOf(entry.transactionId)) }))
-      .filter(({ live, offline }) => offline === undefined || Math.abs(live - offline) > 1e-6);
+      .map((entry) => ({
+        id: csvTransactionIdOf(entry.transactionId),
+        live: { score: entry.score, decision: entry.decision ?? null, hits: hitsText(entry.ruleHits), shadow: hitsText(entry.shadowHits) },
+        offline: expected.get(csvTransactionIdOf(entry.transactionId)),
+      }))
+      .filter(({ live, offline }) => offline === undefined || Math.abs(live.score - offline.score) > 1e-6 || live.decision !== offline.decision || live.hits !== offline.hits || live.shadow !== offline.shadow);
     expect(differences.slice(0, 10)).toEqual([]);
+    // Every rule decided something, so the comparison covered each.
+    const offlineRows = [...expected.values()];
+    for (const { id } of definitions) expect(offlineRows.some((row) => `${row.hits} ${row.shadow}`.split(' ').includes(`${id}@1`)), id).toBe(true);
+    expect(offlineRows.some((row) => row.decision === 'block')).toBe(true);
     // The labels mattered: some terminal saw a known fraud, and some scores cross the threshold.
     expect(scored.some((entry) => entry.flagged)).toBe(true);
     detector.child.kill('SIGTERM');
@@ -101,11 +132,19 @@ describe('detector process', () => {
     expect(refused.output()).toContain('set REDIS_URL on every replica');
   });
 
-  it('after SIGKILL of one of two replicas mid-stream, every transaction and every alert is in the committed output exactly once', { timeout: 180_000 }, async () => {
+  it('after SIGKILL of one of two replicas mid-stream, every transaction and every alert is in the committed output exactly once, rules applied', { timeout: 180_000 }, async () => {
     const kafka = testKafka();
     const topics = await detectorTopics(kafka, 6);
     const groupId = uniqueName('detector');
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix(), KAFKA_TOPIC_PARTITIONS: '6' };
+    // Rules of every action: the replica that takes over a partition decides its payments as the dead one would have.
+    const control = { rules: uniqueName('fraud.rules'), lists: uniqueName('fraud.lists') };
+    await createTestTopics(kafka, controlTopicSpecs(control));
+    await publishRules(kafka, control.rules, [
+      rule('block-terminal', 3, 'tx.terminalId == "term-10"', 'block'),
+      rule('allow-card-11', 1, 'tx.cardId == "card-11"', 'allow'),
+      rule('shadow-big', 1, 'tx.amount > 100.0', 'review', 'shadow'),
+    ]);
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix(), KAFKA_TOPIC_PARTITIONS: '6', RULES_TOPIC: control.rules, LISTS_TOPIC: control.lists };
     const transactions = makeTransactions(8_000, { days: 3 });
     await produce(kafka, topics.transactions, transactions.slice(0, 3_000).map(messageOf), 500);
 
@@ -134,6 +173,14 @@ describe('detector process', () => {
     const alertCounts = occurrences(alerts.map((alert) => alert.alertId));
     expect(alertCounts.size).toBe(alerts.length);
     expect(alerts.map((alert) => alert.transaction.transactionId).sort()).toEqual([...flagged].sort());
+    const blocked = transactions.filter((t) => t.terminalId === 'term-10' && t.cardId !== 'card-11').map((t) => t.transactionId);
+    expect(blocked.length).toBeGreaterThan(10);
+    const blockAlerts = alerts.filter((alert) => alert.decision === 'block');
+    expect(blockAlerts.map((alert) => alert.transaction.transactionId).sort()).toEqual(blocked.sort());
+    expect(blockAlerts.every((alert) => alert.ruleHits.map((hit) => `${hit.ruleId}@${hit.version}`).join() === 'block-terminal@3')).toBe(true);
+    expect(alerts.filter((alert) => alert.transaction.cardId === 'card-11')).toEqual([]);
+    const big = new Set(transactions.filter((t) => t.amount > 100).map((t) => t.transactionId));
+    expect(scored.filter((entry) => (entry.shadowHits?.length ?? 0) > 0).map((entry) => entry.transactionId).sort()).toEqual([...big].sort());
 
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toBe(0);

@@ -1,22 +1,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { controlTopicSpecs, createControlFeed, decodeAlert, type Alert, type Kafka, type Rule } from '@fraudstream/shared';
+import { controlTopicSpecs, createControlFeed, decodeAlert, type Alert } from '@fraudstream/shared';
 import { createDetectorMetrics } from '../src/metrics.js';
 import { createDetectorRules } from '../src/rules.js';
 import { decodeScoredTransaction, type ScoredTransaction } from '../src/scored.js';
 import { createTestTopics, testKafka, testLog, uniqueName } from '../../../test/support/kafka.js';
-import { detectorTopics, makeTransactions, messageOf, produce, readTopic, redisPrefix, startDetector } from './support/harness.js';
-
-const rule = (id: string, version: number, expression: string, action: Rule['action'], mode: Rule['mode'] = 'active'): Rule => ({
-  schemaVersion: 1, id, version, name: `Rule ${id}`, expression, action, mode, updatedAt: '2026-12-02T00:00:00Z', updatedBy: 'test',
-});
-
-async function publishRules(kafka: Kafka, topic: string, rules: Rule[]): Promise<number> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const [written] = await producer.send({ topic, acks: -1, messages: rules.map((r) => ({ key: r.id, value: JSON.stringify(r) })) });
-  await producer.disconnect();
-  return Number(written?.baseOffset) + rules.length - 1;
-}
+import { detectorTopics, makeTransactions, messageOf, produce, publishRules, readTopic, redisPrefix, rule, startDetector } from './support/harness.js';
 
 describe('detector with rules (real broker)', () => {
   it('blocks, allows and shadows as the rules say, and follows a rule change without a restart', { timeout: 240_000 }, async () => {

@@ -13,36 +13,58 @@ import { fastPath } from './fast-path.js';
  * (the model's score, 0..1) and `lists` (list name → its items).
  */
 
-/** The payment as a rule sees it: the contract's fields, with optional ones as "" when absent. */
+/**
+ * The payment as a rule sees it: the contract's fields, with optional ones as "" when absent. Fields
+ * are read from the payment when a rule asks for them (most rules read two or three), so a payment
+ * costs no date parsing unless a rule reads its hour or weekday.
+ */
 export class RuleTransaction {
-  readonly transactionId: string;
-  readonly timestamp: string;
-  readonly cardId: string;
-  readonly terminalId: string;
-  readonly amount: number;
-  readonly currency: string;
-  readonly merchantCategory: string;
-  readonly channel: string;
-  /** The card's BIN: the first 6 digits of maskedPan when it has them, else "". */
-  readonly bin: string;
-  /** The UTC hour of the payment, 0..23 (a CEL int). */
-  readonly hour: bigint;
-  /** The UTC day of the week, 1 (Monday) .. 7 (Sunday) (a CEL int). */
-  readonly weekday: bigint;
+  readonly #tx: Transaction;
+  #at: Date | undefined;
 
   constructor(tx: Transaction) {
-    const at = new Date(tx.timestamp);
-    this.transactionId = tx.transactionId;
-    this.timestamp = tx.timestamp;
-    this.cardId = tx.cardId;
-    this.terminalId = tx.terminalId;
-    this.amount = tx.amount;
-    this.currency = tx.currency;
-    this.merchantCategory = tx.merchantCategory ?? '';
-    this.channel = tx.channel ?? '';
-    this.bin = /^\d{6}/.test(tx.maskedPan ?? '') ? tx.maskedPan!.slice(0, 6) : '';
-    this.hour = BigInt(at.getUTCHours());
-    this.weekday = BigInt(at.getUTCDay() === 0 ? 7 : at.getUTCDay());
+    this.#tx = tx;
+  }
+  get transactionId(): string {
+    return this.#tx.transactionId;
+  }
+  get timestamp(): string {
+    return this.#tx.timestamp;
+  }
+  get cardId(): string {
+    return this.#tx.cardId;
+  }
+  get terminalId(): string {
+    return this.#tx.terminalId;
+  }
+  get amount(): number {
+    return this.#tx.amount;
+  }
+  get currency(): string {
+    return this.#tx.currency;
+  }
+  get merchantCategory(): string {
+    return this.#tx.merchantCategory ?? '';
+  }
+  get channel(): string {
+    return this.#tx.channel ?? '';
+  }
+  /** The card's BIN: the first 6 digits of maskedPan when it has them, else "". */
+  get bin(): string {
+    const pan = this.#tx.maskedPan ?? '';
+    return /^\d{6}/.test(pan) ? pan.slice(0, 6) : '';
+  }
+  /** The UTC hour of the payment, 0..23 (a CEL int). */
+  get hour(): bigint {
+    return BigInt(this.#date().getUTCHours());
+  }
+  /** The UTC day of the week, 1 (Monday) .. 7 (Sunday) (a CEL int). */
+  get weekday(): bigint {
+    const day = this.#date().getUTCDay();
+    return BigInt(day === 0 ? 7 : day);
+  }
+  #date(): Date {
+    return (this.#at ??= new Date(this.#tx.timestamp));
   }
 }
 

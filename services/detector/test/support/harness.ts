@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
-import { DAY_MS, DetectorEnv, createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message } from '@fraudstream/shared';
+import { DAY_MS, DetectorEnv, createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message, type NamedList, type Rule } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, initTensorflow, loadModel, type FraudModel } from '@fraudstream/model';
 import { createDetector, type Detector, type DetectorTopics } from '../../src/detector.js';
 import { createDetectorMetrics, type DetectorMetrics } from '../../src/metrics.js';
@@ -164,4 +164,30 @@ export function occurrences(values: Iterable<string>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   return counts;
+}
+
+/** A rule event as the alerts service would publish it. */
+export const rule = (id: string, version: number, expression: string, action: Rule['action'], mode: Rule['mode'] = 'active'): Rule => ({
+  schemaVersion: 1, id, version, name: `Rule ${id}`, expression, action, mode, updatedAt: '2026-12-02T00:00:00Z', updatedBy: 'test',
+});
+
+/** Publishes rules keyed by id; resolves with the offset of the last one. */
+export async function publishRules(kafka: Kafka, topic: string, rules: Rule[]): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const [written] = await producer.send({ topic, acks: -1, messages: rules.map((r) => ({ key: r.id, value: JSON.stringify(r) })) });
+  await producer.disconnect();
+  return Number(written?.baseOffset) + rules.length - 1;
+}
+
+/** Publishes named lists (version 1) keyed by name. */
+export async function publishLists(kafka: Kafka, topic: string, lists: Record<string, string[]>): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const messages = Object.entries(lists).map(([name, items]): Message => {
+    const list: NamedList = { schemaVersion: 1, name, version: 1, items, updatedAt: '2026-12-02T00:00:00Z', updatedBy: 'test' };
+    return { key: name, value: JSON.stringify(list) };
+  });
+  await producer.send({ topic, acks: -1, messages });
+  await producer.disconnect();
 }
