@@ -108,6 +108,17 @@ describe('fraudstream end to end (own Kafka broker, Redis, PostgreSQL)', () => {
     }
     const rules = (await (await fetch(`${system.dashboardUrl}rules`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { rules: Array<{ id: string; mode: string }> };
     expect(rules.rules.map((rule) => `${rule.id} ${rule.mode}`).sort()).toEqual(['amount-ceiling shadow', 'blocked-cards shadow', 'card-testing shadow']);
+    // Every payment the detectors scored was counted once for the Rules page.
+    const payments = readFileSync(csv, 'utf8').trim().split('\n').length - 1;
+    const hits = await eventually(
+      'every payment counted on /rule-hits',
+      async () => {
+        const body = (await (await fetch(`${system.dashboardUrl}rule-hits`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { payments: { lastDay: number } };
+        return body.payments.lastDay >= payments ? body : undefined;
+      },
+      30_000,
+    );
+    expect(hits.payments.lastDay).toBe(payments);
     const streamed = await eventually('the same alerts over SSE', async () => (stream.events.length >= expected.size ? stream.events : undefined), 10_000);
     expect(new Set(streamed.map((event) => (JSON.parse(event.data) as StoredAlert).alertId))).toEqual(new Set(alerts.map((alert) => alert.alertId)));
   }, 120_000);

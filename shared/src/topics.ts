@@ -10,6 +10,8 @@ export const topics = {
   rules: 'fraud.rules',
   /** Compacted: key = list name, a tombstone deletes the list. */
   lists: 'fraud.lists',
+  /** The detectors' rule hit counts, one message per batch, in the batch's Kafka transaction. */
+  ruleHits: 'fraud.rule-hits',
 } as const;
 
 /** What Kafka accepts as a topic name. */

@@ -174,3 +174,12 @@ export function filterSummary(filters) {
  * @returns {Filters}
  */
 export const filtersOf = (fields) => Object.fromEntries([...fields].map(([key, value]) => [key, String(value).trim()]));
+
+/**
+ * A rule's hits in a window as the Rules page shows them: "12", "12 · 3 errors", "–" when not counted.
+ * @param {{ hits: number, errors: number } | undefined} window
+ */
+export function describeHits(window) {
+  if (!window) return '–';
+  return window.errors > 0 ? `${formatCount(window.hits)} · ${formatCount(window.errors)} error${window.errors === 1 ? '' : 's'}` : formatCount(window.hits);
+}

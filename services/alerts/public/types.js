@@ -66,6 +66,31 @@
  * @property {{ modelVersion: string, alerts: number }[]} modelVersions
  */
 
+/**
+ * @typedef {object} Rule
+ * @property {string} id
+ * @property {number} version
+ * @property {string} name
+ * @property {string} [description]
+ * @property {string} expression
+ * @property {'block' | 'review' | 'allow'} action
+ * @property {'active' | 'shadow' | 'disabled'} mode
+ * @property {string} updatedAt
+ * @property {string} updatedBy
+ */
+
+/**
+ * @typedef {object} RuleHitWindow
+ * @property {number} hits
+ * @property {number} errors
+ */
+
+/**
+ * @typedef {object} RuleHitTotals
+ * @property {{ lastHour: number, lastDay: number }} payments
+ * @property {{ ruleId: string, version: number, mode: 'active' | 'shadow', action: string, lastHour: RuleHitWindow, lastDay: RuleHitWindow }[]} rules
+ */
+
 /** @typedef {Record<string, string>} Filters the filter form's fields, trimmed; '' is no filter */
 
 export {};

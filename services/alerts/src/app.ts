@@ -173,7 +173,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
     ...(options.now ? { now: options.now } : {}),
   });
   if (options.rules) {
-    await app.register(ruleRoutes, { registry: options.rules.registry, adminAccess: requireToken([options.rules.adminToken], { allowQueryToken: false }) });
+    await app.register(ruleRoutes, { registry: options.rules.registry, hits: options.store.ruleHits, adminAccess: requireToken([options.rules.adminToken], { allowQueryToken: false }) });
   }
   await app.register(streamRoutes, { feed, readAccess });
   await app.register(statsRoutes, { store, readAccess, ...(options.now ? { now: options.now } : {}) });

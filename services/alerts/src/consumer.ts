@@ -71,25 +71,42 @@ export interface AlertConsumer {
   problems(): string[];
 }
 
-export function createAlertConsumer({
+/** A consumer group that stores each batch before it commits the batch's offsets (read-committed). */
+export interface StoringConsumerOptions {
+  kafka: Kafka;
+  /** In logs and states: what the consumer stores. */
+  name: string;
+  groupId: string;
+  topic: string;
+  log: Logger;
+  /** Stores one partition's batch; the offsets are committed only after it resolves. */
+  storeBatch(batch: { topic: string; partition: number; messages: KafkaMessage[] }): Promise<void>;
+  onUp(up: boolean): void;
+  onCrash(restartedBy: string): void;
+  fromBeginning?: boolean;
+  rebalanceGraceMs?: number;
+}
+
+export function createStoringConsumer({
   kafka,
+  name,
   groupId,
   topic,
-  store,
-  metrics,
   log,
-  onStored = () => {},
+  storeBatch,
+  onUp,
+  onCrash,
   fromBeginning = true,
   rebalanceGraceMs = 30_000,
-}: AlertConsumerOptions): AlertConsumer {
+}: StoringConsumerOptions): AlertConsumer {
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false });
   const supervised: SupervisedConsumer = superviseConsumer({
-    name: 'alerts',
+    name,
     consumer,
     log,
     subscribe: (c) => c.subscribe({ topic, fromBeginning }),
-    onState: (state) => metrics.consumerUp.set(state === 'consuming' ? 1 : 0),
-    onCrash: (_err, restartedBy) => metrics.consumerCrashes.inc({ restart: restartedBy }),
+    onState: (state) => onUp(state === 'consuming'),
+    onCrash: (_err, restartedBy) => onCrash(restartedBy),
     run: (c) =>
       c.run({
         autoCommit: false,
@@ -99,21 +116,10 @@ export function createAlertConsumer({
           // Past the last record of the batch, including transaction markers and aborted records
           // that read-committed filtered out, so the group's lag reaches 0.
           const lastOffset = batch.lastOffset();
-          const outcome = await storeAlertMessages(batch.messages, {
-            store,
-            log,
-            topic: batch.topic,
-            partition: batch.partition,
-          });
+          await storeBatch({ topic: batch.topic, partition: batch.partition, messages: batch.messages });
           // Only now that the rows are stored does the group move past them.
-          await c.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
-          ]);
+          await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
           resolveOffset(lastOffset);
-          metrics.alertsStored.inc(outcome.stored);
-          metrics.alertsDuplicate.inc(outcome.duplicates);
-          for (const code of outcome.invalidCodes) metrics.alertsInvalid.inc({ code });
-          if (outcome.stored > 0) onStored();
           await heartbeat();
         },
       }),
@@ -122,9 +128,30 @@ export function createAlertConsumer({
   return {
     async start() {
       await supervised.start();
-      log.info({ topic, groupId }, 'consuming alerts');
+      log.info({ topic, groupId }, `consuming ${name}`);
     },
     stop: () => supervised.stop(),
     problems: () => supervised.notConsuming({ rebalanceGraceMs, fetchStallMs: Math.max(60_000, 2 * rebalanceGraceMs) }),
   };
+}
+
+export function createAlertConsumer({ kafka, groupId, topic, store, metrics, log, onStored = () => {}, fromBeginning = true, rebalanceGraceMs = 30_000 }: AlertConsumerOptions): AlertConsumer {
+  return createStoringConsumer({
+    kafka,
+    name: 'alerts',
+    groupId,
+    topic,
+    log,
+    fromBeginning,
+    rebalanceGraceMs,
+    onUp: (up) => metrics.consumerUp.set(up ? 1 : 0),
+    onCrash: (restart) => metrics.consumerCrashes.inc({ restart }),
+    storeBatch: async ({ topic: from, partition, messages }) => {
+      const outcome = await storeAlertMessages(messages, { store, log, topic: from, partition });
+      metrics.alertsStored.inc(outcome.stored);
+      metrics.alertsDuplicate.inc(outcome.duplicates);
+      for (const code of outcome.invalidCodes) metrics.alertsInvalid.inc({ code });
+      if (outcome.stored > 0) onStored();
+    },
+  });
 }

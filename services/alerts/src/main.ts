@@ -16,6 +16,7 @@ import { buildApp } from './app.js';
 import { kafkaControlChannel } from './rules/kafka-channel.js';
 import { createRuleRegistry } from './rules/registry.js';
 import { createAlertConsumer } from './consumer.js';
+import { createRuleHitsConsumer } from './rule-hits.js';
 import { createMetrics } from './metrics.js';
 import { createLabelOutbox } from './outbox.js';
 import { openAlertStore } from './store/open.js';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     { topic: env.ALERTS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
     { topic: env.LABELS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
     ...controlTopicSpecs(controlTopics, env.KAFKA_REPLICATION_FACTOR),
+    { topic: env.RULE_HITS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
   ]);
   await admin.disconnect();
 
@@ -87,6 +89,10 @@ async function main(): Promise<void> {
     ? createControlFeed({ kafka, topics: controlTopics, groupIdPrefix: env.ALERTS_GROUP_ID, log, onInvalid: (topic) => metrics.controlInvalid.inc({ topic }) })
     : undefined;
   if (!control) log.warn('rule management is off: set ALERTS_ADMIN_TOKEN to serve /rules and /lists');
+  // The rules' hit counts, for the Rules page (with rule management only).
+  const ruleHits = control
+    ? createRuleHitsConsumer({ kafka, groupId: `${env.ALERTS_GROUP_ID}-rule-hits`, topic: env.RULE_HITS_TOPIC, store, metrics, log })
+    : undefined;
   const app = await buildApp({
     store,
     labels,
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
     metrics,
     apiToken: env.ALERTS_API_TOKEN,
     readToken: env.ALERTS_READ_TOKEN,
-    consumerProblems: () => [...consumer.problems(), ...(control?.problems() ?? [])],
+    consumerProblems: () => [...consumer.problems(), ...(control?.problems() ?? []), ...(ruleHits?.problems() ?? []).map((problem) => `rule hits: ${problem}`)],
     ...(control && env.ALERTS_ADMIN_TOKEN
       ? { rules: { registry: createRuleRegistry({ channel: kafkaControlChannel({ feed: control, producer, topics: controlTopics }) }), adminToken: env.ALERTS_ADMIN_TOKEN } }
       : {}),
@@ -106,6 +112,7 @@ async function main(): Promise<void> {
   // verdicts), then the label publisher (its in-flight send finishes; what is left stays in the outbox
   // for the next start or another replica), then close what they all used.
   shutdown.register('consumer', () => consumer.stop());
+  if (ruleHits) shutdown.register('rule hits consumer', () => ruleHits.stop());
   if (control) shutdown.register('control', () => control.stop());
   shutdown.register('http', () => app.close());
   shutdown.register('labels', () => labels.stop());
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
   await consumer.start();
   // Reads every rule and list before serving, so the first GET /rules is complete.
   await control?.start();
+  await ruleHits?.start();
   labels.start();
   await app.listen({ port: env.PORT, host: env.HOST });
   // listen() answers with one reachable URL (127.0.0.1 for 0.0.0.0): log the interface actually bound.

@@ -41,6 +41,22 @@ export function createMetrics() {
       labelNames: ['restart'] as const,
       registers: [registry],
     }),
+    ruleHitsConsumerUp: new Gauge({
+      name: 'fraudstream_alerts_rule_hits_consumer_up',
+      help: 'Whether the rule hits consumer (fraud.rule-hits, for GET /rule-hits) is in its group and fetching (1) or not (0)',
+      registers: [registry],
+    }),
+    ruleHitsConsumerCrashes: new Counter({
+      name: 'fraudstream_alerts_rule_hits_consumer_crashes_total',
+      help: 'Rule hits consumer crashes, by who restarts it: "kafkajs" (a retriable error) or "supervisor"',
+      labelNames: ['restart'] as const,
+      registers: [registry],
+    }),
+    ruleHitsInvalid: new Counter({
+      name: 'fraudstream_alerts_rule_hits_invalid_total',
+      help: 'Messages on the rule hits topic that are not rule hit counts (skipped, logged with their offset)',
+      registers: [registry],
+    }),
     feedback: new Counter({
       name: 'fraudstream_alerts_feedback_total',
       help: 'Analyst verdicts recorded (each with its label queued in the outbox for fraud.labels)',

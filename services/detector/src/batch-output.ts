@@ -1,4 +1,4 @@
-import { deadLetterKey, encode, SCHEMA_VERSION } from '@fraudstream/shared';
+import { deadLetterKey, encode, SCHEMA_VERSION, type RuleHitCounts } from '@fraudstream/shared';
 import type { TopicMessages } from './commit.js';
 import type { ScoredTransaction } from './scored.js';
 import type { DecodedMessage, Scored, ScoredBatch } from './scoring.js';
@@ -9,6 +9,8 @@ export interface OutputTopics {
   deadLetters: string;
   /** Every score goes here too when set. */
   scored?: string;
+  /** Each batch's rule hit counts, when set and rules ran. */
+  ruleHits?: string;
 }
 
 /** A score as the scored topic carries it. */
@@ -31,9 +33,9 @@ export function scoredEvent({ transaction, score, flagged, decision, ruleHits, s
 /**
  * The messages one scored chunk of a batch writes, by topic, in partition order within each: its
  * alerts (keyed by card), the dead letters of its invalid messages (with the reason's code as a
- * header) and, when there is a scored topic, every score. Topics with nothing to write are left out.
+ * header), when there is a scored topic every score, and the batch's rule hit counts when rules ran. Topics with nothing to write are left out.
  */
-export function batchOutput(topics: OutputTopics, chunk: readonly DecodedMessage[], result: ScoredBatch): TopicMessages {
+export function batchOutput(topics: OutputTopics, chunk: readonly DecodedMessage[], result: ScoredBatch, ruleHits?: RuleHitCounts | null): TopicMessages {
   const output: TopicMessages = [];
   if (result.alerts.length > 0) {
     output.push({
@@ -53,5 +55,6 @@ export function batchOutput(topics: OutputTopics, chunk: readonly DecodedMessage
       messages: result.scored.map((entry) => ({ key: entry.transaction.cardId, value: Buffer.from(JSON.stringify(scoredEvent(entry, result))) })),
     });
   }
+  if (topics.ruleHits && ruleHits) output.push({ topic: topics.ruleHits, messages: [{ key: null, value: Buffer.from(JSON.stringify(ruleHits)) }] });
   return output;
 }

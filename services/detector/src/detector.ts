@@ -9,7 +9,7 @@ import { createGroupJoinHandler } from './group-join.js';
 import { createLabelReader } from './labels.js';
 import { createPartitionWriters, writerProducerConfig, type PartitionWriter } from './partition-writers.js';
 import { decodeMessages, scoreTransactions, splitDecoded, type DecodedMessage } from './scoring.js';
-import { countRuleOutcomes } from './rules.js';
+import { countRuleOutcomes, ruleHitCounts } from './rules.js';
 import { committedOffset, positionAfterHandover } from './stable-offsets.js';
 import type { Detector, DetectorOptions } from './types.js';
 
@@ -83,7 +83,8 @@ export function createDetector(options: DetectorOptions): Detector {
       options.rules?.sync();
       const result = await scoreTransactions(valid, engine, models.current(), { recordedBeforeMs, ...(options.rules ? { rules: options.rules.book } : {}) });
       const input = { groupId, topic: topics.transactions, partition, offset: commitOffset };
-      const kind = await commitBatch({ commitOffsets: (offsets) => consumer.commitOffsets(offsets), producer: writer.producer }, input, batchOutput(topics, chunk, result));
+      const hits = options.rules ? ruleHitCounts(result.scored, options.rules.book, new Date()) : null;
+      const kind = await commitBatch({ commitOffsets: (offsets) => consumer.commitOffsets(offsets), producer: writer.producer }, input, batchOutput(topics, chunk, result, hits));
       metrics.commits.inc({ kind });
       metrics.scored.inc(result.scored.length);
       metrics.flagged.inc(result.alerts.length);

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     alerts: env.ALERTS_TOPIC,
     deadLetters: env.DEAD_LETTER_TOPIC,
     ...(env.SCORED_TOPIC ? { scored: env.SCORED_TOPIC } : {}),
+    ruleHits: env.RULE_HITS_TOPIC,
   };
   const admin = kafka.admin();
   await admin.connect();

@@ -1,4 +1,4 @@
-import { createRuleBook, isFraudstreamError, type ControlFeed, type Logger, type RuleBook } from '@fraudstream/shared';
+import { createRuleBook, isFraudstreamError, SCHEMA_VERSION, type ControlFeed, type Logger, type RuleBook, type RuleHitCounts } from '@fraudstream/shared';
 import type { DetectorMetrics } from './metrics.js';
 import type { Scored } from './scoring.js';
 
@@ -55,6 +55,35 @@ export function createDetectorRules({ feed, metrics, log }: { feed: Pick<Control
     },
     problems: () => feed.problems().map((problem) => `rules: ${problem}`),
   };
+}
+
+/**
+ * What the rules did in a scored batch, for the rule-hits topic: per rule that matched or failed, its
+ * hits and errors. Null when the book has no rule to evaluate.
+ */
+export function ruleHitCounts(scored: readonly Scored[], book: RuleBook, detectedAt: Date): RuleHitCounts | null {
+  const rules = new Map(book.rules().filter((rule) => rule.mode !== 'disabled').map((rule) => [rule.id, rule]));
+  if (rules.size === 0) return null;
+  const counts = new Map<string, RuleHitCounts['rules'][number]>();
+  const countOf = (ruleId: string, version: number): RuleHitCounts['rules'][number] | undefined => {
+    const key = `${ruleId}@${version}`;
+    let count = counts.get(key);
+    const rule = rules.get(ruleId);
+    if (!count && rule) {
+      count = { ruleId, version, action: rule.action, mode: rule.mode === 'shadow' ? 'shadow' : 'active', hits: 0, errors: 0 };
+      counts.set(key, count);
+    }
+    return count;
+  };
+  for (const entry of scored) {
+    for (const hit of entry.ruleHits) countOf(hit.ruleId, hit.version)!.hits += 1;
+    for (const hit of entry.shadowHits) countOf(hit.ruleId, hit.version)!.hits += 1;
+    for (const failure of entry.ruleFailures) {
+      const count = countOf(failure.ruleId, failure.version);
+      if (count) count.errors += 1;
+    }
+  }
+  return { schemaVersion: SCHEMA_VERSION, detectedAt: detectedAt.toISOString(), payments: scored.length, rules: [...counts.values()] };
 }
 
 /** The rule metrics of a committed batch. */

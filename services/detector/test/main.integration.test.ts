@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { controlTopicSpecs, createHandbookCsvWriter, csvTransactionIdOf, decodeAlert, recordFromTransaction } from '@fraudstream/shared';
+import { controlTopicSpecs, createHandbookCsvWriter, RuleHitCounts, csvTransactionIdOf, decodeAlert, recordFromTransaction } from '@fraudstream/shared';
 import { decodeScoredTransaction, type ScoredTransaction } from '../src/scored.js';
 import { createTestTopics, testKafka, uniqueName } from '../../../test/support/kafka.js';
 import {
@@ -144,7 +144,9 @@ describe('detector process', () => {
       rule('allow-card-11', 1, 'tx.cardId == "card-11"', 'allow'),
       rule('shadow-big', 1, 'tx.amount > 100.0', 'review', 'shadow'),
     ]);
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix(), KAFKA_TOPIC_PARTITIONS: '6', RULES_TOPIC: control.rules, LISTS_TOPIC: control.lists };
+    const ruleHitsTopic = uniqueName('fraud.rule-hits');
+    await createTestTopics(kafka, [{ topic: ruleHitsTopic, partitions: 1 }]);
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix(), KAFKA_TOPIC_PARTITIONS: '6', RULES_TOPIC: control.rules, LISTS_TOPIC: control.lists, RULE_HITS_TOPIC: ruleHitsTopic };
     const transactions = makeTransactions(8_000, { days: 3 });
     await produce(kafka, topics.transactions, transactions.slice(0, 3_000).map(messageOf), 500);
 
@@ -181,6 +183,16 @@ describe('detector process', () => {
     expect(alerts.filter((alert) => alert.transaction.cardId === 'card-11')).toEqual([]);
     const big = new Set(transactions.filter((t) => t.amount > 100).map((t) => t.transactionId));
     expect(scored.filter((entry) => (entry.shadowHits?.length ?? 0) > 0).map((entry) => entry.transactionId).sort()).toEqual([...big].sort());
+    // The hit counts travel in the batches' transactions: each payment counted once, the killed replica's aborted batches not at all.
+    const hitCountsOf = (messages: Array<{ value: Buffer | null }>) => messages.map((message) => RuleHitCounts.parse(JSON.parse(message.value!.toString())));
+    const paymentsOf = (batches: RuleHitCounts[]) => batches.reduce((sum, batch) => sum + batch.payments, 0);
+    const hitCounts = hitCountsOf(await readTopic(kafka, ruleHitsTopic, (read) => paymentsOf(hitCountsOf(read)) >= 8_000, 30_000));
+    const total = (ruleId: string) => hitCounts.flatMap((batch) => batch.rules).filter((rule) => rule.ruleId === ruleId).reduce((sum, rule) => sum + rule.hits, 0);
+    expect(paymentsOf(hitCounts)).toBe(8_000);
+    // A hit is counted whether or not it decided: card-11's payments at term-10 hit the block rule too.
+    expect(total('block-terminal')).toBe(transactions.filter((t) => t.terminalId === 'term-10').length);
+    expect(total('shadow-big')).toBe(big.size);
+    expect(total('allow-card-11')).toBe(transactions.filter((t) => t.cardId === 'card-11').length);
 
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toBe(0);

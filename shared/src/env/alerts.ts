@@ -46,6 +46,8 @@ export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   RULES_TOPIC: KafkaTopicName.default(topics.rules),
   /** The named lists rules read (compacted), written by /lists. */
   LISTS_TOPIC: KafkaTopicName.default(topics.lists),
+  /** The detectors' rule hit counts, kept per minute for GET /rule-hits. */
+  RULE_HITS_TOPIC: KafkaTopicName.default(topics.ruleHits),
   /** Live streams (GET /alerts/stream) open at once; more are answered 429. */
   ALERTS_MAX_STREAMS: z.coerce.number().int().min(1).default(1000),
   /** An analyst's label still waiting for Kafka after this long makes /readyz answer 503. */

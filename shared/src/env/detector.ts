@@ -27,6 +27,8 @@ export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   RULES_TOPIC: KafkaTopicName.default(topics.rules),
   /** The named lists the rules read (compacted). */
   LISTS_TOPIC: KafkaTopicName.default(topics.lists),
+  /** Each batch's rule hit counts (exactly once, for the Rules page). */
+  RULE_HITS_TOPIC: KafkaTopicName.default(topics.ruleHits),
   /** Upper bound on the bytes fetched per partition, which bounds a batch. */
   DETECTOR_MAX_BYTES_PER_PARTITION: z.coerce.number().int().min(1024).max(104_857_600).default(1_048_576),
   DETECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),

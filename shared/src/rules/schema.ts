@@ -49,6 +49,28 @@ export const NamedList = z.strictObject({
   updatedBy: z.string().min(1).max(200),
 });
 
+/**
+ * What the rules did in one detector batch (on `fraud.rule-hits`, in the batch's Kafka transaction, so
+ * each payment is counted once): per rule that matched or failed, its hits and run-time errors.
+ */
+export const RuleHitCounts = z.strictObject({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  detectedAt: isoUtc,
+  /** Payments the rules were evaluated on. */
+  payments: z.number().int().min(0),
+  rules: z.array(
+    z.strictObject({
+      ruleId: RuleId,
+      version: z.number().int().min(1),
+      action: RuleAction,
+      mode: z.enum(['active', 'shadow']),
+      hits: z.number().int().min(0),
+      errors: z.number().int().min(0),
+    }),
+  ),
+});
+
+export type RuleHitCounts = z.infer<typeof RuleHitCounts>;
 export type RuleMode = z.infer<typeof RuleMode>;
 export type RuleDefinition = z.infer<typeof RuleDefinition>;
 export type Rule = z.infer<typeof Rule>;

@@ -3,10 +3,13 @@ import { compileExpression, isFraudstreamError, ListName, NamedList, Rule, RuleD
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AccessCheck } from '../auth.js';
 import { VersionConflict, type RuleRegistry } from '../rules/registry.js';
+import type { RuleHitStore } from '../store/rule-hits.js';
 import { ErrorBody, errorResponses, notFound } from './errors.js';
 
 export interface RuleRoutesOptions {
   registry: RuleRegistry;
+  /** The detectors' hit counts per minute. */
+  hits: Pick<RuleHitStore, 'totals'>;
   /** The admin token: rules and lists change what the detectors decide. */
   adminAccess: AccessCheck;
 }
@@ -51,7 +54,42 @@ async function changing<T>(reply: { code(status: number): { send(body: unknown):
 
 const changeResponses = { ...errorResponses, 412: ErrorBody, 503: ErrorBody };
 
-export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (app, { registry, adminAccess }) => {
+const HitWindow = z.object({ hits: z.number().int(), errors: z.number().int() });
+const RuleHitsResponse = z.object({
+  payments: z.object({ lastHour: z.number().int(), lastDay: z.number().int() }).describe('Payments the rules were evaluated on'),
+  rules: z.array(
+    z.object({
+      ruleId: z.string(),
+      version: z.number().int().describe('The latest version that counted'),
+      mode: z.enum(['active', 'shadow']),
+      action: z.string(),
+      lastHour: HitWindow,
+      lastDay: HitWindow,
+    }),
+  ),
+});
+
+export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (app, { registry, hits, adminAccess }) => {
+  app.get(
+    '/rule-hits',
+    {
+      preHandler: adminAccess,
+      schema: {
+        summary: "The rules' hits and run-time errors in the last hour and day, every replica's committed batches counted once",
+        tags: ['rules'],
+        security: [{ bearer: [] }],
+        response: { 200: RuleHitsResponse, ...errorResponses, 503: ErrorBody },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        return await hits.totals(new Date());
+      } catch (err) {
+        return reply.code(503).send(unavailable(`rule hits cannot be read: ${(err as Error).message}`));
+      }
+    },
+  );
+
   app.get(
     '/rules',
     { preHandler: adminAccess, schema: { summary: 'Every rule, by id', tags: ['rules'], security: [{ bearer: [] }], response: { 200: z.object({ rules: z.array(Rule) }), ...errorResponses } } },

@@ -4,6 +4,7 @@ import type { AlertFilters, AlertStats, AlertStatus, FeedbackLabel, PagePosition
 import type { Database, Queryable } from './database.js';
 import { enqueueLabel, labelOutboxStore, type LabelOutboxStore } from './label-outbox.js';
 import { migrate } from './migrations.js';
+import { ruleHitStore, type RuleHitStore } from './rule-hits.js';
 
 export interface InsertResult {
   /** Alerts that were new; the others were already stored (redelivered or duplicated). */
@@ -45,6 +46,8 @@ export interface AlertStore {
   recordFeedback(alertId: string, feedback: Feedback): Promise<StoredAlert | undefined>;
   /** Labels recorded with verdicts, waiting for Kafka (see outbox.ts). */
   readonly labelOutbox: LabelOutboxStore;
+  /** The detectors' rule hit counts per minute (see rule-hits.ts). */
+  readonly ruleHits: RuleHitStore;
   stats(now: Date): Promise<AlertStats>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -231,6 +234,7 @@ export async function createAlertStore(db: Database): Promise<AlertStore> {
     getAlert,
     recordFeedback,
     labelOutbox: labelOutboxStore(db),
+    ruleHits: ruleHitStore(db),
     stats,
     async ping() {
       await db.query('SELECT 1');

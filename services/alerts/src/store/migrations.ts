@@ -55,6 +55,37 @@ export const migrations: ReadonlyArray<{ version: number; name: string; statemen
       `INSERT INTO label_outbox_lease (owner, expires_at) VALUES ('', '-infinity')`,
     ],
   },
+  {
+    version: 3,
+    name: 'rule hits per minute',
+    statements: [
+      // The detectors' hit counts (fraud.rule-hits) summed per rule, version and minute of detection.
+      `CREATE TABLE rule_hits_minute (
+         rule_id  text NOT NULL,
+         version  integer NOT NULL,
+         mode     text NOT NULL,
+         action   text NOT NULL,
+         minute   timestamptz NOT NULL,
+         hits     bigint NOT NULL,
+         errors   bigint NOT NULL,
+         PRIMARY KEY (rule_id, version, mode, minute)
+       )`,
+      'CREATE INDEX rule_hits_minute_idx ON rule_hits_minute (minute)',
+      // Payments the rules were evaluated on, per minute: the denominator of a hit rate.
+      `CREATE TABLE rule_payments_minute (
+         minute   timestamptz PRIMARY KEY,
+         payments bigint NOT NULL
+       )`,
+      // The next offset to count per partition of the topic, moved in the transaction that adds the
+      // counts: a batch delivered again after a crash is not counted twice.
+      `CREATE TABLE rule_hits_offsets (
+         topic     text NOT NULL,
+         partition integer NOT NULL,
+         next_offset bigint NOT NULL,
+         PRIMARY KEY (topic, partition)
+       )`,
+    ],
+  },
 ];
 
 /** Applies the migrations not applied yet; concurrent replicas wait for each other on an advisory lock. */

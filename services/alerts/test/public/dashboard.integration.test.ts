@@ -8,7 +8,8 @@ import { buildApp } from '../../src/app.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createLabelOutbox } from '../../src/outbox.js';
 import { createAlertFeed } from '../../src/stream/alert-feed.js';
-import { apiToken, makeAlert, openTestPglite, openTestStore, readToken, recordingLabels } from '../fixtures.js';
+import { createRuleRegistry } from '../../src/rules/registry.js';
+import { adminToken, apiToken, makeAlert, memoryChannel, openTestPglite, openTestStore, readToken, recordingLabels } from '../fixtures.js';
 
 /** Debian's chromium (installed by .ci/run); playwright-core cannot download a browser here. */
 const chromiumPath = '/usr/bin/chromium';
@@ -215,5 +216,58 @@ describe('dashboard', () => {
     expect(urls.filter((url) => url.includes(apiToken))).toEqual([]);
     // The browser reports each refused read (401) on the console; nothing else may appear there.
     expect(problems.filter((problem) => !/status of 401/.test(problem))).toEqual([]);
+  });
+
+  it('Rules page: lists rules with their hits, refuses a bad expression with its position, creates a rule and switches its mode', async () => {
+    const store = await openTestStore(openTestPglite);
+    const channel = memoryChannel();
+    const registry = createRuleRegistry({ channel });
+    await registry.putRule('amount-ceiling', { name: 'Amount ceiling', expression: 'tx.amount > 1000.0', action: 'review', mode: 'shadow' }, 'seed');
+    await store.ruleHits.add('fraud.rule-hits', 0, [
+      { offset: '0', counts: { schemaVersion: 1, detectedAt: new Date(Date.now() - 120_000).toISOString(), payments: 5_000, rules: [{ ruleId: 'amount-ceiling', version: 1, action: 'review', mode: 'shadow', hits: 17, errors: 0 }] } },
+    ]);
+    const metrics = createMetrics();
+    const feed = createAlertFeed({ store, metrics, log: testLog });
+    const app = await buildApp({ store, labels: recordingLabels(), feed, metrics, apiToken, rules: { registry, adminToken }, log: testLog });
+    onTestFinished(() => app.close());
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+    const browser = await launchBrowser();
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(`${address}/rules.html`);
+    // The analysts' token is refused with a message, then the admin token is asked for again.
+    await page.locator('#token-dialog[open]').waitFor();
+    expect(await page.locator('#token-help').textContent()).toContain('.fraudstream/admin-api-token');
+    await page.locator('#token-input').fill(apiToken);
+    await page.locator('#token-dialog button[value="ok"]').click();
+    await page.locator('#token-dialog[open]').waitFor();
+    expect(await page.locator('#token-help').textContent()).toContain('not the admin token');
+    await page.locator('#token-input').fill(adminToken);
+    await page.locator('#token-dialog button[value="ok"]').click();
+
+    const ceiling = page.locator('tr[data-rule-id="amount-ceiling"]');
+    await ceiling.waitFor();
+    expect(await ceiling.locator('td.num').allTextContents()).toEqual(['17', '17']);
+    expect(await page.locator('#payments-hour').textContent()).toBe('5,000');
+
+    const form = page.locator('#rule-form');
+    await form.locator('input[name="id"]').fill('card-testing');
+    await form.locator('input[name="name"]').fill('Card testing');
+    await form.locator('textarea[name="expression"]').fill('tx.amount < 2.0 &&\n  features.NO_SUCH_FEATURE > 3.0');
+    await page.locator('#save-rule').click();
+    await page.locator('#expression-error:not([hidden])').waitFor();
+    expect(await page.locator('#expression-error').textContent()).toMatch(/expression: .*NO_SUCH_FEATURE.*\(line 2, column \d+\)/);
+    expect(registry.rule('card-testing')).toBeUndefined();
+
+    await form.locator('textarea[name="expression"]').fill('tx.amount < 2.0 && features.CUSTOMER_ID_NB_TX_1DAY_WINDOW >= 3.0');
+    await page.locator('#save-rule').click();
+    await page.locator('tr[data-rule-id="card-testing"]').waitFor();
+    expect(registry.rule('card-testing')).toMatchObject({ version: 1, mode: 'shadow', action: 'review', updatedBy: 'admin' });
+
+    await page.locator('tr[data-rule-id="card-testing"] select').selectOption('active');
+    await page.locator('tr[data-rule-id="card-testing"][data-mode="active"]').waitFor();
+    expect(registry.rule('card-testing')).toMatchObject({ version: 2, mode: 'active' });
+    // The browser reports the refused token (403) on the console; nothing else may appear there.
+    expect(problems.filter((problem) => !/status of 40[03]/.test(problem))).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
+import type { Rule as ServerRule } from '@fraudstream/shared';
 import type { AlertStats, StoredAlert } from '../../src/schemas.js';
-import type { Alert, AlertPage, Stats } from '../../public/types.js';
+import type { RuleHitTotals as ServerRuleHitTotals } from '../../src/store/rule-hits.js';
+import type { Alert, AlertPage, Rule, RuleHitTotals, Stats } from '../../public/types.js';
 
 /** Checked by `npm run typecheck`: what the dashboard reads must be what the API sends. */
 describe('dashboard types', () => {
@@ -8,5 +10,7 @@ describe('dashboard types', () => {
     expectTypeOf<StoredAlert>().toExtend<Alert>();
     expectTypeOf<{ items: StoredAlert[]; nextCursor: string | null }>().toExtend<AlertPage>();
     expectTypeOf<AlertStats>().toExtend<Stats>();
+    expectTypeOf<ServerRule>().toExtend<Rule>();
+    expectTypeOf<ServerRuleHitTotals>().toExtend<RuleHitTotals>();
   });
 });

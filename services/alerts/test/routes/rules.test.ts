@@ -8,8 +8,8 @@ const admin = { authorization: `Bearer ${adminToken}` };
 async function rulesApp() {
   const channel = memoryChannel();
   const registry = createRuleRegistry({ channel, now: () => new Date('2026-12-02T10:00:00Z') });
-  const { app } = await testApp(openTestPglite, { rules: { registry, adminToken } });
-  return { app, channel };
+  const { app, store } = await testApp(openTestPglite, { rules: { registry, adminToken } });
+  return { app, channel, store };
 }
 
 const cardTesting = { name: 'Card testing', expression: 'tx.amount < 2.0 && features.CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX < 0.1', action: 'review', mode: 'shadow' };
@@ -62,6 +62,23 @@ describe('rule routes', () => {
     expect((await app.inject({ method: 'GET', url: '/rules' })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/rules', headers: { authorization: `Bearer ${apiToken}` } })).statusCode).toBe(403);
     expect((await app.inject({ method: 'PUT', url: '/lists/x', headers: { authorization: `Bearer ${apiToken}` }, payload: { items: [] } })).statusCode).toBe(403);
+  });
+
+  it("serves the rules' hits of the last hour and day to the admin token, and 503 while the store cannot answer", async () => {
+    const { app, store } = await rulesApp();
+    const at = new Date(Date.now() - 60_000).toISOString();
+    await store.ruleHits.add('fraud.rule-hits', 0, [
+      { offset: '0', counts: { schemaVersion: 1, detectedAt: at, payments: 40, rules: [{ ruleId: 'card-testing', version: 3, action: 'review', mode: 'shadow', hits: 2, errors: 1 }] } },
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/rule-hits' })).statusCode).toBe(401);
+    const response = await app.inject({ method: 'GET', url: '/rule-hits', headers: admin });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      payments: { lastHour: 40, lastDay: 40 },
+      rules: [{ ruleId: 'card-testing', version: 3, mode: 'shadow', action: 'review', lastHour: { hits: 2, errors: 1 }, lastDay: { hits: 2, errors: 1 } }],
+    });
+    await store.close();
+    expect((await app.inject({ method: 'GET', url: '/rule-hits', headers: admin })).statusCode).toBe(503);
   });
 
   it('changes only the version If-Match names (412 otherwise)', async () => {
