@@ -1,12 +1,14 @@
+import { writeFile } from 'node:fs/promises';
 import { RuleAction, type Rule } from '@fraudstream/shared/rules';
 import { backtest, formatBacktest } from '../backtest.js';
+import { backtestReport, uplotAssets } from '../backtest-report.js';
 import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
 import { badRowReporter, csvRows, dateFlag, isEntryPoint, isoDay, parseFlags, required, runCli, usageError } from './args.js';
 import { createProgress } from './progress.js';
 import { readListsFile, readRulesFile, ruleOf } from './rule-files.js';
 
 export const usage = `Usage: npm run backtest -- --input FILE (--rule EXPR | --rules FILE) [--model DIR] [--from D --to D]
-                        [--action block|review|allow] [--lists FILE] [--json]
+                        [--action block|review|allow] [--lists FILE] [--json] [--report FILE.html]
 
 What would these rules have done? Replays the history (a Handbook CSV, e.g. from npm run export)
 through the detector's feature engine and model, applies the rules to every payment and prints, per
@@ -25,6 +27,8 @@ Options:
   --from DATE      first day to report (UTC; the replay starts the features' look-back before it)
   --to DATE        day after the last day to report
   --json           print the result as JSON
+  --report FILE    also write an HTML report with plots (per day: alerts with and without the
+                   rules, each rule's hits and precision); self-contained, opens offline
   -h, --help       this text`;
 
 /** The rules to try: one expression (--rule) or a file (--rules). */
@@ -48,6 +52,7 @@ export async function main(argv: string[]): Promise<void> {
     from: { type: 'string' },
     to: { type: 'string' },
     json: { type: 'boolean' },
+    report: { type: 'string' },
   });
   const input = required(flags.input, 'input');
   const rules = await rulesOf(flags);
@@ -68,6 +73,14 @@ export async function main(argv: string[]): Promise<void> {
   const badSummary = bad.summary();
   if (badSummary !== undefined) console.error(badSummary);
   console.log(flags.json ? JSON.stringify(result, null, 2) : formatBacktest(result));
+  if (flags.report !== undefined) {
+    try {
+      await writeFile(flags.report, backtestReport(result, await uplotAssets()));
+    } catch (err) {
+      throw usageError(`Cannot write --report ${flags.report}: ${(err as Error).message}`);
+    }
+    console.error(`report → ${flags.report}`);
+  }
 }
 
 if (isEntryPoint(import.meta.url)) runCli(usage, main);

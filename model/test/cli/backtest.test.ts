@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,4 +64,46 @@ describe('npm run backtest', () => {
       message: expect.stringMatching(/Cannot read --input/),
     });
   });
+
+  it('writes a self-contained HTML report with the rules, their figures and the data of its plots', async () => {
+    const csv = join(dir, 'report.csv');
+    await writeHandbookCsv(csv, { days: 25, cards: 200, terminals: 100, seed: 4 });
+    const rules = join(dir, 'report-rules.json');
+    writeFileSync(rules, JSON.stringify([
+      { id: 'big', name: 'Big <amounts>', expression: 'tx.amount > 150.0', action: 'block' },
+      { id: 'small', name: 'Small', expression: 'tx.amount < 3.0', action: 'allow' },
+    ]));
+    const report = join(dir, 'report.html');
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => void logged.push(line);
+    try {
+      await main(['--input', csv, '--rules', rules, '--from', '2018-07-18', '--to', '2018-07-25', '--report', report]);
+    } finally {
+      console.log = log;
+    }
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    // uPlot is inlined: the report opens without a network.
+    expect(html).toContain('uPlot');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).toContain('Big &lt;amounts&gt;');
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { days: number[]; rules: Array<{ id: string; hits: number[] }>; alerts: number[] };
+    expect(data.days).toHaveLength(7);
+    expect(data.rules.map((rule) => rule.id)).toEqual(['big', 'small']);
+    expect(data.rules[0]!.hits.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(logged.join('\n')).toMatch(/^big +block +\d+/m);
+  }, 60_000);
+
+  it('refuses a report it cannot write as a usage error', async () => {
+    const csv = join(dir, 'report2.csv');
+    await writeHandbookCsv(csv, { days: 3, cards: 20, terminals: 10, seed: 4 });
+    const log = console.log;
+    console.log = () => {};
+    try {
+      await expect(main(['--input', csv, '--rule', 'true', '--report', join(dir, 'no-such-dir', 'r.html')])).rejects.toMatchObject({ code: 'USAGE_INVALID', message: expect.stringMatching(/Cannot write --report/) });
+    } finally {
+      console.log = log;
+    }
+  }, 60_000);
 });
