@@ -111,13 +111,18 @@ function el(tag, attributes = {}, children = []) {
 
 /** @param {RuleHitWindow | undefined} window */
 function hitsCell(window) {
-  const cell = el('td', { class: 'num' }, [describeHits(window)]);
+  const cell = el('td', { class: 'num hits' }, [describeHits(window)]);
   if (window && window.errors > 0) cell.classList.add('rule-errors');
   return cell;
 }
 
-/** @param {Rule} rule @param {RuleHitTotals['rules'][number] | undefined} hits */
-function ruleRow(rule, hits) {
+/**
+ * @param {Rule} rule
+ * @param {RuleHitTotals['rules'][number] | undefined} hits
+ * @param {boolean} counting whether the detectors counted payments in the window (a rule they evaluated without a hit has 0)
+ */
+function ruleRow(rule, hits, counting) {
+  const none = counting && rule.mode !== 'disabled' ? { hits: 0, errors: 0 } : undefined;
   const mode = /** @type {HTMLSelectElement} */ (el('select', { 'aria-label': `Mode of ${rule.id}` }, ['active', 'shadow', 'disabled'].map((m) => el('option', { value: m }, [m]))));
   mode.value = rule.mode;
   mode.addEventListener('change', () => void save(rule.id, { ...definitionOf(rule), mode: /** @type {Rule['mode']} */ (mode.value) }, rule.version).then((ok) => ok || (mode.value = rule.mode)));
@@ -129,11 +134,11 @@ function ruleRow(rule, hits) {
     el('td', {}, [el('div', { class: 'rule-name' }, [rule.name]), el('div', { class: 'rule-id' }, [`${rule.id} · v${rule.version}`])]),
     el('td', {}, [el('span', { class: `badge ${rule.action}` }, [rule.action])]),
     el('td', {}, [mode]),
-    hitsCell(hits?.lastHour),
-    hitsCell(hits?.lastDay),
+    hitsCell(hits?.lastHour ?? none),
+    hitsCell(hits?.lastDay ?? none),
     el('td', { class: 'expression', title: rule.description ?? '' }, [el('code', {}, [rule.expression])]),
     el('td', { class: 'changed', title: rule.updatedAt }, [`${new Date(rule.updatedAt).toLocaleString()} · ${rule.updatedBy}`]),
-    el('td', { class: 'actions' }, [edit, remove]),
+    el('td', { class: 'actions' }, [el('div', { class: 'buttons' }, [edit, remove])]),
   ]);
   return row;
 }
@@ -157,7 +162,7 @@ async function refresh() {
   const totals = hitsResponse?.ok ? await hitsResponse.json() : null;
   if (hitsResponse && !hitsResponse.ok) toast(`Could not load the hits: ${(await errorOf(hitsResponse)).message ?? hitsResponse.status}`);
   const hitsOf = new Map((totals?.rules ?? []).map((entry) => [entry.ruleId, entry]));
-  page.rows.replaceChildren(...state.rules.map((rule) => ruleRow(rule, hitsOf.get(rule.id))));
+  page.rows.replaceChildren(...state.rules.map((rule) => ruleRow(rule, hitsOf.get(rule.id), (totals?.payments.lastDay ?? 0) > 0)));
   page.empty.hidden = state.rules.length > 0;
   page.count.textContent = formatCount(state.rules.length);
   page.paymentsHour.textContent = totals ? formatCount(totals.payments.lastHour) : '–';

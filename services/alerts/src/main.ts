@@ -111,8 +111,8 @@ async function main(): Promise<void> {
   // Stop taking alerts first (the in-flight batch is stored and committed), then stop serving (no new
   // verdicts), then the label publisher (its in-flight send finishes; what is left stays in the outbox
   // for the next start or another replica), then close what they all used.
-  shutdown.register('consumer', () => consumer.stop());
-  if (ruleHits) shutdown.register('rule hits consumer', () => ruleHits.stop());
+  // Both consumers leave their groups at once (each may wait out a fetch).
+  shutdown.register('consumers', async () => void (await Promise.all([consumer.stop(), ruleHits?.stop()])));
   if (control) shutdown.register('control', () => control.stop());
   shutdown.register('http', () => app.close());
   shutdown.register('labels', () => labels.stop());
