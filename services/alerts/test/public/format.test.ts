@@ -6,6 +6,7 @@ import {
   countAlert,
   countCeiling,
   describeFeedback,
+  describeHits,
   describeReason,
   describeTime,
   filterSummary,
@@ -35,6 +36,14 @@ function minutes(latest: string, counts: number[]): MinuteCount[] {
 describe('format', () => {
   it('keeps the minute the length shared/src/durations.ts gives it', () => {
     expect(MINUTE_MS).toBe(sharedMinuteMs);
+  });
+
+  it("describes a rule's hits in a window, with its errors when there are any", () => {
+    expect(describeHits(undefined)).toBe('–');
+    expect(describeHits({ hits: 0, errors: 0 })).toBe('0');
+    expect(describeHits({ hits: 12_345, errors: 0 })).toBe('12,345');
+    expect(describeHits({ hits: 12, errors: 1 })).toBe('12 · 1 error');
+    expect(describeHits({ hits: 12, errors: 3 })).toBe('12 · 3 errors');
   });
 
   it('formats counts, amounts, precision and scores', () => {
