@@ -26,7 +26,8 @@ Prints the dashboard's address and a status line. Ctrl-C stops everything in ord
 
   --detectors N         detector replicas (default 1; more than 1 needs REDIS_URL)
   --port N              port of the alerts service and dashboard (default 3000)
-  --backfill-days N     days of simulated history sent before going live (default 14)
+  --backfill-days N     days of simulated history sent before going live (default 60: enough
+                        to retrain on, see the README)
   --rate N              live transactions per second (default 50; a replay goes as fast as it can)
   --replay FILE         stream a Handbook CSV instead of simulating
   --state-dir DIR       logs, Kafka data and the alerts database (default .fraudstream);
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   }
   const detectors = positiveInteger('detectors', values.detectors, 1, 12);
   const port = positiveInteger('port', values.port, 3000, 65535);
-  const backfillDays = positiveInteger('backfill-days', values['backfill-days'], 14, 365);
+  const backfillDays = positiveInteger('backfill-days', values['backfill-days'], 60, 365);
   const rate = positiveInteger('rate', values.rate, 50, 100_000);
   for (const problem of [detectors, port, backfillDays, rate]) {
     if (typeof problem === 'string') {

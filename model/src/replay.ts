@@ -103,6 +103,9 @@ export interface Dataset {
   csvTransactionIds: string[];
   /** UTC day index → cards with at least one fraud that day, over every replayed row. */
   fraudCardsByDay: Map<number, Set<string>>;
+  /** The earliest and latest transaction of the input (every row read, kept or not); NaN when empty. */
+  inputFirstMs: number;
+  inputLastMs: number;
 }
 
 export const dayIndexOf = (timestampMs: number): number => Math.floor(timestampMs / DAY_MS);
@@ -117,9 +120,13 @@ export async function collectDataset(
   const fraudCardsByDay = new Map<number, Set<string>>();
   // The evaluation protocol asks which cards had fraud on days before the kept period, so every row
   // read is looked at here, also those the replay does not need.
+  let inputFirstMs = Number.POSITIVE_INFINITY;
+  let inputLastMs = Number.NEGATIVE_INFINITY;
   async function* noteFrauds(): AsyncGenerator<readonly HandbookRow[]> {
     for await (const batch of source) {
       for (const row of batch) {
+        if (row.timestampMs < inputFirstMs) inputFirstMs = row.timestampMs;
+        if (row.timestampMs > inputLastMs) inputLastMs = row.timestampMs;
         if (!row.fraud || row.timestampMs >= options.untilMs) continue;
         const day = dayIndexOf(row.timestampMs);
         let cards = fraudCardsByDay.get(day);
@@ -142,6 +149,8 @@ export async function collectDataset(
     cardIds: new Array<string>(n),
     csvTransactionIds: new Array<string>(n),
     fraudCardsByDay,
+    inputFirstMs: Number.isFinite(inputFirstMs) ? inputFirstMs : Number.NaN,
+    inputLastMs: Number.isFinite(inputLastMs) ? inputLastMs : Number.NaN,
   };
   let offset = 0;
   for (const batch of kept) {

@@ -20,6 +20,8 @@ function dataset(rows: { at: number; card: string; fraud: 0 | 1 }[], frauds: { a
     cardIds: rows.map((row) => row.card),
     csvTransactionIds: rows.map((_, index) => String(index)),
     fraudCardsByDay,
+    inputFirstMs: Math.min(...rows.map((row) => row.at)),
+    inputLastMs: Math.max(...rows.map((row) => row.at)),
   };
 }
 

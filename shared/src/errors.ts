@@ -13,6 +13,8 @@ export const errorCodes = [
   'CSV_INVALID',
   /** A command line the program cannot run: it prints the message and its usage, and exits 2. */
   'USAGE_INVALID',
+  /** Training data that cannot give a sound model (too short a history, a constant feature). */
+  'TRAINING_INPUT_INSUFFICIENT',
   /** A rule whose expression does not compile (a rule event that skipped the API's check). */
   'RULE_INVALID',
   /**

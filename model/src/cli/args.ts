@@ -26,12 +26,17 @@ export function required(value: string | undefined, flag: string): string {
   return value;
 }
 
-/** A YYYY-MM-DD flag as UTC midnight in ms. */
-export function dateFlag(value: string | undefined, flag: string): number {
+/**
+ * A day flag as UTC midnight in ms: a date (YYYY-MM-DD) or days before today (21d: the UTC midnight 21
+ * days before today's), so a command can follow the system's own history day by day.
+ */
+export function dateFlag(value: string | undefined, flag: string, now: Date = new Date()): number {
   const text = required(value, flag);
+  const daysAgo = /^(\d{1,5})d$/.exec(text);
+  if (daysAgo) return Math.floor(now.getTime() / DAY_MS) * DAY_MS - Number(daysAgo[1]) * DAY_MS;
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
   if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
-    throw usageError(`Expected --${flag} to be a date as YYYY-MM-DD, got ${JSON.stringify(text)}`);
+    throw usageError(`Expected --${flag} to be a date as YYYY-MM-DD or days before today as 21d, got ${JSON.stringify(text)}`);
   }
   return ms;
 }

@@ -24,8 +24,9 @@ Options:
   --rules FILE     a JSON array of rules: { id, name, expression, action, mode?, description? }
   --lists FILE     a JSON object of named lists: { "blocked-cards": ["card-1", …], … }
   --model DIR      model directory (default ${DEFAULT_MODEL_DIR})
-  --from DATE      first day to report (UTC; the replay starts the features' look-back before it)
-  --to DATE        day after the last day to report
+  --from DAY       first day to report (UTC, a date or days before today: 8d; the replay starts
+                   the features' look-back before it)
+  --to DAY         day after the last day to report
   --json           print the result as JSON
   --report FILE    also write an HTML report with plots (per day: alerts with and without the
                    rules, each rule's hits and precision); self-contained, opens offline

@@ -3,7 +3,7 @@ import { evaluateScores } from '../evaluation.js';
 import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
 import { usageError, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, required, runCli } from './args.js';
 
-const usage = `Usage: npm run evaluate -- --input FILE --from YYYY-MM-DD --to YYYY-MM-DD [--model DIR] [--json]
+const usage = `Usage: npm run evaluate -- --input FILE --from DAY --to DAY [--model DIR] [--json]
 
 Replays the CSV up to --to through the feature engine (from the features' look-back, 37 days, before
 --from), scores the transactions in [--from, --to) with the model and prints, under the Fraud
@@ -15,8 +15,8 @@ left out of later days.
 Options:
   --model DIR          model directory (default ${DEFAULT_MODEL_DIR})
   --input FILE         Handbook CSV
-  --from DATE          first test day (UTC), e.g. 2018-08-08
-  --to DATE            day after the last test day, e.g. 2018-08-15
+  --from DAY           first test day (UTC), e.g. 2018-08-08, or days before today (8d)
+  --to DAY             day after the last test day, e.g. 2018-08-15 (or 7d)
   --train-days N       length of the training period before the delay (default 7)
   --json               print the result as JSON
   -h, --help           this text`;

@@ -8,7 +8,7 @@ import { badRowReporter, csvRows, dateFlag, isEntryPoint, parseFlags, required, 
 import { createProgress } from './progress.js';
 import { readListsFile, readRulesFile } from './rule-files.js';
 
-export const usage = `Usage: npm run score -- --input FILE --from YYYY-MM-DD --output FILE [--model DIR]
+export const usage = `Usage: npm run score -- --input FILE --from DAY --output FILE [--model DIR]
                      [--rules FILE [--lists FILE]]
 
 Replays the CSV through the feature engine and the model (as the detector does online) and writes
@@ -23,7 +23,7 @@ an allow hit leaves the decision empty). Rules keep their mode: shadow rules are
 Options:
   --model DIR      model directory (default ${DEFAULT_MODEL_DIR})
   --input FILE     Handbook CSV
-  --from DATE      first day to write scores for (UTC)
+  --from DAY       first day to write scores for (UTC; a date or days before today: 8d)
   --output FILE    where to write the scores CSV ("-" for stdout)
   --rules FILE     a JSON array of rules: { id, name, expression, action, mode?, description? }
   --lists FILE     a JSON object of named lists the rules read: { "blocked-cards": [...], ... }

@@ -1,14 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
+import { FraudstreamError } from '@fraudstream/shared/errors';
+import { DEFAULT_LABEL_DELAY_DAYS as LABEL_DELAY_DAYS, FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { saveModel, type ModelMetadata } from '../model.js';
 import { renderReport } from '../report.js';
 import { initTensorflow } from '../tensorflow.js';
 import { trainModel } from '../train.js';
+import { trainingInputProblems } from '../train-checks.js';
 import { usageError, addDays, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, required, runCli } from './args.js';
 import { createProgress } from './progress.js';
 
-const usage = `Usage: npm run train -- --input FILE --from YYYY-MM-DD --to YYYY-MM-DD --out DIR [options]
+const usage = `Usage: npm run train -- --input FILE --from DAY --to DAY --out DIR [options]
 
 Replays the transactions of a Handbook-format CSV before --to through the feature engine (fraud
 labels delivered 7 days after their transaction; from the features' look-back, 37 days, before --from:
@@ -16,15 +18,21 @@ the same features as a replay of every row), then trains the fraud model on the 
 [--from, --to). The last --validation-days of that period are held out for early stopping and the
 alert threshold. Writes model.json, weights.bin, metadata.json and report.html to --out.
 
+Refuses (exit 1, nothing written) an input that starts less than the features' look-back before
+--from, that ends before the validation days, or that leaves a feature constant over the training
+days: each gives a model that looks trained and is not. --allow-incomplete trains anyway, warning.
+A DAY is a date (2026-11-20) or days before today (21d).
+
 Options:
   --input FILE            Handbook CSV (TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD)
-  --from DATE             first training day (UTC)
-  --to DATE               day after the last training day (UTC)
+  --from DAY              first training day (UTC)
+  --to DAY                day after the last training day (UTC)
   --out DIR               output directory (created)
   --seed N                seed for initialisation and shuffling (default 0): same seed, same model
   --validation-days N     days held out at the end of the period (default 2)
   --max-epochs N          per network (default 40)
   --members N             networks trained with different seeds and averaged (default 3)
+  --allow-incomplete      train on an input that fails the checks above (experiments), with warnings
   -h, --help              this text`;
 
 async function main(argv: string[]): Promise<void> {
@@ -37,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     'validation-days': { type: 'string' },
     'max-epochs': { type: 'string' },
     members: { type: 'string' },
+    'allow-incomplete': { type: 'boolean' },
   });
   const input = required(flags.input, 'input');
   const out = resolve(required(flags.out, 'out'));
@@ -54,6 +63,14 @@ async function main(argv: string[]): Promise<void> {
   const backend = await initTensorflow();
   const started = Date.now();
   const dataset = await replayPeriod(input, fromMs, toMs);
+  const problems = trainingInputProblems(dataset, { fromMs, toMs, validationFromMs, labelDelayDays: LABEL_DELAY_DAYS });
+  if (problems.length > 0) {
+    const list = problems.map((problem) => `  - ${problem}`).join('\n');
+    if (!flags['allow-incomplete']) {
+      throw new FraudstreamError('TRAINING_INPUT_INSUFFICIENT', `Refusing to train on ${basename(input)} for ${isoDay(fromMs)} .. ${isoDay(toMs)}:\n${list}\n(--allow-incomplete trains anyway, for an experiment)`);
+    }
+    console.error(`Training anyway (--allow-incomplete), though:\n${list}`);
+  }
 
   const training = createProgress('train  ');
   const trained = await trainModel(dataset, {
@@ -79,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
       from: isoDay(fromMs),
       to: isoDay(toMs),
       validationFrom: isoDay(validationFromMs),
-      labelDelayDays: 7,
+      labelDelayDays: LABEL_DELAY_DAYS,
       backend,
       ...trained.summary,
       seconds: Math.round((Date.now() - started) / 1000),

@@ -62,10 +62,17 @@ describe('dateFlag', () => {
     expect(dateFlag('2020-02-29', 'to')).toBe(Date.UTC(2020, 1, 29));
   });
 
-  it.each(['2018-02-30', '2019-02-29', '2018-13-01', '2018-4-1', '2018-04-01T12:00:00Z', '01/04/2018', 'yesterday', ' 2018-04-01'])(
+  it('reads Nd as the UTC midnight N days before today', () => {
+    const now = new Date('2026-12-03T07:59:00Z');
+    expect(dateFlag('21d', 'from', now)).toBe(Date.UTC(2026, 10, 12));
+    expect(dateFlag('0d', 'to', now)).toBe(Date.UTC(2026, 11, 3));
+    expect(dateFlag('8d', 'to', new Date('2026-12-03T23:59:59.999Z'))).toBe(Date.UTC(2026, 10, 25));
+  });
+
+  it.each(['2018-02-30', '2019-02-29', '2018-13-01', '2018-4-1', '2018-04-01T12:00:00Z', '01/04/2018', 'yesterday', ' 2018-04-01', '-3d', '3 d', '3w', '1.5d'])(
     'refuses %j, saying what it expected and what came',
     (text) => {
-      expect(thrown(() => dateFlag(text, 'from'))).toEqual(usage(`Expected --from to be a date as YYYY-MM-DD, got ${JSON.stringify(text)}`));
+      expect(thrown(() => dateFlag(text, 'from'))).toEqual(usage(`Expected --from to be a date as YYYY-MM-DD or days before today as 21d, got ${JSON.stringify(text)}`));
     },
   );
 
