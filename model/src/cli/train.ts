@@ -97,6 +97,8 @@ async function main(argv: string[]): Promise<void> {
       to: isoDay(toMs),
       validationFrom: isoDay(validationFromMs),
       labelDelayDays: LABEL_DELAY_DAYS,
+      // Trained with --allow-incomplete despite these: whoever promotes it can see why it may be weak.
+      ...(problems.length > 0 ? { inputProblems: problems } : {}),
       backend,
       ...trained.summary,
       seconds: Math.round((Date.now() - started) / 1000),

@@ -30,6 +30,7 @@ describe('train → score → evaluate on a small generated CSV', () => {
     expect(train.code).toBe(0);
     const metadata = JSON.parse(await readFile(join(model, 'metadata.json'), 'utf8')) as Record<string, unknown>;
     expect(metadata).toMatchObject({ featureNames: FEATURE_NAMES, training: { input: basename(csv), from: '2018-08-08', to: '2018-08-15', validationFrom: '2018-08-13', seed: 3 } });
+    expect(metadata['training']).not.toHaveProperty('inputProblems');
     const report = await readFile(join(model, 'report.html'), 'utf8');
     expect(report).toContain('<svg');
     expect(report).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
@@ -106,6 +107,8 @@ describe('train → score → evaluate on a small generated CSV', () => {
     const anyway = await cli('train', ['--input', csv, '--from', '2018-07-20', '--to', '2018-07-27', '--out', out, '--max-epochs', '1', '--members', '1', '--allow-incomplete']);
     expect(anyway.code).toBe(0);
     expect(anyway.stderr).toMatch(/Training anyway \(--allow-incomplete\), though:/);
+    const metadata = JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8')) as { training: { inputProblems?: string[] } };
+    expect(metadata.training.inputProblems).toEqual([expect.stringMatching(/^the input starts 2018-07-01/)]);
   }, 120_000);
 
   it('prints usage and exits 2 on bad flags; --help prints usage', async () => {
