@@ -9,6 +9,7 @@ import { createApi, tokenDialog } from './api.js';
 import { createRateChart } from './chart.js';
 import { countAlert, filterSummary, filtersOf, formatCount, formatPrecision, modelsText, modelsTitle, queryString, rateSummary } from './format.js';
 import { openAlertStream } from './stream.js';
+import { createToast, element } from './page.js';
 import { createAlertTable } from './table.js';
 
 /** @import { Alert, FeedbackLabel, Filters, MinuteCount } from './types.js' */
@@ -16,19 +17,6 @@ import { createAlertTable } from './table.js';
 
 const PAGE_SIZE = 100;
 const STATS_EVERY_MS = 15_000;
-const TOAST_MS = 4000;
-
-/**
- * @template {HTMLElement} T
- * @param {string} id
- * @param {new () => T} type
- * @returns {T}
- */
-function element(id, type) {
-  const found = document.getElementById(id);
-  if (!(found instanceof type)) throw new Error(`index.html has no ${type.name} #${id}`);
-  return found;
-}
 
 const page = {
   rows: element('alert-rows', HTMLTableSectionElement),
@@ -62,8 +50,6 @@ const state = {
   perMinute: [],
   /** @type {{ close(): void } | null} */
   stream: null,
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  toastTimer: undefined,
 };
 
 const api = createApi({
@@ -78,14 +64,7 @@ const api = createApi({
 const chart = createRateChart(page.rateChart);
 const table = createAlertTable({ body: page.rows, empty: page.empty, onFilter: filterBy, onVerdict: sendVerdict });
 
-/** @param {string} message @param {boolean} [ok] */
-function toast(message, ok = false) {
-  page.toast.textContent = message;
-  page.toast.className = ok ? 'toast ok' : 'toast';
-  page.toast.hidden = false;
-  clearTimeout(state.toastTimer);
-  state.toastTimer = setTimeout(() => (page.toast.hidden = true), TOAST_MS);
-}
+const toast = createToast(page.toast);
 
 /** @param {unknown} err */
 const messageOf = (err) => (err instanceof Error ? err.message : String(err));

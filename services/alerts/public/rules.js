@@ -7,24 +7,12 @@
  */
 
 import { describeHits, formatCount } from './format.js';
+import { createToast, element } from './page.js';
 
 /** @import { Rule, RuleHitTotals, RuleHitWindow } from './types.js' */
 
 const TOKEN_KEY = 'fraudstream.alerts.adminToken';
 const REFRESH_MS = 15_000;
-const TOAST_MS = 4000;
-
-/**
- * @template {HTMLElement} T
- * @param {string} id
- * @param {new () => T} type
- * @returns {T}
- */
-function element(id, type) {
-  const found = document.getElementById(id);
-  if (!(found instanceof type)) throw new Error(`rules.html has no ${type.name} #${id}`);
-  return found;
-}
 
 const page = {
   rows: element('rule-rows', HTMLTableSectionElement),
@@ -44,17 +32,9 @@ const page = {
 };
 const tokenHelpText = page.tokenHelp.textContent ?? '';
 
-/** @type {{ rules: Rule[], editing: Rule | null, toastTimer: ReturnType<typeof setTimeout> | undefined }} */
-const state = { rules: [], editing: null, toastTimer: undefined };
-
-/** @param {string} message @param {boolean} [ok] */
-function toast(message, ok = false) {
-  page.toast.textContent = message;
-  page.toast.className = ok ? 'toast ok' : 'toast';
-  page.toast.hidden = false;
-  clearTimeout(state.toastTimer);
-  state.toastTimer = setTimeout(() => (page.toast.hidden = true), TOAST_MS);
-}
+/** @type {{ rules: Rule[], editing: Rule | null }} */
+const state = { rules: [], editing: null };
+const toast = createToast(page.toast);
 
 /** @param {string | null} refusal why the last token did not do, or null the first time @returns {Promise<string | null>} */
 function askToken(refusal) {

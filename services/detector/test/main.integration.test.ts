@@ -3,10 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { controlTopicSpecs, createHandbookCsvWriter, RuleHitCounts, csvTransactionIdOf, decodeAlert, recordFromTransaction } from '@fraudstream/shared';
+import { createHandbookCsvWriter, RuleHitCounts, csvTransactionIdOf, decodeAlert, recordFromTransaction } from '@fraudstream/shared';
 import { decodeScoredTransaction, type ScoredTransaction } from '../src/scored.js';
 import { createTestTopics, testKafka, uniqueName } from '../../../test/support/kafka.js';
 import {
+  controlTopics,
   detectorTopics,
   handbookHistory,
   makeTransactions,
@@ -72,8 +73,7 @@ describe('detector process', () => {
     const listsFile = join(dir, 'lists.json');
     await writeFile(rulesFile, JSON.stringify(definitions));
     await writeFile(listsFile, JSON.stringify({ 'blocked-cards': [blockedCard] }));
-    const control = { rules: uniqueName('fraud.rules'), lists: uniqueName('fraud.lists') };
-    await createTestTopics(kafka, controlTopicSpecs(control));
+    const control = await controlTopics(kafka);
     await publishRules(kafka, control.rules, definitions.map((d) => rule(d.id, 1, d.expression, d.action, d.mode)));
     await publishLists(kafka, control.lists, { 'blocked-cards': [blockedCard] });
 
@@ -137,8 +137,7 @@ describe('detector process', () => {
     const topics = await detectorTopics(kafka, 6);
     const groupId = uniqueName('detector');
     // Rules of every action: the replica that takes over a partition decides its payments as the dead one would have.
-    const control = { rules: uniqueName('fraud.rules'), lists: uniqueName('fraud.lists') };
-    await createTestTopics(kafka, controlTopicSpecs(control));
+    const control = await controlTopics(kafka);
     await publishRules(kafka, control.rules, [
       rule('block-terminal', 3, 'tx.terminalId == "term-10"', 'block'),
       rule('allow-card-11', 1, 'tx.cardId == "card-11"', 'allow'),

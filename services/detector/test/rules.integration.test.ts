@@ -1,17 +1,16 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { controlTopicSpecs, createControlFeed, decodeAlert, type Alert } from '@fraudstream/shared';
+import { createControlFeed, decodeAlert, type Alert } from '@fraudstream/shared';
 import { createDetectorMetrics } from '../src/metrics.js';
 import { createDetectorRules } from '../src/rules.js';
 import { decodeScoredTransaction, type ScoredTransaction } from '../src/scored.js';
-import { createTestTopics, testKafka, testLog, uniqueName } from '../../../test/support/kafka.js';
-import { detectorTopics, makeTransactions, messageOf, produce, publishRules, readTopic, redisPrefix, rule, startDetector } from './support/harness.js';
+import { testKafka, testLog, uniqueName } from '../../../test/support/kafka.js';
+import { controlTopics, detectorTopics, makeTransactions, messageOf, produce, publishRules, readTopic, redisPrefix, rule, startDetector } from './support/harness.js';
 
 describe('detector with rules (real broker)', () => {
   it('blocks, allows and shadows as the rules say, and follows a rule change without a restart', { timeout: 240_000 }, async () => {
     const kafka = testKafka();
     const topics = await detectorTopics(kafka, 2);
-    const control = { rules: uniqueName('fraud.rules'), lists: uniqueName('fraud.lists') };
-    await createTestTopics(kafka, controlTopicSpecs(control));
+    const control = await controlTopics(kafka);
     await publishRules(kafka, control.rules, [
       rule('block-terminal', 1, 'tx.terminalId == "term-10"', 'block'),
       rule('allow-card-11', 1, 'tx.cardId == "card-11"', 'allow'),

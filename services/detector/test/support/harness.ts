@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
-import { DAY_MS, DetectorEnv, createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message, type NamedList, type Rule } from '@fraudstream/shared';
+import { controlTopicSpecs, DAY_MS, DetectorEnv, type ControlTopics, createFeatureEngine, createRedisFeatureStore, type Kafka, type KafkaMessage, type Message, type NamedList, type Rule } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, initTensorflow, loadModel, type FraudModel } from '@fraudstream/model';
 import { createDetector, type Detector, type DetectorTopics } from '../../src/detector.js';
 import { createDetectorMetrics, type DetectorMetrics } from '../../src/metrics.js';
@@ -27,6 +27,13 @@ export async function detectorTopics(kafka: Kafka, partitions: number, withScore
     kafka,
     Object.values(topics).map((topic: string) => ({ topic, partitions })),
   );
+  return topics;
+}
+
+/** Random compacted rules and lists topics for one test. */
+export async function controlTopics(kafka: Kafka): Promise<ControlTopics> {
+  const topics = { rules: uniqueName('fraud.rules'), lists: uniqueName('fraud.lists') };
+  await createTestTopics(kafka, controlTopicSpecs(topics));
   return topics;
 }
 
