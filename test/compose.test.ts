@@ -105,10 +105,13 @@ describe('docker-compose.yml', () => {
     for (const service of Object.values(services)) expect(service.container_name).toBeUndefined();
   });
 
-  it('serves the detectors a model from a watched host directory, the shipped model by default', () => {
+  it('serves the detectors a model from a watched host folder, the shipped model by default, its registry beside it', () => {
     const detector = services['detector'];
     const modelDir = String(detector?.environment?.['MODEL_DIR']);
-    expect(detector?.volumes).toContain(`./model/default:${modelDir}:ro`);
+    // The folder is mounted, not the serving directory: promote swaps `default`, a link into registry/,
+    // and a bind mount of the link itself would keep showing the container the old model.
+    expect(modelDir).toBe('/app/model-store/default');
+    expect(detector?.volumes).toContain('./model:/app/model-store:ro');
     expect(existsSync(join(root, 'model/default/metadata.json'))).toBe(true);
   });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FraudstreamError } from '@fraudstream/shared/errors';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
+import { FeatureStatistics } from './feature-stats.js';
 import { initTensorflow, tf } from './tensorflow.js';
 
 export { DEFAULT_MODEL_DIR } from './default-model.js';
@@ -34,6 +35,8 @@ export const ModelMetadata = z.object({
   threshold: z.object({ value: z.number().min(0).max(1), method: z.string() }),
   training: z.record(z.string(), z.unknown()),
   validation: RankingMetrics,
+  /** Each feature's distribution over the training rows (absent in models trained before it was kept). */
+  featureStatistics: z.array(FeatureStatistics).optional(),
 });
 export type ModelMetadata = z.input<typeof ModelMetadata>;
 export type Hinge = { column: number; knot: number };

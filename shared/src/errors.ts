@@ -17,6 +17,10 @@ export const errorCodes = [
   'TRAINING_INPUT_INSUFFICIENT',
   /** A rule whose expression does not compile (a rule event that skipped the API's check). */
   'RULE_INVALID',
+  /** Another promotion holds the model registry's lock. */
+  'REGISTRY_BUSY',
+  /** A candidate model the promotion gate refused (worse, mismatched, or evaluated on unsound days). */
+  'PROMOTION_REFUSED',
   /**
    * kafkajs is not the release its mends (shared/src/kafka/mends/) were written for, an internal they
    * patch has changed, or kafkajs was loaded before them: running on would bring back the bugs they mend.

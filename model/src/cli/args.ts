@@ -1,8 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { realpathSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { readHandbookCsv, type BadCsvRow, type HandbookRow } from '@fraudstream/shared/csv';
+import { columnsOf } from '@fraudstream/shared/csv/columns';
 import { DAY_MS } from '@fraudstream/shared/durations';
 import { FraudstreamError, isFraudstreamError } from '@fraudstream/shared/errors';
 import { CSV_CHUNK_BYTES, collectDataset, type Dataset } from '../replay.js';
@@ -127,4 +128,31 @@ export async function replayPeriod(input: string, fromMs: number, toMs: number):
   const badSummary = bad.summary();
   if (badSummary !== undefined) console.error(badSummary);
   return dataset;
+}
+
+/**
+ * The time of a Handbook CSV's last row (files are in event-time order), read from the file's end
+ * without replaying it; undefined when it cannot be read as one.
+ */
+export async function lastTransactionMs(path: string): Promise<number | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw usageError(`Cannot read --input ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, 4096));
+    await handle.read(head, 0, head.length, 0);
+    const columns = columnsOf(path, head.toString('utf8').split(/\r?\n/, 1)[0] ?? '');
+    const tail = Buffer.alloc(Math.min(size, 65_536));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    const last = tail.toString('utf8').split(/\r?\n/).filter((line) => line.trim() !== '').at(-1);
+    const text = last?.split(',')[columns.datetime]?.trim();
+    const ms = text === undefined ? Number.NaN : Date.parse(`${text.replace(' ', 'T')}Z`);
+    return Number.isFinite(ms) ? ms : undefined;
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,8 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { DAY_MS } from '@fraudstream/shared/durations';
 import { FraudstreamError } from '@fraudstream/shared/errors';
+import { lookbackMs } from '@fraudstream/shared/features/engine';
 import { DEFAULT_LABEL_DELAY_DAYS as LABEL_DELAY_DAYS, FEATURE_NAMES } from '@fraudstream/shared/features/names';
+import { featureStatistics } from '../feature-stats.js';
 import { saveModel, type ModelMetadata } from '../model.js';
+import type { Dataset } from '../replay.js';
 import { renderReport } from '../report.js';
 import { initTensorflow } from '../tensorflow.js';
 import { trainModel } from '../train.js';
@@ -34,6 +38,13 @@ Options:
   --members N             networks trained with different seeds and averaged (default 3)
   --allow-incomplete      train on an input that fails the checks above (experiments), with warnings
   -h, --help              this text`;
+
+/** The rows before the validation days: the ones the networks were fitted on. */
+function trainingRows(dataset: Dataset, validationFromMs: number): number[] {
+  const rows: number[] = [];
+  for (let row = 0; row < dataset.n; row++) if (dataset.timestampMs[row]! < validationFromMs) rows.push(row);
+  return rows;
+}
 
 async function main(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
@@ -97,6 +108,8 @@ async function main(argv: string[]): Promise<void> {
       to: isoDay(toMs),
       validationFrom: isoDay(validationFromMs),
       labelDelayDays: LABEL_DELAY_DAYS,
+      // What the input held: the features of the first training day look back to its start.
+      coverage: { inputFirstDay: isoDay(dataset.inputFirstMs), inputLastDay: isoDay(dataset.inputLastMs), lookBackDays: lookbackMs(LABEL_DELAY_DAYS) / DAY_MS },
       // Trained with --allow-incomplete despite these: whoever promotes it can see why it may be weak.
       ...(problems.length > 0 ? { inputProblems: problems } : {}),
       backend,
@@ -104,6 +117,7 @@ async function main(argv: string[]): Promise<void> {
       seconds: Math.round((Date.now() - started) / 1000),
     },
     validation: trained.validation,
+    featureStatistics: featureStatistics(dataset.features, trainingRows(dataset, validationFromMs), FEATURE_NAMES),
   };
   await saveModel(out, trained.network, metadata);
   await writeFile(join(out, 'report.html'), renderReport(metadata, { scores: trained.validationScores, labels: trained.validationLabels }, trained.history));

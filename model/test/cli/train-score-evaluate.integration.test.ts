@@ -31,6 +31,14 @@ describe('train → score → evaluate on a small generated CSV', () => {
     const metadata = JSON.parse(await readFile(join(model, 'metadata.json'), 'utf8')) as Record<string, unknown>;
     expect(metadata).toMatchObject({ featureNames: FEATURE_NAMES, training: { input: basename(csv), from: '2018-08-08', to: '2018-08-15', validationFrom: '2018-08-13', seed: 3 } });
     expect(metadata['training']).not.toHaveProperty('inputProblems');
+    expect(metadata['training']).toMatchObject({ coverage: { inputFirstDay: '2018-07-01', inputLastDay: '2018-09-03', lookBackDays: 37 } });
+    const statistics = metadata['featureStatistics'] as { name: string; min: number; max: number; bins: { shares: number[] } }[];
+    expect(statistics.map((feature) => feature.name)).toEqual(FEATURE_NAMES);
+    for (const feature of statistics) {
+      expect(feature.max).toBeGreaterThan(feature.min); // train refuses a constant feature
+      expect(feature.bins.shares.reduce((sum, share) => sum + share, 0)).toBeCloseTo(1, 6);
+    }
+    expect(JSON.stringify(metadata)).not.toContain(dir); // never a path of the machine that trained it
     const report = await readFile(join(model, 'report.html'), 'utf8');
     expect(report).toContain('<svg');
     expect(report).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);

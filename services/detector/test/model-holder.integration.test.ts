@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,25 @@ describe('model holder', () => {
     const holder = await createModelHolder({ dir, load, log: testLog, pollMs: 100 });
     await rewrite(dir, { version: 'v3' });
     await expect.poll(() => holder.current().version, { timeout: 5_000 }).toBe('v3');
+    holder.close();
+  });
+
+  it('follows a serving link swapped to another directory, loading from where it points', async () => {
+    const v1 = await modelDir('v1');
+    const v2 = await modelDir('v2');
+    const root = await mkdtemp(join(tmpdir(), 'detector-link-'));
+    dirs.push(root);
+    const serving = join(root, 'serving');
+    await symlink(v1, serving);
+    const loadedFrom: string[] = [];
+    const holder = await createModelHolder({ dir: serving, load: (dir) => (loadedFrom.push(dir), load(dir)), log: testLog, pollMs: 0 });
+    expect(holder.current().version).toBe('v1');
+    // as npm run promote swaps it: a new link renamed over the old one
+    await symlink(v2, `${serving}.next`);
+    await rename(`${serving}.next`, serving);
+    expect(await holder.reload()).toBe(true);
+    expect(holder.current().version).toBe('v2');
+    expect(loadedFrom).toEqual([v1, v2]);
     holder.close();
   });
 
