@@ -155,6 +155,16 @@ export type RuleHit = z.infer<typeof RuleHit>;
 export const AlertDecision = z.enum(['block', 'review']);
 export type AlertDecision = z.infer<typeof AlertDecision>;
 
+/** A shadow challenger's view of a payment (CHALLENGER_MODEL_DIR): its score and whether it alone would alert. */
+export const ChallengerScore = z.strictObject({
+  modelVersion: z.string().min(1),
+  score: z.number().min(0).max(1),
+  threshold: z.number().min(0).max(1),
+  /** score ≥ its threshold: the challenger would have alerted (rules aside). */
+  flagged: z.boolean(),
+});
+export type ChallengerScore = z.infer<typeof ChallengerScore>;
+
 export const Alert = z.strictObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   alertId: z.string().regex(/^[0-9a-f-]{36}$/, 'expected the alert id derived from the transaction id'),
@@ -167,6 +177,8 @@ export const Alert = z.strictObject({
   decision: AlertDecision.default('review'),
   /** The active rules that matched (allow hits suppress the alert, so never appear here). */
   ruleHits: z.array(RuleHit).max(100).default([]),
+  /** The shadow challenger's score of the same payment, when one runs. */
+  challenger: ChallengerScore.optional(),
   detectedAt: isoUtc,
 });
 export type Alert = z.infer<typeof Alert>;

@@ -74,5 +74,21 @@ export const AlertStats = z.object({
   /** Share of analyst-reviewed alerts confirmed as fraud; null before any feedback. */
   precision: z.number().nullable(),
   modelVersions: z.array(z.object({ modelVersion: z.string(), alerts: z.number().int(), lastDetectedAt: z.string() })),
+  /**
+   * The shadow challengers of the last 24 hours (CHALLENGER_MODEL_DIR on the detectors), on the alerts
+   * the serving model raised: how many the challenger would have raised too, and of those analysts
+   * reviewed, the frauds it would have caught and the legitimate ones it would have spared.
+   */
+  challengers: z.array(
+    z.object({
+      modelVersion: z.string(),
+      alerts: z.number().int(),
+      wouldAlert: z.number().int(),
+      reviewedFraud: z.number().int(),
+      fraudItWouldAlert: z.number().int(),
+      reviewedLegit: z.number().int(),
+      legitItWouldAlert: z.number().int(),
+    }),
+  ),
 });
 export type AlertStats = z.infer<typeof AlertStats>;

@@ -30,6 +30,7 @@ export interface AlertOverrides {
   detectedAt?: string;
   decision?: Alert['decision'];
   ruleHits?: Alert['ruleHits'];
+  challenger?: Alert['challenger'];
 }
 
 /** A valid alert event; each call is about a new transaction unless `transactionId` is given. */
@@ -58,6 +59,7 @@ export function makeAlert(overrides: AlertOverrides = {}): Alert {
     ],
     decision: overrides.decision ?? 'review',
     ruleHits: overrides.ruleHits ?? [],
+    ...(overrides.challenger ? { challenger: overrides.challenger } : {}),
     detectedAt,
   };
 }

@@ -14,7 +14,7 @@ export interface OutputTopics {
 }
 
 /** A score as the scored topic carries it. */
-export function scoredEvent({ transaction, score, flagged, decision, ruleHits, shadowHits }: Scored, batch: Pick<ScoredBatch, 'threshold' | 'modelVersion'>): ScoredTransaction {
+export function scoredEvent({ transaction, score, flagged, decision, ruleHits, shadowHits, challenger }: Scored, batch: Pick<ScoredBatch, 'threshold' | 'modelVersion'>): ScoredTransaction {
   return {
     schemaVersion: SCHEMA_VERSION,
     transactionId: transaction.transactionId,
@@ -27,6 +27,7 @@ export function scoredEvent({ transaction, score, flagged, decision, ruleHits, s
     decision,
     ruleHits,
     shadowHits,
+    ...(challenger ? { challenger } : {}),
   };
 }
 

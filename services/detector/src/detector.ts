@@ -9,6 +9,7 @@ import { createGroupJoinHandler } from './group-join.js';
 import { createLabelReader } from './labels.js';
 import { createPartitionWriters, writerProducerConfig, type PartitionWriter } from './partition-writers.js';
 import { decodeMessages, scoreTransactions, splitDecoded, type DecodedMessage } from './scoring.js';
+import { countChallengerOutcomes } from './challenger.js';
 import { countRuleOutcomes, ruleHitCounts } from './rules.js';
 import { committedOffset, positionAfterHandover } from './stable-offsets.js';
 import type { Detector, DetectorOptions } from './types.js';
@@ -81,7 +82,12 @@ export function createDetector(options: DetectorOptions): Detector {
     try {
       const { valid, deadLetters } = splitDecoded(chunk);
       options.rules?.sync();
-      const result = await scoreTransactions(valid, engine, models.current(), { recordedBeforeMs, ...(options.rules ? { rules: options.rules.book } : {}) });
+      const challenger = options.challengers?.current();
+      const result = await scoreTransactions(valid, engine, models.current(), {
+        recordedBeforeMs,
+        ...(options.rules ? { rules: options.rules.book } : {}),
+        ...(challenger ? { challenger } : {}),
+      });
       const input = { groupId, topic: topics.transactions, partition, offset: commitOffset };
       const hits = options.rules ? ruleHitCounts(result.scored, options.rules.book, new Date()) : null;
       const kind = await commitBatch({ commitOffsets: (offsets) => consumer.commitOffsets(offsets), producer: writer.producer }, input, batchOutput(topics, chunk, result, hits));
@@ -91,6 +97,7 @@ export function createDetector(options: DetectorOptions): Detector {
       for (const letter of deadLetters) metrics.deadLettered.inc({ code: letter.error.code });
       metrics.scoringDuration.observe(result.predictSeconds);
       if (options.rules) countRuleOutcomes(result.scored, metrics);
+      if (result.challenger) countChallengerOutcomes(result, metrics, log);
     } catch (err) {
       // Fenced, or the transaction failed: a new producer re-fences and re-checks the position next time.
       await writers.close(partition);
@@ -179,7 +186,7 @@ export function createDetector(options: DetectorOptions): Detector {
       running = true;
       await supervised.start();
     },
-    status: () => ({ assigned, modelVersion: models.current().version, running }),
+    status: () => ({ assigned, modelVersion: models.current().version, challengerVersion: options.challengers?.current().version ?? null, running }),
     notReady: () =>
       running
         ? [

@@ -56,6 +56,18 @@ async function main(): Promise<void> {
     metrics.modelInfo.reset();
     metrics.modelInfo.set({ version: model.version }, 1);
   });
+  // A challenger that cannot load stops the start like the champion: the configuration asked for it.
+  const challengers = env.CHALLENGER_MODEL_DIR
+    ? await createModelHolder({ dir: env.CHALLENGER_MODEL_DIR, load: loadModel, log: log.child({ model: 'challenger' }), pollMs: env.MODEL_POLL_MS })
+    : undefined;
+  if (challengers) {
+    metrics.challengerInfo.set({ version: challengers.current().version }, 1);
+    challengers.onSwap((model) => {
+      metrics.challengerInfo.reset();
+      metrics.challengerInfo.set({ version: model.version }, 1);
+    });
+    log.info({ champion: models.current().version, challenger: challengers.current().version }, 'shadow challenger: scores every payment beside the champion, never alerts');
+  }
   log.info({ backend }, 'tensorflow backend');
 
   const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 }) : undefined;
@@ -111,6 +123,7 @@ async function main(): Promise<void> {
     store: redis ? 'redis' : 'memory',
     progress,
     models,
+    ...(challengers ? { challengers } : {}),
     log,
     metrics,
     topics,
@@ -139,7 +152,10 @@ async function main(): Promise<void> {
   shutdown.register('detector', () => detector.stop());
   shutdown.register('rules', () => control.stop());
   shutdown.register('ops server', () => ops.close());
-  shutdown.register('model watcher', () => models.close());
+  shutdown.register('model watcher', () => {
+    models.close();
+    challengers?.close();
+  });
   shutdown.register('feature engine', () => engine.close());
   shutdown.register('progress board', () => progress.close());
   if (redis) shutdown.register('redis', async () => void (await redis.quit().catch(() => 'closed')));

@@ -18,6 +18,10 @@ export interface DetectorMetrics {
   scoringDuration: Histogram;
   consumerLag: Gauge<'topic' | 'partition'>;
   modelInfo: Gauge<'version'>;
+  challengerInfo: Gauge<'version'>;
+  challengerAgreement: Counter<'champion' | 'challenger'>;
+  challengerErrors: Counter;
+  scores: Histogram<'model'>;
   assignedPartitions: Gauge;
   heldBatches: Counter;
   commits: Counter<'kind'>;
@@ -94,6 +98,21 @@ export function createDetectorMetrics(): DetectorMetrics {
       registers,
     }),
     modelInfo: new Gauge({ name: 'fraudstream_detector_model_info', help: 'The model version serving (value 1)', labelNames: ['version'], registers }),
+    challengerInfo: new Gauge({ name: 'fraudstream_detector_challenger_info', help: 'The shadow challenger model version (value 1), when CHALLENGER_MODEL_DIR is set', labelNames: ['version'], registers }),
+    challengerAgreement: new Counter({
+      name: 'fraudstream_detector_challenger_agreement_total',
+      help: 'Payments scored by both models, by what each model alone (score against its threshold, rules aside) would do: alert or pass',
+      labelNames: ['champion', 'challenger'],
+      registers,
+    }),
+    challengerErrors: new Counter({ name: 'fraudstream_detector_challenger_errors_total', help: 'Batches the challenger failed to score (the champion scored them)', registers }),
+    scores: new Histogram({
+      name: 'fraudstream_detector_score',
+      help: 'Scores of the champion and the challenger on the same payments (observed while a challenger runs)',
+      labelNames: ['model'],
+      buckets: [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99],
+      registers,
+    }),
     assignedPartitions: new Gauge({ name: 'fraudstream_detector_assigned_partitions', help: 'Transaction partitions assigned to this replica', registers }),
     heldBatches: new Counter({
       name: 'fraudstream_detector_held_batches_total',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AlertDecision, decodeWith, RuleHit, SCHEMA_VERSION, type Decoded } from '@fraudstream/shared';
+import { AlertDecision, ChallengerScore, decodeWith, RuleHit, SCHEMA_VERSION, type Decoded } from '@fraudstream/shared';
 
 /** One score on the optional scored topic (`SCORED_TOPIC`): for monitoring and parity checks. */
 export const ScoredTransaction = z.strictObject({
@@ -17,6 +17,8 @@ export const ScoredTransaction = z.strictObject({
   ruleHits: z.array(RuleHit).optional(),
   /** Shadow rules that matched: here and in the metrics only. */
   shadowHits: z.array(RuleHit).optional(),
+  /** The shadow challenger's score of the same payment (CHALLENGER_MODEL_DIR), beside the champion's. */
+  challenger: ChallengerScore.optional(),
 });
 export type ScoredTransaction = z.infer<typeof ScoredTransaction>;
 

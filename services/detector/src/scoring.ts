@@ -8,6 +8,7 @@ import {
   type Alert,
   type AlertDecision,
   type AlertReason,
+  type ChallengerScore,
   type DeadLetter,
   type RuleBook,
   type RuleFailure,
@@ -43,6 +44,8 @@ export interface Scored {
   ruleFailures: RuleFailure[];
   /** The decision an allow rule overrode, else null. */
   suppressed: AlertDecision | null;
+  /** The shadow challenger's score, when one ran on this batch. */
+  challenger?: ChallengerScore;
 }
 
 export type DecodedMessage =
@@ -61,6 +64,8 @@ export interface ScoredBatch {
   threshold: number;
   /** Time spent in the model (both predict calls), for the scoring-duration metric. */
   predictSeconds: number;
+  /** The challenger's part: its version and time, or the error that kept it from scoring this batch. */
+  challenger?: { modelVersion: string; seconds: number } | { modelVersion: string; error: Error };
 }
 
 export const REASON_COUNT = 3;
@@ -164,11 +169,29 @@ function decideAll(valid: DecodedBatch['valid'], rows: Float32Array, scores: Flo
   });
 }
 
+/**
+ * The challenger's scores of the same feature rows, attached to each payment. It never changes a
+ * decision, and its failure never fails the batch: the champion's output goes out without it.
+ */
+async function challenge(challenger: FraudModel, rows: Float32Array, scored: Scored[]): Promise<NonNullable<ScoredBatch['challenger']>> {
+  const started = performance.now();
+  try {
+    const scores = await challenger.predict(rows, scored.length);
+    scored.forEach((entry, index) => {
+      const score = scores[index] ?? 0;
+      entry.challenger = { modelVersion: challenger.version, score, threshold: challenger.threshold, flagged: score >= challenger.threshold };
+    });
+    return { modelVersion: challenger.version, seconds: (performance.now() - started) / 1000 };
+  } catch (err) {
+    return { modelVersion: challenger.version, error: err instanceof Error ? err : new Error(String(err)) };
+  }
+}
+
 export async function scoreTransactions(
   valid: DecodedBatch['valid'],
   engine: Featurizer,
   model: FraudModel,
-  options: { now?: Date; recordedBeforeMs?: number; rules?: RuleBook } = {},
+  options: { now?: Date; recordedBeforeMs?: number; rules?: RuleBook; challenger?: FraudModel } = {},
 ): Promise<ScoredBatch> {
   const empty = { scored: [], alerts: [], modelVersion: model.version, threshold: model.threshold, predictSeconds: 0 };
   if (valid.length === 0) return empty;
@@ -182,9 +205,10 @@ export async function scoreTransactions(
   const flaggedRows = scored.flatMap((entry, index) => (entry.flagged ? [index] : []));
   const reasons = await explain(model, rows, flaggedRows, scores);
   const predictSeconds = (performance.now() - started) / 1000;
+  const challenger = options.challenger === undefined ? undefined : await challenge(options.challenger, rows, scored);
   const detectedAt = (options.now ?? new Date()).toISOString();
   const alerts: Alert[] = flaggedRows.map((row, k) => {
-    const { transaction, score, decision, ruleHits } = scored[row] as Scored;
+    const { transaction, score, decision, ruleHits, challenger: challengerScore } = scored[row] as Scored;
     return {
       schemaVersion: SCHEMA_VERSION,
       alertId: alertIdFor(transaction),
@@ -195,8 +219,9 @@ export async function scoreTransactions(
       reasons: reasons[k] ?? [],
       decision: decision ?? 'review',
       ruleHits,
+      ...(challengerScore ? { challenger: challengerScore } : {}),
       detectedAt,
     };
   });
-  return { scored, alerts, modelVersion: model.version, threshold: model.threshold, predictSeconds };
+  return { scored, alerts, modelVersion: model.version, threshold: model.threshold, predictSeconds, ...(challenger ? { challenger } : {}) };
 }

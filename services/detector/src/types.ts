@@ -24,6 +24,8 @@ export interface DetectorOptions {
   store: 'memory' | 'redis';
   progress: ProgressBoard;
   models: ModelHolder;
+  /** A shadow challenger scored beside the serving model on every payment; it never alerts. */
+  challengers?: ModelHolder;
   log: Logger;
   metrics: DetectorMetrics;
   topics: DetectorTopics;
@@ -46,6 +48,7 @@ export interface DetectorOptions {
 export interface DetectorStatus {
   assigned: number[];
   modelVersion: string;
+  challengerVersion: string | null;
   running: boolean;
 }
 

@@ -48,7 +48,7 @@ function scoredOf(messages: Array<{ value: Buffer | null }>): ScoredTransaction[
 }
 
 describe('detector process', () => {
-  it('gives the offline scores and rule decisions of a CSV replayed through the producer (scores to 1e-6)', { timeout: 180_000 }, async () => {
+  it('gives the offline scores and rule decisions of a CSV replayed through the producer, and a shadow challenger its own offline scores (to 1e-6)', { timeout: 240_000 }, async () => {
     const kafka = testKafka();
     const topics = await detectorTopics(kafka, 3);
     const dir = await mkdtemp(join(tmpdir(), 'detector-parity-'));
@@ -79,6 +79,19 @@ describe('detector process', () => {
 
     const offline = join(dir, 'scores.csv');
     await npmRun('score', ['--model', TEST_MODEL_DIR, '--input', csv, '--from', '2018-04-01', '--output', offline, '--rules', rulesFile, '--lists', listsFile]);
+    // A challenger of its own weights and threshold, trained on this history (too short to be a sound model; it only has to differ).
+    const challengerDir = join(dir, 'challenger');
+    await npmRun('train', ['--input', csv, '--from', '2018-04-02', '--to', '2018-04-09', '--out', challengerDir, '--members', '1', '--max-epochs', '2', '--allow-incomplete']);
+    const challenger = JSON.parse(await readFile(join(challengerDir, 'metadata.json'), 'utf8')) as { version: string; threshold: { value: number } };
+    const challengerScores = join(dir, 'challenger-scores.csv');
+    await npmRun('score', ['--model', challengerDir, '--input', csv, '--from', '2018-04-01', '--output', challengerScores]);
+    const expectedChallenger = new Map(
+      (await readFile(challengerScores, 'utf8'))
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => [line.split(',')[0]!, Number(line.split(',')[1])] as const),
+    );
     const lines = (await readFile(offline, 'utf8')).trim().split('\n');
     expect(lines[0]).toBe('TRANSACTION_ID,score,decision,rule_hits,shadow_hits');
     const expected = new Map(
@@ -92,7 +105,7 @@ describe('detector process', () => {
     const detector = spawnDetector({
       topics,
       groupId: uniqueName('detector'),
-      env: { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix(), KAFKA_TOPIC_PARTITIONS: '3', RULES_TOPIC: control.rules, LISTS_TOPIC: control.lists },
+      env: { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix(), KAFKA_TOPIC_PARTITIONS: '3', RULES_TOPIC: control.rules, LISTS_TOPIC: control.lists, CHALLENGER_MODEL_DIR: challengerDir },
     });
     await npmRun('producer', ['--replay', csv], {
       KAFKA_BROKERS: inject('kafkaBrokers'),
@@ -110,6 +123,19 @@ describe('detector process', () => {
       }))
       .filter(({ live, offline }) => offline === undefined || Math.abs(live.score - offline.score) > 1e-6 || live.decision !== offline.decision || live.hits !== offline.hits || live.shadow !== offline.shadow);
     expect(differences.slice(0, 10)).toEqual([]);
+    // The challenger scored every payment on the same features, in shadow: its own score and verdict beside the champion's.
+    const challengerDifferences = scored.filter(({ transactionId, challenger: shadow }) => {
+      const offlineScore = expectedChallenger.get(csvTransactionIdOf(transactionId));
+      return (
+        shadow === undefined ||
+        offlineScore === undefined ||
+        shadow.modelVersion !== challenger.version ||
+        Math.abs(shadow.score - offlineScore) > 1e-6 ||
+        shadow.flagged !== shadow.score >= challenger.threshold.value
+      );
+    });
+    expect(challengerDifferences.slice(0, 10)).toEqual([]);
+    expect(scored.some((entry) => entry.challenger!.flagged !== entry.score >= entry.threshold)).toBe(true); // it is another model
     // Every rule decided something, so the comparison covered each.
     const offlineRows = [...expected.values()];
     for (const { id } of definitions) expect(offlineRows.some((row) => `${row.hits} ${row.shadow}`.split(' ').includes(`${id}@1`)), id).toBe(true);

@@ -100,6 +100,44 @@ describe('scoreTransactions', () => {
     expect(reasons[0]?.contribution).toBeCloseTo((alert?.score ?? 0) - 1 / (1 + Math.exp(-(-2 - 1 + 3 * 0.3))), 6);
   });
 
+  it('scores the same rows with a shadow challenger that never changes what alerts, and survives its failure', async () => {
+    const model = fakeModel();
+    const engine = {
+      transform: (transactions: readonly Transaction[]) =>
+        Promise.resolve(Float32Array.from(transactions.flatMap((t) => [t.amount, 1, 0, t.amount / 10, 0]))),
+    };
+    const challengerRows: Float32Array[] = [];
+    // A challenger that alerts on everything: threshold 0, its score the amount's share of 10.
+    const challenger: FraudModel = {
+      version: 'challenger-1',
+      featureNames: names,
+      threshold: 0,
+      featureMeans: [0, 0, 0, 0, 0],
+      predict: (rows, n) => {
+        challengerRows.push(rows);
+        return Promise.resolve(Float32Array.from({ length: n }, (_, i) => (rows[i * names.length] ?? 0) / 10));
+      },
+    };
+    const valid = [tx(1, 0.5), tx(2, 3), tx(3, 0.1), tx(4, 4)].map((transaction, i) => ({ transaction, offset: String(i) }));
+    const alone = await scoreTransactions(valid, engine, fakeModel());
+    const result = await scoreTransactions(valid, engine, model, { challenger });
+    expect(result.scored.map((s) => [s.score, s.flagged])).toEqual(alone.scored.map((s) => [s.score, s.flagged]));
+    expect(result.alerts.map((a) => a.alertId)).toEqual(alone.alerts.map((a) => a.alertId));
+    expect(challengerRows).toHaveLength(1);
+    const rows = Float32Array.from(valid.flatMap(({ transaction: t }) => [t.amount, 1, 0, t.amount / 10, 0]));
+    expect(challengerRows[0]).toEqual(rows); // the champion's feature rows, not computed again
+    const expected = Float32Array.from(valid, (_, i) => rows[i * names.length]! / 10);
+    expect(result.scored.map((s) => s.challenger)).toEqual(Array.from(expected, (score) => ({ modelVersion: 'challenger-1', score, threshold: 0, flagged: true })));
+    expect(result.alerts.map((a) => a.challenger?.score)).toEqual([expected[1], expected[3]]);
+    expect(result.challenger).toMatchObject({ modelVersion: 'challenger-1', seconds: expect.any(Number) });
+
+    const failing: FraudModel = { ...challenger, predict: () => Promise.reject(new Error('out of memory')) };
+    const survived = await scoreTransactions(valid, engine, fakeModel(), { challenger: failing });
+    expect(survived.alerts.map((a) => a.alertId)).toEqual(alone.alerts.map((a) => a.alertId));
+    expect(survived.alerts.every((a) => a.challenger === undefined)).toBe(true);
+    expect(survived.challenger).toMatchObject({ modelVersion: 'challenger-1', error: new Error('out of memory') });
+  });
+
   it('lets the rules decide beside the model: allow suppresses, block blocks, review adds, shadow only counts', async () => {
     const model = fakeModel();
     const engine = {

@@ -7,6 +7,11 @@ import { KafkaTopicName, topics } from '../topics.js';
 export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   /** Model directory (metadata.json + model.json + weights). Unset: the model shipped in model/default. */
   MODEL_DIR: z.string().min(1).optional(),
+  /**
+   * A challenger model scored beside the serving one on every payment, in shadow: it never alerts; its
+   * score goes with the champion's on the alert, the scored topic and the metrics. Watched like MODEL_DIR.
+   */
+  CHALLENGER_MODEL_DIR: z.string().min(1).optional(),
   /** How often the model directory is checked for a new version. */
   MODEL_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   /** Redis for the feature store, e.g. redis://127.0.0.1:6379. Required when more than one replica runs. */

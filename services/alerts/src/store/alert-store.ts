@@ -81,6 +81,9 @@ const toAlertRow = (row: SelectedRow): AlertRow => ({
   json: row.json,
 });
 
+/** Whether an alert's challenger would have raised it too (the Alert's `challenger.flagged`). */
+const challengerFlagged = `(alert->'challenger'->>'flagged')::boolean`;
+
 const toStoredAlert = (row: SelectedRow): StoredAlert => JSON.parse(row.json) as StoredAlert;
 
 /** SQL conditions for the filters; pushes their values onto `params`. */
@@ -189,7 +192,8 @@ export async function createAlertStore(db: Database): Promise<AlertStore> {
 
   const stats = async (now: Date): Promise<AlertStats> => {
     const firstMinute = Math.floor(now.getTime() / 60_000) * 60_000 - 59 * 60_000;
-    const [perMinute, byStatus, models] = await Promise.all([
+    const since24h = new Date(now.getTime() - 24 * 3600_000).toISOString();
+    const [perMinute, byStatus, models, challengers] = await Promise.all([
       db.query<{ minute: Date; count: string | number }>(
         `SELECT date_trunc('minute', detected_at) AS minute, count(*) AS count FROM alerts
          WHERE detected_at >= $1::timestamptz AND detected_at < $2::timestamptz GROUP BY 1`,
@@ -199,7 +203,18 @@ export async function createAlertStore(db: Database): Promise<AlertStore> {
       db.query<{ model_version: string; alerts: string | number; last_detected_at: Date }>(
         `SELECT model_version, count(*) AS alerts, max(detected_at) AS last_detected_at FROM alerts
          WHERE detected_at >= $1::timestamptz GROUP BY model_version ORDER BY last_detected_at DESC`,
-        [new Date(now.getTime() - 24 * 3600_000).toISOString()],
+        [since24h],
+      ),
+      db.query<Record<'model_version' | 'alerts' | 'would_alert' | 'fraud' | 'fraud_flagged' | 'legit' | 'legit_flagged', string | number>>(
+        `SELECT alert->'challenger'->>'modelVersion' AS model_version, count(*) AS alerts,
+           count(*) FILTER (WHERE ${challengerFlagged}) AS would_alert,
+           count(*) FILTER (WHERE status = 'fraud') AS fraud,
+           count(*) FILTER (WHERE status = 'fraud' AND ${challengerFlagged}) AS fraud_flagged,
+           count(*) FILTER (WHERE status = 'legit') AS legit,
+           count(*) FILTER (WHERE status = 'legit' AND ${challengerFlagged}) AS legit_flagged
+         FROM alerts WHERE detected_at >= $1::timestamptz AND alert->'challenger' IS NOT NULL
+         GROUP BY 1 ORDER BY max(detected_at) DESC`,
+        [since24h],
       ),
     ]);
     const counts = new Map(perMinute.map((row) => [row.minute.getTime(), Number(row.count)]));
@@ -221,6 +236,15 @@ export async function createAlertStore(db: Database): Promise<AlertStore> {
         modelVersion: row.model_version,
         alerts: Number(row.alerts),
         lastDetectedAt: row.last_detected_at.toISOString(),
+      })),
+      challengers: challengers.map((row) => ({
+        modelVersion: String(row.model_version),
+        alerts: Number(row.alerts),
+        wouldAlert: Number(row.would_alert),
+        reviewedFraud: Number(row.fraud),
+        fraudItWouldAlert: Number(row.fraud_flagged),
+        reviewedLegit: Number(row.legit),
+        legitItWouldAlert: Number(row.legit_flagged),
       })),
     };
   };

@@ -107,6 +107,30 @@ describe.each(backends)('alert store on $name', ({ open }) => {
       ['v2', 1],
       ['v1', 2],
     ]);
+    expect(stats.challengers).toEqual([]);
+  });
+
+  it('sums up, per shadow challenger, the alerts it would have raised too and how it did on the reviewed ones', async () => {
+    const store = await openTestStore(open);
+    const now = new Date('2026-03-01T10:30:20Z');
+    const challenger = (flagged: boolean, modelVersion = 'challenger-1') => ({ modelVersion, score: flagged ? 0.8 : 0.2, threshold: 0.5, flagged });
+    const alerts = [
+      makeAlert({ detectedAt: '2026-03-01T10:00:00Z', challenger: challenger(true) }), // fraud, caught by both
+      makeAlert({ detectedAt: '2026-03-01T10:01:00Z', challenger: challenger(false) }), // fraud the challenger misses
+      makeAlert({ detectedAt: '2026-03-01T10:02:00Z', challenger: challenger(false) }), // legit it spares
+      makeAlert({ detectedAt: '2026-03-01T10:03:00Z', challenger: challenger(true) }), // legit, raised by both
+      makeAlert({ detectedAt: '2026-03-01T10:04:00Z', challenger: challenger(true) }), // open
+      makeAlert({ detectedAt: '2026-03-01T10:05:00Z', challenger: challenger(true, 'challenger-2') }),
+      makeAlert({ detectedAt: '2026-03-01T10:06:00Z' }), // no challenger ran
+      makeAlert({ detectedAt: '2026-02-27T10:00:00Z', challenger: challenger(true) }), // older than a day
+    ];
+    await store.insertAlerts(alerts);
+    for (const [index, label] of [[0, 'fraud'], [1, 'fraud'], [2, 'legit'], [3, 'legit']] as const) await store.recordFeedback(alerts[index]!.alertId, { label, at: now });
+    const stats = await store.stats(now);
+    expect(stats.challengers).toEqual([
+      { modelVersion: 'challenger-2', alerts: 1, wouldAlert: 1, reviewedFraud: 0, fraudItWouldAlert: 0, reviewedLegit: 0, legitItWouldAlert: 0 },
+      { modelVersion: 'challenger-1', alerts: 5, wouldAlert: 3, reviewedFraud: 2, fraudItWouldAlert: 1, reviewedLegit: 2, legitItWouldAlert: 1 },
+    ]);
   });
 
   it('hands a stream what it has not sent, in sequence order, up to a bound', async () => {
