@@ -1,30 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { ruleTotals, type BacktestResult } from './backtest.js';
+import { escapeHtml, reportStyle, scriptJson } from './html.js';
 
 /**
  * `backtest --report FILE.html`: one self-contained page (uPlot inlined, no network) with the totals
  * per rule and, per day, each rule's hits and precision and the alerts of the model alone against the
  * model with the rules, with the frauds they catch.
  */
-
-const require = createRequire(import.meta.url);
-
-/** uPlot's browser build and style, inlined into the report. */
-export async function uplotAssets(): Promise<{ js: string; css: string }> {
-  const [js, css] = await Promise.all([
-    readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  ]);
-  if (/<\/script/i.test(js)) throw new Error('uPlot\'s build holds "</script": it cannot be inlined');
-  return { js, css };
-}
-
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-
-/** JSON that cannot end the script element it is in. */
-const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 
 const percent = (value: number | null): string => (value === null ? '–' : `${(value * 100).toFixed(1)} %`);
 
@@ -99,14 +80,7 @@ export function backtestReport(result: BacktestResult, assets: { js: string; css
 <meta charset="utf-8">
 <title>fraudstream backtest · ${escapeHtml(period)}</title>
 <style>${assets.css}</style>
-<style>
-body { margin: 16px; background: #0f1419; color: #dfe6ee; font: 13px/1.4 system-ui, sans-serif; }
-h1 { font-size: 18px; } h2 { font-size: 14px; margin-top: 28px; }
-table { border-collapse: collapse; } th, td { padding: 4px 10px; border-bottom: 1px solid #26313d; text-align: left; vertical-align: top; }
-th { color: #8b98a7; font-size: 11px; text-transform: uppercase; } .num { text-align: right; font-family: ui-monospace, monospace; }
-code { font-family: ui-monospace, monospace; font-size: 12px; } .muted { color: #8b98a7; }
-.u-legend { color: #dfe6ee; }
-</style>
+<style>${reportStyle}</style>
 </head>
 <body>
 <h1>Backtest ${escapeHtml(period)}</h1>

@@ -23,12 +23,11 @@ export interface ProtocolOptions {
 }
 
 /**
- * The Handbook's test protocol. On test day D, a card is "known compromised" when it had a fraud from
- * the start of the training period (testFrom − delay − train days) up to day D − delay − 1: those
- * labels have arrived before D. Its rows that day are left out. Then AUC ROC, average precision and
- * card precision@100 over what is left (with cards found on an earlier test day left out of later days).
+ * The rows the Handbook's test protocol keeps. On test day D, a card is "known compromised" when it had
+ * a fraud from the start of the training period (testFrom − delay − train days) up to day D − delay − 1:
+ * those labels have arrived before D. Its rows that day are left out.
  */
-export function evaluateScores(dataset: Dataset, scores: Float32Array, options: ProtocolOptions): Evaluation {
+export function protocolRows(dataset: Dataset, options: ProtocolOptions): { rows: Uint32Array; knownCompromisedRows: number } {
   const delayDays = options.labelDelayDays ?? 7;
   const trainDays = options.trainDays ?? 7;
   const testFromDay = dayIndexOf(options.testFromMs);
@@ -44,27 +43,29 @@ export function evaluateScores(dataset: Dataset, scores: Float32Array, options: 
     }
     return known;
   };
-
-  const keptScores: number[] = [];
-  const keptLabels: number[] = [];
-  const cardRows: { day: number; card: string; score: number; fraud: boolean }[] = [];
+  const kept: number[] = [];
   let knownCompromisedRows = 0;
   for (let row = 0; row < dataset.n; row++) {
-    const day = dayIndexOf(dataset.timestampMs[row]!);
-    const card = dataset.cardIds[row]!;
-    if (options.removeKnownCompromised !== false && knownOn(day).has(card)) {
-      knownCompromisedRows++;
-      continue;
-    }
-    const score = scores[row]!;
-    const fraud = dataset.fraud[row]!;
-    keptScores.push(score);
-    keptLabels.push(fraud);
-    cardRows.push({ day, card, score, fraud: fraud === 1 });
+    if (options.removeKnownCompromised !== false && knownOn(dayIndexOf(dataset.timestampMs[row]!)).has(dataset.cardIds[row]!)) knownCompromisedRows++;
+    else kept.push(row);
   }
-  const cardPrecision = cardPrecisionAtK(cardRows, 100);
+  return { rows: Uint32Array.from(kept), knownCompromisedRows };
+}
+
+/**
+ * The Handbook's test protocol: the rows `protocolRows` keeps, then AUC ROC, average precision and card
+ * precision@100 over them (with cards found on an earlier test day left out of later days).
+ */
+export function evaluateScores(dataset: Dataset, scores: Float32Array, options: ProtocolOptions): Evaluation {
+  const { rows, knownCompromisedRows } = protocolRows(dataset, options);
+  const keptScores = Float64Array.from(rows, (row) => scores[row]!);
+  const keptLabels = Uint8Array.from(rows, (row) => dataset.fraud[row]!);
+  const cardPrecision = cardPrecisionAtK(
+    Array.from(rows, (row) => ({ day: dayIndexOf(dataset.timestampMs[row]!), card: dataset.cardIds[row]!, score: scores[row]!, fraud: dataset.fraud[row] === 1 })),
+    100,
+  );
   return {
-    rows: keptScores.length,
+    rows: rows.length,
     frauds: keptLabels.reduce((sum, label) => sum + label, 0),
     knownCompromisedRows,
     aucRoc: aucRoc(keptScores, keptLabels),

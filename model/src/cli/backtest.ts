@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { RuleAction, type Rule } from '@fraudstream/shared/rules';
 import { backtest, formatBacktest } from '../backtest.js';
-import { backtestReport, uplotAssets } from '../backtest-report.js';
+import { backtestReport } from '../backtest-report.js';
+import { uplotAssets } from '../html.js';
 import { DEFAULT_MODEL_DIR, loadModel } from '../model.js';
 import { badRowReporter, csvRows, dateFlag, isEntryPoint, isoDay, parseFlags, required, runCli, usageError } from './args.js';
 import { createProgress } from './progress.js';

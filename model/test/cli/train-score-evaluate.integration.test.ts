@@ -69,7 +69,25 @@ describe('train → score → evaluate on a small generated CSV', () => {
     const again = join(dir, 'model-again');
     await cli('train', ['--input', csv, '--from', '2018-08-08', '--to', '2018-08-15', '--out', again, '--seed', '3', '--max-epochs', '3', '--members', '2']);
     expect(await readFile(join(again, 'weights.bin'))).toEqual(await readFile(join(model, 'weights.bin')));
-  }, 120_000);
+
+    // Two models on the same payments in one run, with the report.
+    const other = join(dir, 'model-other');
+    await cli('train', ['--input', csv, '--from', '2018-08-08', '--to', '2018-08-15', '--out', other, '--seed', '4', '--max-epochs', '2', '--members', '1']);
+    const reportFile = join(dir, 'evaluation.html');
+    const both = await cli('evaluate', ['--model', model, '--model', other, '--input', csv, '--from', '2018-08-22', '--to', '2018-08-29', '--report', reportFile]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).toMatch(/^average precision\s+0\.\d{3}\s+0\.\d{3}$/m); // one column per model, no Handbook column off its split
+    expect(both.stdout).toContain("The Handbook's published figures are not shown");
+    expect(both.stdout).toMatch(new RegExp(`^average precision\\s+${result.averagePrecision.toFixed(3)}\\s`, 'm'));
+    const html = await readFile(reportFile, 'utf8');
+    expect(html).toContain('uPlot'); // inlined: opens without a network
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { models: { version: string; cardPrecision: unknown[] }[] };
+    expect(data.models).toHaveLength(2);
+    expect(data.models[0]!.cardPrecision).toHaveLength(7);
+    const json = await cli('evaluate', ['--model', model, '--model', other, '--input', csv, '--from', '2018-08-22', '--to', '2018-08-29', '--json']);
+    expect((JSON.parse(json.stdout) as { models: { averagePrecision: number }[] }).models[0]!.averagePrecision).toBe(result.averagePrecision);
+  }, 180_000);
 
   it('reports bad rows with their line numbers and skips them', async () => {
     const text = await readFile(csv, 'utf8');
