@@ -40,13 +40,15 @@ const usage = `Usage: npx tsx scripts/bench/detector.ts [--count N] [--rounds R]
 
   --count N        transactions in the throughput backlog (default 300000)
   --rounds R       throughput rounds, each: passthrough, detector (Redis), detector (Redis) with
-                   the rules, detector (memory) (default 3)
+                   the rules, detector (Redis) with a shadow challenger, detector (memory) (default 3)
   --rules N        active rules in the rules phase (default 50)
   --rate R         transactions per second in the latency phase (default 1000)
   --seconds S      length of the latency phase, after its warm-up (default 20)
   --warmup S       first seconds of the latency phase, reported apart (default 15)
   --partitions P   partitions of the transactions topic (default 6)
-  --model-dir DIR  the model to serve (default: the shipped one, model/default)`;
+  --model-dir DIR  the model to serve (default: the shipped one, model/default)
+  --challenger-dir DIR  the shadow challenger of the challenger phase (default: --model-dir, loaded
+                   again: the same architecture costs the same)`;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const log = createLogger({ name: 'bench-detector', level: 'warn', pretty: false });
@@ -242,6 +244,7 @@ async function main(): Promise<void> {
       partitions: { type: 'string', default: '6' },
       rules: { type: 'string', default: '50' },
       'model-dir': { type: 'string', default: DEFAULT_MODEL_DIR },
+      'challenger-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -295,7 +298,7 @@ async function main(): Promise<void> {
   const children: Array<ReturnType<typeof spawn>> = [];
   const extraTopics: string[] = [];
 
-  const spawnDetector = async (input: string, alerts: string, groupId: string, store: 'redis' | 'memory' = 'redis', prefix = keyPrefix, rules = control.none) => {
+  const spawnDetector = async (input: string, alerts: string, groupId: string, store: 'redis' | 'memory' = 'redis', prefix = keyPrefix, rules = control.none, extraEnv: Record<string, string> = {}) => {
     const port = await freePort();
     const nodeArgs = (process.env['BENCH_DETECTOR_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'services/detector/src/main.ts')], {
@@ -317,6 +320,7 @@ async function main(): Promise<void> {
         RULES_TOPIC: rules.rules,
         LISTS_TOPIC: rules.lists,
         KAFKA_TOPIC_PARTITIONS: String(partitions),
+        ...extraEnv,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -346,7 +350,7 @@ async function main(): Promise<void> {
 
     // Rounds alternate the three, each on its own consumer group (and Redis key prefix), so that a
     // change in the machine's load affects them alike; the medians are the figures.
-    const results: Array<{ passthrough: number; redis: number; rules: number; memory: number }> = [];
+    const results: Array<{ passthrough: number; redis: number; rules: number; challenger: number; memory: number }> = [];
     for (let round = 1; round <= rounds; round++) {
       const baseline = await passthrough(kafka, topics.transactions, topics.passthrough, count);
       const detectorGroup = `bench-detector-${id}-${round}`;
@@ -361,12 +365,19 @@ async function main(): Promise<void> {
       const ruled = await measureThroughput(kafka, rulesGroup, topics.transactions, count, performance.now());
       const ruleSummary = await rulesSummary(withRules.port);
       withRules.kill('SIGTERM');
+      // The same replica scoring every payment with a shadow challenger too: one more predict per batch.
+      const challengerGroup = `bench-detector-challenger-${id}-${round}`;
+      const withChallenger = await spawnDetector(topics.transactions, topics.alerts, challengerGroup, 'redis', `${keyPrefix}${round}c:`, control.none, {
+        CHALLENGER_MODEL_DIR: values['challenger-dir'] ?? values['model-dir'],
+      });
+      const challenged = await measureThroughput(kafka, challengerGroup, topics.transactions, count, performance.now());
+      withChallenger.kill('SIGTERM');
       // Where the time goes: the same replica with the in-memory store (everything else equal).
       const memoryGroup = `bench-detector-memory-${id}-${round}`;
       const inMemory = await spawnDetector(topics.transactions, topics.alerts, memoryGroup, 'memory');
       const memoryRate = await measureThroughput(kafka, memoryGroup, topics.transactions, count, performance.now());
       inMemory.kill('SIGTERM');
-      results.push({ passthrough: baseline.perSecond, redis: scored.perSecond, rules: ruled.perSecond, memory: memoryRate.perSecond });
+      results.push({ passthrough: baseline.perSecond, redis: scored.perSecond, rules: ruled.perSecond, challenger: challenged.perSecond, memory: memoryRate.perSecond });
       console.log(
         `round ${round}: passthrough (kafkajs consume→produce, acks=all) ${Math.round(baseline.perSecond)} tx/s; ` +
           `detector (1 replica, Redis store, Kafka transactions) ${Math.round(scored.perSecond)} tx/s = ${((100 * scored.perSecond) / baseline.perSecond).toFixed(0)} %; ` +
@@ -376,6 +387,7 @@ async function main(): Promise<void> {
       console.log(
         `  with ${book.rules.length} active rules: ${Math.round(ruled.perSecond)} tx/s = ${((100 * ruled.perSecond) / scored.perSecond).toFixed(0)} % of the same detector without rules; ${ruleSummary}`,
       );
+      console.log(`  with a shadow challenger: ${Math.round(challenged.perSecond)} tx/s = ${((100 * challenged.perSecond) / scored.perSecond).toFixed(0)} % of the same detector without it`);
     }
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const ratios = results.map(({ passthrough, redis }) => redis / passthrough);
@@ -387,6 +399,10 @@ async function main(): Promise<void> {
     console.log(
       `median of ${rounds}: detector (Redis) with ${book.rules.length} active rules ${Math.round(median(results.map((r) => r.rules)))} tx/s; ` +
         `with rules / without ${(100 * median(results.map(({ rules, redis }) => rules / redis))).toFixed(0)} % (goal ≥ 90 %)`,
+    );
+    console.log(
+      `median of ${rounds}: detector (Redis) with a shadow challenger ${Math.round(median(results.map((r) => r.challenger)))} tx/s; ` +
+        `with / without ${(100 * median(results.map(({ challenger, redis }) => challenger / redis))).toFixed(0)} %`,
     );
 
     // Latency: a fresh replica on a fresh topic, fed at a fixed rate with event time = now.

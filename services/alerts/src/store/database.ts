@@ -42,6 +42,14 @@ export async function openPostgres({ connectionString, schema, maxConnections = 
     },
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client has no error listener of the pool's: a connection lost between two of the
+      // transaction's queries (or during one) emits 'error' on it, which would crash the process. Kept
+      // here, it fails the transaction, and the broken client is destroyed instead of pooled.
+      let broken: Error | undefined;
+      const onError = (err: Error): void => {
+        broken ??= err;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work({
@@ -52,10 +60,12 @@ export async function openPostgres({ connectionString, schema, maxConnections = 
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (broken === undefined) await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        // A broken client keeps the listener: it may still emit while it is being destroyed.
+        if (broken === undefined) client.removeListener('error', onError);
+        client.release(broken);
       }
     },
     async close() {
