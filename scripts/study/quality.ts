@@ -40,7 +40,8 @@ cards left out, 7-day label delay):
 Prints a line per run, then tables per run and a summary: mean ± std (sample) and worst of AUC ROC,
 average precision and card precision@100 over the (dataset, seed) pairs of week 0 and over the
 (dataset, week) pairs, and the spread of AP across seeds on each dataset. Each run's result is kept in
---out/runs/ and reused by a later study with the same options, so studies can be split across
+--out/runs/ and reused by a later study with the same flags (the flags, not the code: after changing
+the training code, give a new --out), so studies can be split across
 processes (--datasets 1,2 and --datasets 3,4,5) and summed up by one more; --out/results.json holds
 every run and the summary.
 
