@@ -165,3 +165,33 @@ export async function collectDataset(
   }
   return dataset;
 }
+
+/**
+ * The rows of `dataset` in [fromMs, untilMs), sharing its arrays (rows are in time order): one replay
+ * serves several periods. `fraudCardsByDay` and the input's bounds are the whole replay's, as a replay
+ * up to `untilMs` would have them for every day the evaluation protocol looks at.
+ */
+export function sliceDataset(dataset: Dataset, fromMs: number, untilMs: number): Dataset {
+  const firstAtOrAfter = (ms: number): number => {
+    let low = 0;
+    let high = dataset.n;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (dataset.timestampMs[middle]! < ms) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  const start = firstAtOrAfter(fromMs);
+  const end = firstAtOrAfter(untilMs);
+  const width = FEATURE_NAMES.length;
+  return {
+    ...dataset,
+    n: end - start,
+    features: dataset.features.subarray(start * width, end * width),
+    fraud: dataset.fraud.subarray(start, end),
+    timestampMs: dataset.timestampMs.subarray(start, end),
+    cardIds: dataset.cardIds.slice(start, end),
+    csvTransactionIds: dataset.csvTransactionIds.slice(start, end),
+  };
+}

@@ -6,7 +6,7 @@ import { readHandbookCsv, type HandbookRow } from '@fraudstream/shared/csv';
 import { lookbackMs } from '@fraudstream/shared/features/engine';
 import { DAY_MS } from '@fraudstream/shared/durations';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
-import { collectDataset, replayFeatures, type ReplayBatch } from '../src/replay.js';
+import { collectDataset, replayFeatures, sliceDataset, type ReplayBatch } from '../src/replay.js';
 import { writeHandbookCsv } from './support/handbook-csv.js';
 
 const width = FEATURE_NAMES.length;
@@ -72,5 +72,22 @@ describe('replayFeatures from a time on', () => {
     expect([...dataset.fraudCardsByDay.values()].reduce((sum, cards) => sum + cards.size, 0)).toBe(
       new Set(frauds.map((row) => `${Math.floor(row.timestampMs / DAY_MS)} ${row.cardId}`)).size,
     );
+  }, 60_000);
+
+  it('sliceDataset gives the rows and vectors a replay of the slice alone gives', async () => {
+    const untilMs = Date.parse('2018-08-27T00:00:00Z');
+    const sliceFromMs = Date.parse('2018-08-23T00:00:00Z');
+    const sliceUntilMs = Date.parse('2018-08-25T00:00:00Z');
+    const whole = await collectDataset(readHandbookCsv(csv), { fromMs: featuresFromMs, untilMs });
+    const alone = await collectDataset(readHandbookCsv(csv), { fromMs: sliceFromMs, untilMs: sliceUntilMs });
+    const slice = sliceDataset(whole, sliceFromMs, sliceUntilMs);
+    expect(slice.n).toBe(alone.n);
+    expect(slice.n).toBeGreaterThan(100);
+    expect(Array.from(slice.features)).toEqual(Array.from(alone.features));
+    expect(Array.from(slice.fraud)).toEqual(Array.from(alone.fraud));
+    expect(Array.from(slice.timestampMs)).toEqual(Array.from(alone.timestampMs));
+    expect(slice.cardIds).toEqual(alone.cardIds);
+    expect(slice.csvTransactionIds).toEqual(alone.csvTransactionIds);
+    expect(sliceDataset(whole, untilMs, untilMs + DAY_MS).n).toBe(0);
   }, 60_000);
 });

@@ -20,7 +20,9 @@ Replays the transactions of a Handbook-format CSV before --to through the featur
 labels delivered 7 days after their transaction; from the features' look-back, 37 days, before --from:
 the same features as a replay of every row), then trains the fraud model on the transactions in
 [--from, --to). The last --validation-days of that period are held out for early stopping and the
-alert threshold. Writes model.json, weights.bin, metadata.json and report.html to --out.
+alert threshold (--refit: then each network is trained again from scratch on the whole period,
+validation days included, for the epochs early stopping chose). Writes model.json, weights.bin,
+metadata.json and report.html to --out.
 
 Refuses (exit 1, nothing written) an input that starts less than the features' look-back before
 --from, that ends before the validation days, or that leaves a feature constant over the training
@@ -36,6 +38,8 @@ Options:
   --validation-days N     days held out at the end of the period (default 2)
   --max-epochs N          per network (default 40)
   --members N             networks trained with different seeds and averaged (default 3)
+  --refit                 train each network again on every day, validation included, for the epochs
+                          early stopping chose (twice the time; docs/model.md#quality measures it)
   --allow-incomplete      train on an input that fails the checks above (experiments), with warnings
   -h, --help              this text`;
 
@@ -56,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
     'validation-days': { type: 'string' },
     'max-epochs': { type: 'string' },
     members: { type: 'string' },
+    refit: { type: 'boolean' },
     'allow-incomplete': { type: 'boolean' },
   });
   const input = required(flags.input, 'input');
@@ -89,7 +94,9 @@ async function main(argv: string[]): Promise<void> {
     seed,
     maxEpochs,
     members,
+    refit: flags.refit === true,
     onEpoch: (epoch, max, validation) => training.update(epoch / max, `step ${epoch}: validation AP ${validation.averagePrecision.toFixed(4)}`),
+    onRefitEpoch: (epoch, epochs) => training.update(epoch / epochs, `refit on every day: epoch ${epoch} of ${epochs}`),
   });
   training.done(String(trained.summary['earlyStopping']));
 
