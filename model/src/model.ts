@@ -30,7 +30,12 @@ export const ModelMetadata = z.object({
   featureNames: z.array(z.string()),
   /** Extra network inputs max(0, feature − knot): sharp thresholds are hard for a small MLP to learn from few examples. */
   hinges: z.array(z.object({ feature: z.string(), knots: z.array(finite) })).default([]),
-  /** Mean and std of every network input: the features, then the hinge inputs in order. */
+  /**
+   * Extra network inputs 1 if feature > knot, else 0, at the knots a depth-2 decision tree on the
+   * feature alone splits at: the thresholds a tree would use, as inputs the network can weigh.
+   */
+  steps: z.array(z.object({ feature: z.string(), knots: z.array(finite) })).default([]),
+  /** Mean and std of every network input: the features, then the hinge inputs, then the step inputs, in order. */
   normalisation: z.object({ mean: z.array(finite), std: z.array(finite.refine((value) => value > 0, 'must be > 0')) }),
   threshold: z.object({ value: z.number().min(0).max(1), method: z.string() }),
   training: z.record(z.string(), z.unknown()),
@@ -39,14 +44,20 @@ export const ModelMetadata = z.object({
   featureStatistics: z.array(FeatureStatistics).optional(),
 });
 export type ModelMetadata = z.input<typeof ModelMetadata>;
-export type Hinge = { column: number; knot: number };
+/** An extra network input on one feature column: max(0, x − knot) for a hinge, 1 if x > knot else 0 for a step. */
+export type Hinge = { column: number; knot: number; step: boolean };
 
-/** The hinge inputs of a model, as (feature column, knot) pairs in input order. */
-export function hingeColumns(hinges: ModelMetadata['hinges'], featureNames: readonly string[]): Hinge[] {
-  return (hinges ?? []).flatMap(({ feature, knots }) => knots.map((knot) => ({ column: featureNames.indexOf(feature), knot })));
+/** The extra inputs of a model in input order: its hinges, then its steps. */
+export function hingeColumns(metadata: Pick<ModelMetadata, 'hinges' | 'steps'>, featureNames: readonly string[]): Hinge[] {
+  const of = (list: ModelMetadata['hinges'], step: boolean): Hinge[] =>
+    (list ?? []).flatMap(({ feature, knots }) => knots.map((knot) => ({ column: featureNames.indexOf(feature), knot, step })));
+  return [...of(metadata.hinges, false), ...of(metadata.steps, true)];
 }
 
-/** Raw feature rows → raw network inputs (the features, then the hinges). */
+/** The value of an extra input for a feature value. */
+export const hingeValue = (hinge: Hinge, value: number): number => (hinge.step ? (value > hinge.knot ? 1 : 0) : Math.max(0, value - hinge.knot));
+
+/** Raw feature rows → raw network inputs (the features, then the hinges and steps). */
 export function networkInputs(rows: Float32Array, n: number, width: number, hinges: readonly Hinge[]): Float32Array {
   if (hinges.length === 0) return rows;
   const inputs = width + hinges.length;
@@ -57,7 +68,7 @@ export function networkInputs(rows: Float32Array, n: number, width: number, hing
     for (let column = 0; column < width; column++) out[to + column] = rows[from + column]!;
     for (let index = 0; index < hinges.length; index++) {
       const hinge = hinges[index]!;
-      out[to + width + index] = Math.max(0, rows[from + hinge.column]! - hinge.knot);
+      out[to + width + index] = hingeValue(hinge, rows[from + hinge.column]!);
     }
   }
   return out;
@@ -79,7 +90,7 @@ const PREDICT_BATCH = 65_536;
 export function fraudModelOf(network: tf.LayersModel, metadata: ModelMetadata): FraudModel {
   const { mean, std } = metadata.normalisation;
   const width = metadata.featureNames.length;
-  const hinges = hingeColumns(metadata.hinges, metadata.featureNames);
+  const hinges = hingeColumns(metadata, metadata.featureNames);
   const inputs = width + hinges.length;
   const scale = Float32Array.from(std, (value) => 1 / value);
   const offset = Float32Array.from(mean);
@@ -103,7 +114,7 @@ export function fraudModelOf(network: tf.LayersModel, metadata: ModelMetadata): 
           for (let column = 0; column < width; column++) standardised[to + column] = (rows[from + column]! - offset[column]!) * scale[column]!;
           for (let index = 0; index < hinges.length; index++) {
             const hinge = hinges[index]!;
-            const value = Math.fround(Math.max(0, rows[from + hinge.column]! - hinge.knot));
+            const value = Math.fround(hingeValue(hinge, rows[from + hinge.column]!));
             standardised[to + width + index] = (value - offset[width + index]!) * scale[width + index]!;
           }
         }
@@ -173,10 +184,10 @@ export async function loadModel(dir: string): Promise<FraudModel> {
     );
   }
   const { mean, std } = metadata.normalisation;
-  const hinges = hingeColumns(metadata.hinges, metadata.featureNames);
+  const hinges = hingeColumns(metadata, metadata.featureNames);
   const inputCount = FEATURE_NAMES.length + hinges.length;
   if (hinges.some((hinge) => hinge.column < 0)) {
-    throw new FraudstreamError('MODEL_INVALID', `Cannot load the model: ${dir}/${METADATA_FILE} has a hinge on a feature it does not list`);
+    throw new FraudstreamError('MODEL_INVALID', `Cannot load the model: ${dir}/${METADATA_FILE} has a hinge or step on a feature it does not list`);
   }
   if (mean.length !== inputCount || std.length !== inputCount) {
     throw new FraudstreamError('MODEL_INVALID', `Cannot load the model: ${dir}/${METADATA_FILE} has ${mean.length} means and ${std.length} deviations for ${inputCount} network inputs`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { aucRoc, averagePrecision, cardPrecisionAtK, thresholdCurve } from './metrics.js';
-import { networkInputs, type Hinge, type ModelMetadata, type RankingMetrics } from './model.js';
+import { hingeColumns, networkInputs, type Hinge, type ModelMetadata, type RankingMetrics } from './model.js';
 import { dayIndexOf, type Dataset } from './replay.js';
 import { initTensorflow, tf } from './tensorflow.js';
 
@@ -19,6 +19,11 @@ export interface TrainOptions {
   fraudWeight?: number;
   /** Features given hinge inputs, with knots at these quantiles of the training rows. */
   hinges?: { features: readonly string[]; quantiles: readonly number[] };
+  /**
+   * Features given step inputs, at the knots a depth-2 decision tree on the feature alone chooses
+   * (Gini, leaves of at least `minLeaf` training rows; `features: []` for none).
+   */
+  steps?: { features: readonly string[]; minLeaf?: number };
   /** Networks trained with different seeds and averaged (each early-stopped on its own). */
   members?: number;
   /** What early stopping watches on the validation rows: average precision (default) or log loss. */
@@ -38,6 +43,7 @@ export interface TrainedModel {
   network: tf.LayersModel;
   normalisation: { mean: number[]; std: number[] };
   hinges: { feature: string; knots: number[] }[];
+  steps: { feature: string; knots: number[] }[];
   threshold: ModelMetadata['threshold'];
   validation: RankingMetrics & { cardPrecisionAt100: number };
   validationScores: Float32Array;
@@ -146,6 +152,53 @@ async function predictRows(network: tf.LayersModel, x: Float32Array, n: number, 
   return scores;
 }
 
+export const DEFAULT_STEP_FEATURES: readonly string[] = [
+  'TX_AMOUNT',
+  'CUSTOMER_ID_AMOUNT_TO_PREVIOUS_AVG_30DAY',
+  'CUSTOMER_ID_AMOUNT_TO_PREVIOUS_MEDIAN_30DAY',
+  'TERMINAL_ID_DAYS_SINCE_FIRST_KNOWN_FRAUD',
+  'TERMINAL_ID_NB_KNOWN_FRAUDS',
+  'TERMINAL_ID_RISK_SINCE_FIRST_KNOWN_FRAUD',
+  'TERMINAL_ID_DAYS_SINCE_TX_BEFORE_FIRST_KNOWN_FRAUD',
+];
+
+/**
+ * The thresholds of a depth-2 decision tree on one feature (Gini impurity, leaves of at least
+ * `minLeaf` rows): the root's split, then the best split of each side that lowers its impurity.
+ * Each knot lies halfway between the two values it separates. Sorted, at most 3.
+ */
+export function splitKnots(values: Float64Array, labels: Uint8Array, minLeaf: number): number[] {
+  const order = Uint32Array.from(values.keys()).sort((a, b) => values[a]! - values[b]!);
+  const sorted = Float64Array.from(order, (index) => values[index]!);
+  const positivesBefore = new Float64Array(sorted.length + 1);
+  for (let index = 0; index < sorted.length; index++) positivesBefore[index + 1] = positivesBefore[index]! + labels[order[index]!]!;
+  const impurity = (from: number, to: number): number => {
+    const count = to - from;
+    if (count === 0) return 0;
+    const share = (positivesBefore[to]! - positivesBefore[from]!) / count;
+    return count * 2 * share * (1 - share);
+  };
+  /** The best split of [from, to) as the index of the right side's first row; -1 when none lowers the impurity. */
+  const bestSplit = (from: number, to: number): number => {
+    let best = { at: -1, impurity: impurity(from, to) - 1e-9 };
+    for (let at = from + minLeaf; at <= to - minLeaf; at++) {
+      if (sorted[at - 1] === sorted[at]) continue;
+      const total = impurity(from, at) + impurity(at, to);
+      if (total < best.impurity) best = { at, impurity: total };
+    }
+    return best.at;
+  };
+  const knotAt = (at: number): number => (sorted[at - 1]! + sorted[at]!) / 2;
+  const root = bestSplit(0, sorted.length);
+  if (root < 0) return [];
+  const knots = [knotAt(root)];
+  const left = bestSplit(0, root);
+  const right = bestSplit(root, sorted.length);
+  if (left >= 0) knots.push(knotAt(left));
+  if (right >= 0) knots.push(knotAt(right));
+  return knots.sort((a, b) => a - b);
+}
+
 /**
  * Trains the fraud MLP on the dataset's rows before `validationFromMs` and early-stops on the average
  * precision of the rows after it. Deterministic for a seed: seeded initialisers, seeded shuffling,
@@ -190,7 +243,15 @@ export async function trainModel(dataset: Dataset, options: TrainOptions): Promi
     const knots = [...new Set(hingeSpec.quantiles.map((q) => values[Math.min(values.length - 1, Math.floor(q * values.length))]!))];
     return { feature, knots };
   });
-  const hingeInputs: Hinge[] = hinges.flatMap(({ feature, knots }) => knots.map((knot) => ({ column: FEATURE_NAMES.indexOf(feature), knot })));
+  const fittedLabels = Uint8Array.from(fitted, (row) => dataset.fraud[row]!);
+  const stepSpec = options.steps ?? { features: DEFAULT_STEP_FEATURES };
+  const steps = stepSpec.features.map((feature) => {
+    const column = FEATURE_NAMES.indexOf(feature);
+    if (column < 0) throw new Error(`No feature ${feature} to put steps on`);
+    const values = Float64Array.from(fitted, (row) => dataset.features[row * featureCount + column]!);
+    return { feature, knots: splitKnots(values, fittedLabels, stepSpec.minLeaf ?? 20) };
+  });
+  const hingeInputs: Hinge[] = hingeColumns({ hinges, steps }, FEATURE_NAMES);
   const inputs = networkInputs(dataset.features, dataset.n, featureCount, hingeInputs);
   const width = featureCount + hingeInputs.length;
   const stats = columnStats(inputs, fitted, width);
@@ -288,6 +349,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions): Promi
     network,
     normalisation: stats,
     hinges,
+    steps,
     threshold: {
       value: bestF1.threshold,
       method: `maximises F1 on the validation rows (F1 ${bestF1.f1.toFixed(3)} there)`,
@@ -308,7 +370,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions): Promi
       trainingFraudRate: trainFrauds / train.length,
       validationRows: validation.length,
       validationFrauds,
-      architecture: `${members} × MLP ${featureCount} features + ${hingeInputs.length} hinge inputs → ${hiddenUnits.join(' → ')} → 1 (ReLU, sigmoid), Adam lr ${learningRate}, batch ${batchSize}`,
+      architecture: `${members} × MLP ${featureCount} features + ${hinges.reduce((sum, { knots }) => sum + knots.length, 0)} hinge + ${steps.reduce((sum, { knots }) => sum + knots.length, 0)} step inputs → ${hiddenUnits.join(' → ')} → 1 (ReLU, sigmoid), Adam lr ${learningRate}, batch ${batchSize}`,
       imbalance: `class weights: fraud ${fraudWeight}, legitimate 1 (fraud rate ${((100 * trainFrauds) / train.length).toFixed(2)} %)`,
       ensemble: `${members} networks (seeds derived from ${options.seed}), probabilities averaged`,
       earlyStopping:

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHandbookCsv } from '@fraudstream/shared/csv';
 import { collectDataset, type Dataset } from '../src/replay.js';
-import { trainModel, type TrainOptions } from '../src/train.js';
+import { splitKnots, trainModel, type TrainOptions } from '../src/train.js';
 import { writeHandbookCsv } from './support/handbook-csv.js';
 
 describe('trainModel early stopping and refit', () => {
@@ -43,4 +43,30 @@ describe('trainModel early stopping and refit', () => {
     expect(refitted.normalisation.mean).not.toEqual(heldOut.normalisation.mean);
     for (const model of [heldOut, refitted, again]) model.network.dispose();
   }, 120_000);
+});
+
+describe('splitKnots', () => {
+  it('puts the root knot where the labels change and splits a side only when that lowers its impurity', () => {
+    // Legitimate amounts up to 200, frauds above 220 (a pure side), and a fraud-rich band 150..200.
+    const values: number[] = [];
+    const labels: number[] = [];
+    for (let index = 0; index < 1_000; index++) {
+      const amount = (index % 200) + 0.5;
+      values.push(amount);
+      labels.push(amount >= 150 && index % 3 === 0 ? 1 : 0);
+    }
+    for (let index = 0; index < 50; index++) {
+      values.push(221 + index);
+      labels.push(1);
+    }
+    const knots = splitKnots(Float64Array.from(values), Uint8Array.from(labels), 20);
+    expect(knots).toHaveLength(2);
+    expect(knots[0]).toBeCloseTo(149.5 + 0.5, 5); // halfway between 149.5 and 150.5
+    expect(knots[1]).toBeCloseTo((199.5 + 221) / 2, 5);
+  });
+
+  it('gives no knot for a constant feature or one with no positives', () => {
+    expect(splitKnots(Float64Array.from({ length: 100 }, () => 37), Uint8Array.from({ length: 100 }, (_, index) => index % 2), 20)).toEqual([]);
+    expect(splitKnots(Float64Array.from({ length: 100 }, (_, index) => index), new Uint8Array(100), 20)).toEqual([]);
+  });
 });

@@ -3,10 +3,11 @@
  * prequential test weeks, with the project's own replay, training and evaluation code.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
 import { addDays, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, runCli, usageError } from '@fraudstream/model/cli/args';
 import { evaluateScores } from '@fraudstream/model/evaluation';
@@ -36,6 +37,11 @@ cards left out, 7-day label delay):
 
   week 0: train 2018-07-25 .. 07-31, test 2018-08-08 .. 08-14, with every training seed in --seeds
   week k: the same split shifted by 7·k days (prequential), with the first seed of --seeds
+
+Beside each run it gives two ceilings of its test week: card precision@100 of a perfect ranking, and
+the AUC ROC, AP and card precision@100 of a ranking that puts first every fraud a model can know of
+(all but the simulator's compromised-terminal frauds on a terminal with no fraud known yet, which
+look like any payment until labels come; read from the CSV's TX_FRAUD_SCENARIO).
 
 Prints a line per run, then tables per run and a summary: mean ± std (sample) and worst of AUC ROC,
 average precision and card precision@100 over the (dataset, seed) pairs of week 0 and over the
@@ -96,6 +102,12 @@ interface RunResult extends RunSpec {
   test: Scores & { rows: number; frauds: number; knownCompromisedRows: number };
   /** Card precision@100 of a perfect ranking: the compromised cards left to find, per day, over 100 (absent in results kept from before it was added). */
   cardPrecisionCeiling?: number;
+  /**
+   * What a ranking reaches that puts first every fraud a model could know of: all but the
+   * compromised-terminal frauds (the simulator's scenario 2) on a terminal with no fraud known yet,
+   * which nothing in the data tells from legitimate payments until their labels come.
+   */
+  knowableCeiling?: Scores;
   validation: Scores;
   bestEpochs: unknown;
   inputProblems: string[];
@@ -221,7 +233,35 @@ function cardPrecisionCeiling(all: Dataset, options: StudyOptions, week: number)
   return evaluateScores(test, Float32Array.from(test.fraud), protocolOf(period)).cardPrecisionAt100;
 }
 
-async function trainAndEvaluate(options: StudyOptions, all: Dataset, run: RunSpec, backend: string): Promise<RunResult> {
+/** The simulator's scenario of each fraud row of a dataset's CSV (TX_FRAUD_SCENARIO), by transaction id. */
+async function fraudScenarios(file: string): Promise<Map<string, number>> {
+  const scenarios = new Map<string, number>();
+  let columns: { id: number; fraud: number; scenario: number } | undefined;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    const cells = line.split(',');
+    if (columns === undefined) {
+      columns = { id: cells.indexOf('TRANSACTION_ID'), fraud: cells.indexOf('TX_FRAUD'), scenario: cells.indexOf('TX_FRAUD_SCENARIO') };
+      if (columns.scenario < 0) throw new Error(`${file} has no TX_FRAUD_SCENARIO column`);
+    } else if (cells[columns.fraud] === '1') {
+      scenarios.set(cells[columns.id]!, Number(cells[columns.scenario]));
+    }
+  }
+  return scenarios;
+}
+
+const KNOWN_FRAUDS = FEATURE_NAMES.indexOf('TERMINAL_ID_NB_KNOWN_FRAUDS');
+
+function knowableCeiling(all: Dataset, options: StudyOptions, week: number, scenarios: Map<string, number>): Scores {
+  const period = periodOf(options, week);
+  const test = sliceDataset(all, period.testFromMs, period.testToMs);
+  const width = FEATURE_NAMES.length;
+  const scores = Float32Array.from(test.fraud, (fraud, row) =>
+    fraud === 1 && !(scenarios.get(test.csvTransactionIds[row]!) === 2 && test.features[row * width + KNOWN_FRAUDS] === 0) ? 1 : 0,
+  );
+  return pick(evaluateScores(test, scores, protocolOf(period)));
+}
+
+async function trainAndEvaluate(options: StudyOptions, all: Dataset, scenarios: Map<string, number>, run: RunSpec, backend: string): Promise<RunResult> {
   const started = Date.now();
   const period = periodOf(options, run.week);
   const training = sliceDataset(all, period.trainFromMs, period.trainToMs);
@@ -238,6 +278,7 @@ async function trainAndEvaluate(options: StudyOptions, all: Dataset, run: RunSpe
     createdAt: new Date().toISOString(),
     featureNames: [...FEATURE_NAMES],
     hinges: trained.hinges,
+    steps: trained.steps,
     normalisation: trained.normalisation,
     threshold: trained.threshold,
     training: { backend, ...trained.summary },
@@ -258,6 +299,7 @@ async function trainAndEvaluate(options: StudyOptions, all: Dataset, run: RunSpe
     testTo: isoDay(addDays(period.testToMs, -1)),
     test: { ...pick(evaluation), rows: evaluation.rows, frauds: evaluation.frauds, knownCompromisedRows: evaluation.knownCompromisedRows },
     cardPrecisionCeiling: cardPrecisionCeiling(all, options, run.week),
+    knowableCeiling: knowableCeiling(all, options, run.week, scenarios),
     validation: pick(trained.validation as Scores),
     bestEpochs: trained.summary['bestEpochs'],
     inputProblems,
@@ -322,10 +364,12 @@ function summarise(options: StudyOptions, results: RunResult[]) {
     seedSpread,
     maxAveragePrecisionSpread: Math.max(...seedSpread.map((spread) => spread.averagePrecisionSpread)),
   };
-  const lines = ['', `week 0 (train ${isoDay(options.startMs)} +7 d, test from ${isoDay(periodOf(options, 0).testFromMs)}), per dataset and training seed`, `${'dataset / seed'.padEnd(22)}     AUC      AP  CP@100   val AP  CP@100 of a perfect ranking`];
-  const ceiling = (result: RunResult): string => (result.cardPrecisionCeiling === undefined ? '' : f3(result.cardPrecisionCeiling).padStart(7));
+  const lines = ['', `week 0 (train ${isoDay(options.startMs)} +7 d, test from ${isoDay(periodOf(options, 0).testFromMs)}), per dataset and training seed`, `${'dataset / seed'.padEnd(22)}     AUC      AP  CP@100   val AP  CP@100 of a perfect ranking; AUC, AP, CP@100 of a ranking of the knowable frauds first`];
+  const ceiling = (result: RunResult): string =>
+    (result.cardPrecisionCeiling === undefined ? '' : f3(result.cardPrecisionCeiling).padStart(7)) +
+    (result.knowableCeiling === undefined ? '' : `  ${METRICS.map((metric) => f3(result.knowableCeiling![metric]).padStart(7)).join(' ')}`);
   for (const result of week0) lines.push(`${scoresRow(`d${result.dataset} / s${result.seed}`, result.test)}  ${f3(result.validation.averagePrecision).padStart(7)}  ${ceiling(result)}`);
-  lines.push('', `per week, seed ${options.seeds[0]}`, `${'dataset / week (test)'.padEnd(22)}     AUC      AP  CP@100   val AP  CP@100 of a perfect ranking`);
+  lines.push('', `per week, seed ${options.seeds[0]}`, `${'dataset / week (test)'.padEnd(22)}     AUC      AP  CP@100   val AP  CP@100 of a perfect ranking; AUC, AP, CP@100 of a ranking of the knowable frauds first`);
   for (const result of seed0) lines.push(`${scoresRow(`d${result.dataset} / w${result.week} (${result.testFrom.slice(5)})`, result.test)}  ${f3(result.validation.averagePrecision).padStart(7)}  ${ceiling(result)}`);
   lines.push('', ...aggregateLines('week 0 over (dataset, seed) pairs', summary.week0));
   lines.push('', ...aggregateLines(`seed ${options.seeds[0]} over (dataset, week) pairs`, summary.weeks));
@@ -348,6 +392,7 @@ async function main(argv: string[]): Promise<void> {
     const datasetRuns = runs.filter((run) => run.dataset === datasetSeed);
     const kept = await Promise.all(datasetRuns.map((run) => keptResult(options, run)));
     let all: Dataset | undefined;
+    let scenarios: Map<string, number> | undefined;
     for (const [index, run] of datasetRuns.entries()) {
       let result = kept[index];
       const reused = result !== undefined;
@@ -356,15 +401,19 @@ async function main(argv: string[]): Promise<void> {
           console.log(`dataset ${run.dataset} week ${run.week} seed ${run.seed}: no kept result (left out of the summary)`);
           continue;
         }
-      } else if (result === undefined || result.cardPrecisionCeiling === undefined) {
-        if (all === undefined) {
+      } else if (result === undefined || result.cardPrecisionCeiling === undefined || result.knowableCeiling === undefined) {
+        if (all === undefined || scenarios === undefined) {
           const file = datasetFile(options, datasetSeed);
+          scenarios = await fraudScenarios(file);
           const lastWeek = periodOf(options, options.weeks - 1);
           // One replay per dataset, from week 0's first training day to the last test day; runs slice it.
           all = await replayPeriod(file, options.startMs, lastWeek.testToMs);
         }
         // A result kept from before the ceiling was measured gets it without training again.
-        result = result === undefined ? await trainAndEvaluate(options, all, run, backend) : { ...result, cardPrecisionCeiling: cardPrecisionCeiling(all, options, run.week) };
+        result =
+          result === undefined
+            ? await trainAndEvaluate(options, all, scenarios, run, backend)
+            : { ...result, cardPrecisionCeiling: cardPrecisionCeiling(all, options, run.week), knowableCeiling: knowableCeiling(all, options, run.week, scenarios) };
         const file = runFile(options, run);
         await writeFile(`${file}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
         await rename(`${file}.tmp`, file);

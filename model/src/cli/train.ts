@@ -106,6 +106,7 @@ async function main(argv: string[]): Promise<void> {
     createdAt: new Date().toISOString(),
     featureNames: [...FEATURE_NAMES],
     hinges: trained.hinges,
+    steps: trained.steps,
     normalisation: trained.normalisation,
     threshold: trained.threshold,
     training: {

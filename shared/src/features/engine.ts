@@ -91,6 +91,69 @@ export function lookbackMs(labelDelayDays: number): number {
 const ratioToPrevious = (ownCents: number, count: number, sum: number): number =>
   count > 1 ? ownCents / Math.max((sum - ownCents) / (count - 1), 1) : 1;
 
+/** Scratch space for the median of a card's earlier amounts (a card holds at most a few hundred in 30 days). */
+let medianScratch = new Float64Array(256);
+
+/**
+ * The median of the card's amounts (in cents) at entries [from, to); 0 when there are none. The
+ * amount of entry i is the step of the running total at i.
+ */
+function medianCents(card: TimeSeries, from: number, to: number): number {
+  const count = to - from;
+  if (count <= 0) return 0;
+  if (medianScratch.length < count) medianScratch = new Float64Array(count * 2);
+  const centsBefore = card.centsBefore;
+  for (let index = from; index < to; index++) {
+    const next = index + 1 < card.end ? centsBefore[index + 1]! : card.centsTotal;
+    medianScratch[index - from] = next - centsBefore[index]!;
+  }
+  const middle = count >>> 1;
+  const upper = selectKth(medianScratch, count, middle);
+  if (count % 2 === 1) return upper;
+  // After the selection, the entries before `middle` are the smaller half: the lower median is their largest.
+  let lower = medianScratch[0]!;
+  for (let index = 1; index < middle; index++) if (medianScratch[index]! > lower) lower = medianScratch[index]!;
+  return (lower + upper) / 2;
+}
+
+/**
+ * The k-th smallest of values[0, count) (Hoare's selection, median-of-three pivots), leaving the
+ * smaller ones before index k: linear on average, where a sort would be n log n per transaction.
+ */
+function selectKth(values: Float64Array, count: number, k: number): number {
+  let low = 0;
+  let high = count - 1;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    // Median of three as the pivot, which also keeps sorted input linear.
+    if (values[mid]! < values[low]!) swap(values, mid, low);
+    if (values[high]! < values[low]!) swap(values, high, low);
+    if (values[high]! < values[mid]!) swap(values, high, mid);
+    const pivot = values[mid]!;
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        swap(values, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return values[k]!;
+  }
+  return values[k]!;
+}
+
+function swap(values: Float64Array, a: number, b: number): void {
+  const value = values[a]!;
+  values[a] = values[b]!;
+  values[b] = value;
+}
+
 function recorded(series: TimeSeries, timestampMs: number, transactionId: string): boolean {
   let low = series.start;
   let high = series.end;
@@ -208,7 +271,8 @@ export function computeFeatures(
   const terminal7 = terminalEnd - terminalFrom7;
   const terminal30 = terminalEnd - terminalFrom30;
 
-  let fraud1 = 0, fraud7 = 0, fraud30 = 0;
+  let fraud1 = 0, fraud7 = 0, fraud30 = 0, knownFrauds = 0, fraudsToWindowEnd = 0;
+  let firstFraudToWindowEndMs = Infinity;
   let firstFraudMs = Infinity, lastFraudMs = -Infinity;
   const oldestKnownMs = t - spans.terminalMs;
   for (let index = 0; index < labels.length; index++) {
@@ -227,7 +291,12 @@ export function computeFeatures(
     }
     if (!event.fraud) continue;
     const ts = event.transactionTimestampMs;
+    if (ts > oldestKnownMs && ts <= windowEnd) {
+      fraudsToWindowEnd++;
+      if (ts < firstFraudToWindowEndMs) firstFraudToWindowEndMs = ts;
+    }
     if (ts > oldestKnownMs && ts <= t) {
+      knownFrauds++;
       if (ts < firstFraudMs) firstFraudMs = ts;
       if (ts > lastFraudMs) lastFraudMs = ts;
     }
@@ -260,6 +329,19 @@ export function computeFeatures(
   out[offset + 17] = previousMs === -Infinity ? NO_PREVIOUS_HOURS : (t - previousMs) / HOUR_MS;
   out[offset + 18] = lastFraudMs === -Infinity ? noFraudDays : (t - lastFraudMs) / DAY_MS;
   out[offset + 19] = firstFraudMs === Infinity ? noFraudDays : (t - firstFraudMs) / DAY_MS;
+  out[offset + 20] = knownFrauds;
+  out[offset + 21] =
+    lastFraudMs === -Infinity ? terminal30 : lastFraudMs >= windowEnd ? 0 : terminalEnd - firstAfterFromEnd(terminalTimes, terminal.start, terminalEnd, lastFraudMs);
+  // Timestamps are whole milliseconds: the first entry after `first − 1` is the first at or after it.
+  const sinceFirstFraud = firstFraudToWindowEndMs === Infinity ? 0 : terminalEnd - firstAfter(terminalTimes, terminal.start, terminalEnd, firstFraudToWindowEndMs - 1);
+  out[offset + 22] = sinceFirstFraud > 0 ? Math.min(1, fraudsToWindowEnd / sinceFirstFraud) : 0;
+  const beforeFirstFraud = firstFraudMs === Infinity ? 0 : firstAfter(terminalTimes, terminal.start, terminal.end, firstFraudMs - 1) - 1;
+  out[offset + 23] =
+    firstFraudMs === Infinity || beforeFirstFraud < terminal.start || terminalTimes[beforeFirstFraud]! <= oldestKnownMs
+      ? noFraudDays
+      : (t - terminalTimes[beforeFirstFraud]!) / DAY_MS;
+  // The card's earlier entries in the 30-day window are [from30, last): the transaction's own is `last`.
+  out[offset + 24] = count30 > 1 ? ownCents / Math.max(medianCents(card, from30, last), 1) : 1;
 }
 
 /** The one feature engine: offline replay and the online detector both go through it. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../src/durations.js';
 import {
@@ -69,6 +70,36 @@ describe('feature engine: card windows', () => {
     expect(exactlyOneDayLater['CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX']).toBeCloseTo(1 / HOUR_MS, 9);
   });
 
+  it('compares the amount with the median of the card\'s earlier amounts, which a few large ones do not move', async () => {
+    const e = engine();
+    const amounts = [10, 12, 500, 11, 600];
+    for (const [index, amount] of amounts.entries()) await one(e, tx(index + 1, T0 + index * HOUR_MS, 'card-1', `term-${index}`, amount));
+    const row = await one(e, tx(9, T0 + 10 * HOUR_MS, 'card-1', 'term-9', 55));
+    // Earlier amounts 10, 11, 12, 500, 600: median 12 (the average, 226.6, is pulled up by the two large ones).
+    expect(row['CUSTOMER_ID_AMOUNT_TO_PREVIOUS_MEDIAN_30DAY']).toBeCloseTo(55 / 12, 5);
+    expect(row['CUSTOMER_ID_AMOUNT_TO_PREVIOUS_AVG_30DAY']).toBeCloseTo(55 / (1133 / 5), 5);
+    // An even count: the mean of the two middle ones; entries after the transaction do not count.
+    const redelivered = await one(e, tx(5, T0 + 4 * HOUR_MS, 'card-1', 'term-4', 600));
+    expect(redelivered['CUSTOMER_ID_AMOUNT_TO_PREVIOUS_MEDIAN_30DAY']).toBeCloseTo(600 / 11.5, 5);
+  });
+
+  it('gives the median of any earlier amounts, as sorting them would', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 50_000 }), { minLength: 1, maxLength: 150 }), async (cents) => {
+        const e = engine();
+        const history = cents.map((amount, index) => tx(index + 1, T0 + index * 60_000, 'card-1', 'term-1', amount / 100));
+        await e.transform(history);
+        const row = await one(e, tx(cents.length + 1, T0 + cents.length * 60_000, 'card-1', 'term-1', 100));
+        const sorted = [...cents].sort((a, b) => a - b);
+        const middle = sorted.length >>> 1;
+        const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+        // The vector is float32: equal to 7 significant digits.
+        expect(Math.abs(row['CUSTOMER_ID_AMOUNT_TO_PREVIOUS_MEDIAN_30DAY']! / (10_000 / Math.max(median, 1)) - 1)).toBeLessThan(1e-6);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('a first transaction has neutral history features', async () => {
     const row = await one(engine(), tx(1, T0, 'card-1', 'term-1', 42));
     expect(row).toMatchObject({
@@ -79,6 +110,8 @@ describe('feature engine: card windows', () => {
       TERMINAL_ID_NB_TX_30DAY_WINDOW: 0,
       TERMINAL_ID_RISK_30DAY_WINDOW: 0,
       TERMINAL_ID_DAYS_SINCE_LAST_KNOWN_FRAUD: 37,
+      TERMINAL_ID_NB_KNOWN_FRAUDS: 0,
+      CUSTOMER_ID_AMOUNT_TO_PREVIOUS_MEDIAN_30DAY: 1,
     });
   });
 
@@ -136,6 +169,10 @@ describe('feature engine: terminal windows and labels', () => {
       TERMINAL_ID_NB_TX_7DAY_WINDOW: 1,
       TERMINAL_ID_DAYS_SINCE_LAST_KNOWN_FRAUD: 7,
       TERMINAL_ID_DAYS_SINCE_FIRST_KNOWN_FRAUD: 7,
+      TERMINAL_ID_NB_KNOWN_FRAUDS: 1,
+      TERMINAL_ID_NB_TX_AFTER_LAST_KNOWN_FRAUD: 0,
+      TERMINAL_ID_RISK_SINCE_FIRST_KNOWN_FRAUD: 1,
+      TERMINAL_ID_DAYS_SINCE_TX_BEFORE_FIRST_KNOWN_FRAUD: 37, // none before it
     });
 
     const later = await one(e, tx(5, T0 + 9 * DAY_MS, 'card-3', 'term-1', 10));
@@ -145,6 +182,25 @@ describe('feature engine: terminal windows and labels', () => {
       TERMINAL_ID_NB_TX_7DAY_WINDOW: 2,
       TERMINAL_ID_RISK_7DAY_WINDOW: 0.5,
       TERMINAL_ID_DAYS_SINCE_LAST_KNOWN_FRAUD: 9,
+      TERMINAL_ID_NB_KNOWN_FRAUDS: 1,
+      TERMINAL_ID_NB_TX_AFTER_LAST_KNOWN_FRAUD: 1, // `second`, a legitimate payment after the fraud
+      TERMINAL_ID_RISK_SINCE_FIRST_KNOWN_FRAUD: 0.5,
+    });
+  });
+
+  it('bounds how long ago a terminal\'s compromise began by its last payment before the first known fraud', async () => {
+    const e = engine();
+    const clean = tx(1, T0 - 3 * DAY_MS, 'card-1', 'term-1', 10);
+    const frauds = [tx(2, T0, 'card-2', 'term-1', 10), tx(3, T0 + DAY_MS, 'card-3', 'term-1', 10)];
+    await features(e, [clean, ...frauds]);
+    await e.applyLabels(frauds.map((fraud) => label(fraud, Date.parse(fraud.timestamp) + 7 * DAY_MS)));
+    const row = await one(e, tx(4, T0 + 8 * DAY_MS, 'card-4', 'term-1', 10));
+    expect(row).toMatchObject({
+      TERMINAL_ID_NB_KNOWN_FRAUDS: 2,
+      TERMINAL_ID_DAYS_SINCE_FIRST_KNOWN_FRAUD: 8,
+      TERMINAL_ID_DAYS_SINCE_TX_BEFORE_FIRST_KNOWN_FRAUD: 11,
+      TERMINAL_ID_RISK_SINCE_FIRST_KNOWN_FRAUD: 1, // both payments since the first fraud were fraud
+      TERMINAL_ID_NB_TX_AFTER_LAST_KNOWN_FRAUD: 0,
     });
   });
 
@@ -154,7 +210,12 @@ describe('feature engine: terminal windows and labels', () => {
     await one(e, first);
     await e.applyLabels([label(first, T0 + 8 * DAY_MS)]);
     const before = await one(e, tx(2, T0 + 8 * DAY_MS - 1, 'card-2', 'term-1', 10));
-    expect(before).toMatchObject({ TERMINAL_ID_NB_TX_7DAY_WINDOW: 1, TERMINAL_ID_RISK_7DAY_WINDOW: 0, TERMINAL_ID_DAYS_SINCE_LAST_KNOWN_FRAUD: 37 });
+    expect(before).toMatchObject({
+      TERMINAL_ID_NB_TX_7DAY_WINDOW: 1,
+      TERMINAL_ID_RISK_7DAY_WINDOW: 0,
+      TERMINAL_ID_DAYS_SINCE_LAST_KNOWN_FRAUD: 37,
+      TERMINAL_ID_NB_TX_AFTER_LAST_KNOWN_FRAUD: 1, // no fraud known: the 30-day window's count
+    });
     const after = await one(e, tx(3, T0 + 8 * DAY_MS, 'card-2', 'term-1', 10));
     expect(after).toMatchObject({ TERMINAL_ID_RISK_7DAY_WINDOW: 1 });
   });
