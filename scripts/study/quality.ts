@@ -3,12 +3,13 @@
  * prequential test weeks, with the project's own replay, training and evaluation code.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { readHandbookCsv } from '@fraudstream/shared/csv';
 import { FEATURE_NAMES } from '@fraudstream/shared/features/names';
+import { csvTransactionIdOf } from '@fraudstream/shared/ids';
 import { addDays, dateFlag, integerFlag, isoDay, parseFlags, replayPeriod, runCli, usageError } from '@fraudstream/model/cli/args';
 import { evaluateScores } from '@fraudstream/model/evaluation';
 import { fraudModelOf, type ModelMetadata } from '@fraudstream/model/model';
@@ -233,19 +234,14 @@ function cardPrecisionCeiling(all: Dataset, options: StudyOptions, week: number)
   return evaluateScores(test, Float32Array.from(test.fraud), protocolOf(period)).cardPrecisionAt100;
 }
 
-/** The simulator's scenario of each fraud row of a dataset's CSV (TX_FRAUD_SCENARIO), by transaction id. */
+/** The simulator's scenario of each fraud row of a dataset's CSV (TX_FRAUD_SCENARIO), by its CSV transaction id. */
 async function fraudScenarios(file: string): Promise<Map<string, number>> {
   const scenarios = new Map<string, number>();
-  let columns: { id: number; fraud: number; scenario: number } | undefined;
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    const cells = line.split(',');
-    if (columns === undefined) {
-      columns = { id: cells.indexOf('TRANSACTION_ID'), fraud: cells.indexOf('TX_FRAUD'), scenario: cells.indexOf('TX_FRAUD_SCENARIO') };
-      if (columns.scenario < 0) throw new Error(`${file} has no TX_FRAUD_SCENARIO column`);
-    } else if (cells[columns.fraud] === '1') {
-      scenarios.set(cells[columns.id]!, Number(cells[columns.scenario]));
-    }
+  for await (const rows of readHandbookCsv(file)) {
+    for (const row of rows) if (row.fraud) scenarios.set(csvTransactionIdOf(row.transactionId), row.scenario);
   }
+  // A CSV without the column reads as scenario 0 on every row: the ceiling would count every fraud as knowable.
+  if (scenarios.size > 0 && [...scenarios.values()].every((scenario) => scenario === 0)) throw new Error(`${file} has no TX_FRAUD_SCENARIO values`);
   return scenarios;
 }
 

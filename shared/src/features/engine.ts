@@ -335,11 +335,10 @@ export function computeFeatures(
   // Timestamps are whole milliseconds: the first entry after `first − 1` is the first at or after it.
   const sinceFirstFraud = firstFraudToWindowEndMs === Infinity ? 0 : terminalEnd - firstAfter(terminalTimes, terminal.start, terminalEnd, firstFraudToWindowEndMs - 1);
   out[offset + 22] = sinceFirstFraud > 0 ? Math.min(1, fraudsToWindowEnd / sinceFirstFraud) : 0;
-  const beforeFirstFraud = firstFraudMs === Infinity ? 0 : firstAfter(terminalTimes, terminal.start, terminal.end, firstFraudMs - 1) - 1;
-  out[offset + 23] =
-    firstFraudMs === Infinity || beforeFirstFraud < terminal.start || terminalTimes[beforeFirstFraud]! <= oldestKnownMs
-      ? noFraudDays
-      : (t - terminalTimes[beforeFirstFraud]!) / DAY_MS;
+  // The terminal's last entry before its first known fraud, if that is within its retained history.
+  const beforeFirstFraud = firstFraudMs === Infinity ? -1 : firstAfter(terminalTimes, terminal.start, terminal.end, firstFraudMs - 1) - 1;
+  const beforeFirstFraudMs = beforeFirstFraud >= terminal.start ? terminalTimes[beforeFirstFraud]! : -Infinity;
+  out[offset + 23] = beforeFirstFraudMs > oldestKnownMs ? (t - beforeFirstFraudMs) / DAY_MS : noFraudDays;
   // The card's earlier entries in the 30-day window are [from30, last): the transaction's own is `last`.
   out[offset + 24] = count30 > 1 ? ownCents / Math.max(medianCents(card, from30, last), 1) : 1;
 }
