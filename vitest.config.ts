@@ -19,6 +19,7 @@ export const onBothDatabases = [
   'services/alerts/test/api.fuzz.test.ts',
   'services/alerts/test/store/alert-store.test.ts',
   'services/alerts/test/store/label-outbox.test.ts',
+  'services/alerts/test/store/payments.test.ts',
   'services/alerts/test/store/rule-hits.test.ts',
   'services/alerts/test/stream/alert-filter.test.ts',
 ];

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { createLogger, createShutdown, loadConfig, LogLevel } from '@fraudstream/shared';
+import { producerSettings } from '@fraudstream/producer/options';
 import { repoRoot } from './start/processes.js';
 import { portIsFree, startSystem, type RunningSystem } from './start/system.js';
 import { statusLine, type SystemSnapshot } from './start/status.js';
@@ -30,6 +31,14 @@ Prints the dashboard's address and a status line. Ctrl-C stops everything in ord
                         to retrain on, see the README)
   --rate N              live transactions per second (default 50; a replay goes as fast as it can)
   --replay FILE         stream a Handbook CSV instead of simulating
+  --drift-at YYYY-MM-DD the simulated world drifts from that day (UTC) on, to watch feature drift
+                        and the model's quality change
+  --drift-after-days N  or from N days after the first simulated day (one of the two): 61 is a
+                        simulated day into the live stream, about 3 minutes after it starts
+  --drift-amount-factor F
+                        from the drift day on, every amount is multiplied by F
+  --drift-scenario      from the drift day on, a new fraud scenario: card testing
+                        (the four are the producer's: npm run producer -- --help)
   --state-dir DIR       logs, Kafka data and the alerts database (default .fraudstream);
                         each start begins from empty topics and an empty database
   -h, --help            show this help
@@ -88,6 +97,10 @@ async function main(): Promise<void> {
         'backfill-days': { type: 'string' },
         rate: { type: 'string' },
         replay: { type: 'string' },
+        'drift-at': { type: 'string' },
+        'drift-after-days': { type: 'string' },
+        'drift-amount-factor': { type: 'string' },
+        'drift-scenario': { type: 'boolean' },
         'state-dir': { type: 'string', default: '.fraudstream' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -115,6 +128,28 @@ async function main(): Promise<void> {
     fail(`Expected --replay to name a CSV file, got ${JSON.stringify(values.replay)} (no such file)`);
     return;
   }
+  const driftArgs = [
+    ...(['drift-at', 'drift-after-days', 'drift-amount-factor'] as const).flatMap((flag) => {
+      const value = values[flag];
+      return value === undefined ? [] : [`--${flag}`, value];
+    }),
+    ...(values['drift-scenario'] === true ? ['--drift-scenario'] : []),
+  ];
+  const producerArgs = [
+    ...(values.replay !== undefined
+      ? ['--replay', resolve(values.replay), ...(values.rate === undefined ? [] : ['--rate', String(rate)])]
+      : ['--backfill-days', String(backfillDays), '--rate', String(rate)]),
+    ...driftArgs,
+  ];
+  if (driftArgs.length > 0) {
+    // The producer's own rules (a drift day and something to drift, no replay), now rather than in
+    // its log once everything has started.
+    const producer = producerSettings(producerArgs, process.env, Date.now());
+    if (producer.outcome === 'invalid') {
+      fail(producer.message);
+      return;
+    }
+  }
   const env = loadConfig(StartEnv);
   if ((detectors as number) > 1 && !env.REDIS_URL) {
     fail(`--detectors ${detectors} needs REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379): replicas share features through Redis.`);
@@ -136,11 +171,6 @@ async function main(): Promise<void> {
   const log = createLogger({ name: 'start', level: 'info' });
   const token = keptToken(stateDir, 'alerts-api-token', env.ALERTS_API_TOKEN);
   const adminToken = keptToken(stateDir, 'admin-api-token', env.ALERTS_ADMIN_TOKEN);
-  const producerArgs =
-    values.replay !== undefined
-      ? ['--replay', resolve(values.replay), ...(values.rate === undefined ? [] : ['--rate', String(rate)])]
-      : ['--backfill-days', String(backfillDays), '--rate', String(rate)];
-
   // Signals are handled here rather than by createShutdown: one Ctrl-C reaches this process more than
   // once (from the terminal, then relayed by npm and tsx), and only a later one should force the exit.
   const shutdown = createShutdown({ log, deadlineMs: 90_000, signals: [] });

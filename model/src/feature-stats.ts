@@ -1,41 +1,10 @@
-import { z } from 'zod';
+import { binOf, FeatureStatistics } from '@fraudstream/shared';
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-
-/**
- * One feature's distribution over the training rows, kept in the model's metadata: what the model was
- * trained on, for a person comparing two models and for drift monitoring (population stability index
- * over `bins`: training shares per bin, to compare with the shares serving sees).
- */
-export const FeatureStatistics = z.object({
-  name: z.string(),
-  mean: finite,
-  std: finite,
-  min: finite,
-  max: finite,
-  /** Share of the training rows where the feature is exactly 0. */
-  zeroShare: finite,
-  quantiles: z.object({ p01: finite, p05: finite, p25: finite, p50: finite, p75: finite, p95: finite, p99: finite }),
-  /** Bin i holds values in [edges[i−1], edges[i]) (the first from −∞, the last to +∞): edges are the distinct training deciles. */
-  bins: z.object({ edges: z.array(finite), shares: z.array(finite) }),
-});
-export type FeatureStatistics = z.infer<typeof FeatureStatistics>;
+export { binOf, FeatureStatistics };
 
 const QUANTILES = { p01: 0.01, p05: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.95, p99: 0.99 } as const;
 
 const quantileOf = (sorted: Float64Array, q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
-/** The first index whose value is > `value` in an ascending array: the bin `value` falls in. */
-export function binOf(edges: readonly number[], value: number): number {
-  let low = 0;
-  let high = edges.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (edges[middle]! <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
 
 /** The statistics of every feature column over the given rows of a row-major matrix. */
 export function featureStatistics(features: Float32Array, rows: ArrayLike<number>, names: readonly string[]): FeatureStatistics[] {

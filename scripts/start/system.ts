@@ -56,7 +56,8 @@ export interface RunningSystem {
 
 /** What a plain `npm start` means: the topics, with enough partitions to add detectors later. */
 export function systemTopicSpecs(partitions: number) {
-  return Object.values(topics).map((topic) => ({ topic, partitions, retentionMs: 90 * DAY_MS }));
+  // The scores carry every payment: a week is enough to rebuild the payments store from them.
+  return Object.values(topics).map((topic) => ({ topic, partitions, retentionMs: (topic === topics.scores ? 7 : 90) * DAY_MS }));
 }
 
 /**

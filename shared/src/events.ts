@@ -184,6 +184,41 @@ export const Alert = z.strictObject({
 export type Alert = z.infer<typeof Alert>;
 
 /**
+ * Every score a detector gives (`fraud.scores`, in the batch's Kafka transaction with the alerts):
+ * what monitoring needs (quality per day and model, drift per feature) and what a case view shows of
+ * a card's payments that were not alerted. `features` is the model's input row, in FEATURE_NAMES order
+ * (the model refuses any other layout), rounded to 6 significant digits.
+ */
+export const ScoredTransaction = z.strictObject({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  transactionId: TransactionId,
+  cardId: CardId,
+  /** The payment's event time (UTC). */
+  timestamp: isoUtc,
+  /** Absent in scores written before the payments store. */
+  terminalId: TerminalId.optional(),
+  amount: Amount.optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  channel: Channel.optional(),
+  merchantCategory: z.string().regex(/^\d{4}$/).optional(),
+  maskedPan: MaskedPan.optional(),
+  score: z.number().min(0).max(1),
+  threshold: z.number().min(0).max(1),
+  flagged: z.boolean(),
+  modelVersion: z.string().min(1),
+  /** The alert's decision, null when not alerted (absent in scores written before rules). */
+  decision: AlertDecision.nullable().optional(),
+  /** Active rules that matched (an allow hit suppresses the alert). */
+  ruleHits: z.array(RuleHit).max(100).optional(),
+  /** Shadow rules that matched: here and in the metrics only. */
+  shadowHits: z.array(RuleHit).max(100).optional(),
+  /** The shadow challenger's score of the same payment (CHALLENGER_MODEL_DIR), beside the champion's. */
+  challenger: ChallengerScore.optional(),
+  features: z.array(z.number().refine(Number.isFinite, 'must be a finite number')).max(256).optional(),
+});
+export type ScoredTransaction = z.infer<typeof ScoredTransaction>;
+
+/**
  * Why a message was dead-lettered: it does not decode (the first four), it is larger than any event
  * of its kind can be, or its event time is too far ahead of its partition's (see the detector).
  */
@@ -339,6 +374,7 @@ export const decodeTransaction = (bytes: Buffer | string | null | undefined): De
   decodeWith(Transaction, bytes, MAX_EVENT_BYTES);
 export const decodeLabel = (bytes: Buffer | string | null | undefined): Decoded<Label> => decodeWith(Label, bytes, MAX_EVENT_BYTES);
 export const decodeAlert = (bytes: Buffer | string | null | undefined): Decoded<Alert> => decodeWith(Alert, bytes);
+export const decodeScoredTransaction = (bytes: Buffer | string | null | undefined): Decoded<ScoredTransaction> => decodeWith(ScoredTransaction, bytes);
 export const decodeDeadLetter = (bytes: Buffer | string | null | undefined): Decoded<DeadLetter> =>
   decodeWith(DeadLetter, bytes);
 

@@ -16,3 +16,4 @@ export * from './contract.js';
 export * from './card-numbers.js';
 export * from './rules/index.js';
 export * from './rules/control-feed.js';
+export * from './quality.js';

@@ -10,6 +10,8 @@ export const topics = {
   rules: 'fraud.rules',
   /** Compacted: key = list name, a tombstone deletes the list. */
   lists: 'fraud.lists',
+  /** Every score of every payment (champion, challenger, decision, rule hits, features), in the batch's Kafka transaction. */
+  scores: 'fraud.scores',
   /** The detectors' rule hit counts, one message per batch, in the batch's Kafka transaction. */
   ruleHits: 'fraud.rule-hits',
 } as const;

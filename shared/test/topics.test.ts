@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KafkaTopicName, topics } from '../src/topics.js';
 
 describe('topics', () => {
-  it('names the seven topics of the system', () => {
+  it('names the eight topics of the system', () => {
     expect(topics).toEqual({
       transactions: 'transactions',
       transactionsDeadLetter: 'transactions.dlq',
@@ -10,6 +10,7 @@ describe('topics', () => {
       labels: 'fraud.labels',
       rules: 'fraud.rules',
       lists: 'fraud.lists',
+      scores: 'fraud.scores',
       ruleHits: 'fraud.rule-hits',
     });
     for (const name of Object.values(topics)) expect(KafkaTopicName.safeParse(name).success, name).toBe(true);

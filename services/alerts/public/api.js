@@ -5,17 +5,27 @@
  * proxies and logs see it. Both are kept in the tab's sessionStorage.
  */
 
-/** @import { Alert, AlertPage, FeedbackLabel, Stats } from './types.js' */
+/** @import { Alert, AlertPage, FeedbackLabel, ModelHealth, Stats } from './types.js' */
 
 /** @typedef {'api' | 'read'} TokenKind */
 /** @typedef {(kind: TokenKind) => Promise<string | null>} AskToken the token the analyst entered; null when they cancelled */
 
 const tokenKeys = { api: 'fraudstream.alerts.apiToken', read: 'fraudstream.alerts.readToken' };
 
+/** An answer other than 2xx, with its HTTP status. */
+export class HttpError extends Error {
+  /** @param {number} status @param {string} message */
+  constructor(status, message) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+  }
+}
+
 /** @param {Response} response */
 async function answer(response) {
   const body = await response.json();
-  if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+  if (!response.ok) throw new HttpError(response.status, body.message ?? `HTTP ${response.status}`);
   return body;
 }
 
@@ -66,6 +76,9 @@ export function createApi({ storage, askToken }) {
 
     /** @returns {Promise<Stats>} */
     stats: () => getJson('stats'),
+
+    /** @param {number} days @returns {Promise<ModelHealth>} */
+    modelHealth: (days) => getJson(`model-health?days=${days}`),
 
     /**
      * Records the analyst's verdict, asking for the API token when none is kept or it is refused.

@@ -91,6 +91,49 @@
  * @property {{ ruleId: string, version: number, mode: 'active' | 'shadow', action: string, lastHour: RuleHitWindow, lastDay: RuleHitWindow }[]} rules
  */
 
+/**
+ * @typedef {object} ModelHealthDay one model version's figures on one UTC day
+ * @property {string} day YYYY-MM-DD
+ * @property {string} modelVersion
+ * @property {number} payments
+ * @property {number} alerts
+ * @property {number} frauds
+ * @property {number} truePositives
+ * @property {number | null} precision null when there were no alerts
+ * @property {number | null} recall null when there were no frauds
+ * @property {number | null} cardPrecisionAt100 null when there were no payments
+ * @property {boolean} mature whether the day's labels are all in (the watermark is labelDelayDays past its end)
+ */
+
+/** @typedef {'ok' | 'warn' | 'alert' | 'unknown'} DriftStatus unknown: no PSI (no reference, or no payments) */
+
+/**
+ * @typedef {object} FeatureDrift
+ * @property {string} name
+ * @property {number | null} psi
+ * @property {DriftStatus} status
+ */
+
+/**
+ * @typedef {object} ScoreHistogram 20 equal-width score bins
+ * @property {number[]} edges 21 bin edges, 0 to 1
+ * @property {number[]} recent the period's share of scores in each bin (they sum to 1, or are all 0)
+ * @property {number[]} reference the reference's shares
+ */
+
+/**
+ * @typedef {object} ModelHealth
+ * @property {string} generatedAt
+ * @property {string | null} watermark the newest payment event time in the store; null when it is empty
+ * @property {number} labelDelayDays
+ * @property {ModelHealthDay[]} days the champion's, oldest first: one entry per (day, modelVersion)
+ * @property {ModelHealthDay[] | null} challenger the challenger's figures on the same payments; null when none ran in the period
+ * @property {FeatureDrift[]} features
+ * @property {{ psi: number | null, status: DriftStatus, histogram: ScoreHistogram }} score
+ * @property {{ from: string | null, to: string | null, payments: number, reference: string, thresholds: { warn: number, alert: number } }} drift
+ * @property {string[]} problems why figures may be missing or stale; empty when healthy
+ */
+
 /** @typedef {Record<string, string>} Filters the filter form's fields, trimmed; '' is no filter */
 
 export {};

@@ -21,6 +21,8 @@ import type { Metrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { badRequest, type ErrorBody } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { modelHealthRoutes } from './routes/model-health.js';
+import type { ModelHealthMonitor } from './monitoring/model-health.js';
 import { ruleRoutes } from './routes/rules.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { statsRoutes } from './routes/stats.js';
@@ -43,6 +45,8 @@ export interface AlertsAppOptions {
   now?: () => Date;
   /** Rule and list management, behind its own token (ALERTS_ADMIN_TOKEN); absent: no /rules routes. */
   rules?: { registry: RuleRegistry; adminToken: string } | undefined;
+  /** Live model health from the payments store (GET /model-health); absent: no such route. */
+  modelHealth?: ModelHealthMonitor | undefined;
   /** Origins whose pages may call the API from a browser (CORS); none when empty or absent. */
   corsOrigins?: string[] | undefined;
 }
@@ -177,6 +181,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   }
   await app.register(streamRoutes, { feed, readAccess });
   await app.register(statsRoutes, { store, readAccess, ...(options.now ? { now: options.now } : {}) });
+  if (options.modelHealth) await app.register(modelHealthRoutes, { monitor: options.modelHealth, readAccess });
   await app.register(schemaRoutes);
   await app.register(healthRoutes, { store, metrics, labelProblems: () => labels.problems(), ...(options.consumerProblems ? { consumerProblems: options.consumerProblems } : {}) });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', index: 'index.html' });

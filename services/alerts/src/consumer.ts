@@ -116,7 +116,14 @@ export function createStoringConsumer({
           // Past the last record of the batch, including transaction markers and aborted records
           // that read-committed filtered out, so the group's lag reaches 0.
           const lastOffset = batch.lastOffset();
-          await storeBatch({ topic: batch.topic, partition: batch.partition, messages: batch.messages });
+          // kafkajs heartbeats only when told to: a batch waiting for a busy database (PGlite runs one
+          // query at a time for every consumer of the process) must not cost the group its member.
+          const beat = setInterval(() => void heartbeat().catch(() => {}), 3_000);
+          try {
+            await storeBatch({ topic: batch.topic, partition: batch.partition, messages: batch.messages });
+          } finally {
+            clearInterval(beat);
+          }
           // Only now that the rows are stored does the group move past them.
           await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
           resolveOffset(lastOffset);

@@ -21,6 +21,9 @@ import { createMetrics } from './metrics.js';
 import { createLabelOutbox } from './outbox.js';
 import { openAlertStore } from './store/open.js';
 import { createAlertFeed } from './stream/alert-feed.js';
+import { createModelHealthMonitor } from './monitoring/model-health.js';
+import { createPaymentsConsumers } from './monitoring/payments-consumers.js';
+import { modelDirReference } from './monitoring/reference.js';
 
 const usage = `Usage: npm run alerts
 
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
   const log = createLogger({ name: 'alerts', level: env.LOG_LEVEL });
   const shutdown = createShutdown({ log });
 
-  const store = await openAlertStore({ databaseUrl: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR, log });
+  const store = await openAlertStore({ databaseUrl: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR, log, paymentsKeepDays: env.PAYMENTS_KEEP_DAYS });
   const kafka = createKafka({ env, log });
   const admin = kafka.admin();
   await admin.connect();
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     { topic: env.LABELS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
     ...controlTopicSpecs(controlTopics, env.KAFKA_REPLICATION_FACTOR),
     { topic: env.RULE_HITS_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR },
+    ...(env.SCORES_TOPIC ? [{ topic: env.SCORES_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: env.KAFKA_REPLICATION_FACTOR }] : []),
   ]);
   await admin.disconnect();
 
@@ -83,6 +87,25 @@ async function main(): Promise<void> {
     log,
     onStored: () => feed.notify(),
   });
+  // The payments store (model health, the case view): every score and every label, read-committed.
+  const payments = env.SCORES_TOPIC
+    ? createPaymentsConsumers({ kafka, groupId: env.ALERTS_GROUP_ID, topics: { scores: env.SCORES_TOPIC, labels: env.LABELS_TOPIC }, store: store.payments, keepDays: env.PAYMENTS_KEEP_DAYS, metrics, log })
+    : undefined;
+  if (!payments) log.warn('the payments store is off (SCORES_TOPIC is empty): no /model-health');
+  const modelHealth = payments
+    ? createModelHealthMonitor({
+        store: store.payments,
+        references: modelDirReference(env.MODEL_DIR),
+        settings: {
+          labelDelayDays: env.LABEL_DELAY_DAYS,
+          driftWindowMs: env.MODEL_HEALTH_DRIFT_WINDOW_HOURS * 3_600_000,
+          thresholds: { warn: env.MODEL_HEALTH_PSI_WARN, alert: env.MODEL_HEALTH_PSI_ALERT },
+        },
+        metrics,
+        log,
+        refreshMs: env.MODEL_HEALTH_REFRESH_MS,
+      })
+    : undefined;
   // Rule management reads the control topics back (read-your-writes) and writes them through the
   // producer the labels use; without an admin token there is no /rules (and no feed to read).
   const control = env.ALERTS_ADMIN_TOKEN
@@ -100,7 +123,15 @@ async function main(): Promise<void> {
     metrics,
     apiToken: env.ALERTS_API_TOKEN,
     readToken: env.ALERTS_READ_TOKEN,
-    consumerProblems: () => [...consumer.problems(), ...(control?.problems() ?? []), ...(ruleHits?.problems() ?? []).map((problem) => `rule hits: ${problem}`)],
+    consumerProblems: () => [
+      ...consumer.problems(),
+      ...(control?.problems() ?? []),
+      ...(ruleHits?.problems() ?? []).map((problem) => `rule hits: ${problem}`),
+      ...(payments?.scores.problems() ?? []).map((problem) => `payments store (scores): ${problem}`),
+      ...(payments?.labels.problems() ?? []).map((problem) => `payments store (labels): ${problem}`),
+      ...(modelHealth?.problems() ?? []),
+    ],
+    modelHealth,
     ...(control && env.ALERTS_ADMIN_TOKEN
       ? { rules: { registry: createRuleRegistry({ channel: kafkaControlChannel({ feed: control, producer, topics: controlTopics }) }), adminToken: env.ALERTS_ADMIN_TOKEN } }
       : {}),
@@ -112,7 +143,8 @@ async function main(): Promise<void> {
   // verdicts), then the label publisher (its in-flight send finishes; what is left stays in the outbox
   // for the next start or another replica), then close what they all used.
   // Both consumers leave their groups at once (each may wait out a fetch).
-  shutdown.register('consumers', async () => void (await Promise.all([consumer.stop(), ruleHits?.stop()])));
+  shutdown.register('consumers', async () => void (await Promise.all([consumer.stop(), ruleHits?.stop(), payments?.scores.stop(), payments?.labels.stop()])));
+  shutdown.register('model health', () => modelHealth?.stop());
   if (control) shutdown.register('control', () => control.stop());
   shutdown.register('http', () => app.close());
   shutdown.register('labels', () => labels.stop());
@@ -123,6 +155,9 @@ async function main(): Promise<void> {
   // Reads every rule and list before serving, so the first GET /rules is complete.
   await control?.start();
   await ruleHits?.start();
+  await payments?.scores.start();
+  await payments?.labels.start();
+  modelHealth?.start();
   labels.start();
   await app.listen({ port: env.PORT, host: env.HOST });
   // listen() answers with one reachable URL (127.0.0.1 for 0.0.0.0): log the interface actually bound.

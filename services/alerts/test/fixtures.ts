@@ -4,7 +4,7 @@ import { inject, onTestFinished } from 'vitest';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
-import { alertIdFor, cardIdFor, decodeLabel, terminalIdFor, transactionIdFor, type Alert, type Label, type Logger, type NamedList, type Producer, type Rule } from '@fraudstream/shared';
+import { alertIdFor, cardIdFor, decodeLabel, terminalIdFor, transactionIdFor, type Alert, type Label, type Logger, type NamedList, type Producer, type Rule, type ScoredTransaction } from '@fraudstream/shared';
 import { buildApp, type AlertsAppOptions } from '../src/app.js';
 import type { LabelPublisher } from '../src/feedback.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
@@ -249,3 +249,34 @@ export function memoryChannel(): ControlChannel & { published: ControlEvent[]; d
   };
   return channel;
 }
+
+/** A scored payment as fraud.scores carries it (card `card-<second part of the id>`). */
+export const scoredPayment = (id: string, timestamp: string, overrides: Partial<ScoredTransaction> = {}): ScoredTransaction => ({
+  schemaVersion: 1,
+  transactionId: id,
+  cardId: `card-${id.split('-')[1] ?? id}`,
+  timestamp,
+  terminalId: 'term-1',
+  amount: 42.5,
+  currency: 'EUR',
+  score: 0.1,
+  threshold: 0.5,
+  flagged: false,
+  modelVersion: 'm1',
+  decision: null,
+  ruleHits: [],
+  shadowHits: [],
+  features: [1, 2.5, 0],
+  ...overrides,
+});
+
+export const chargeback = (payment: ScoredTransaction, labeledAt: string, fraud = true): Label => ({
+  schemaVersion: 1,
+  transactionId: payment.transactionId,
+  cardId: payment.cardId,
+  terminalId: payment.terminalId ?? 'term-1',
+  transactionTimestamp: payment.timestamp,
+  fraud,
+  source: 'chargeback',
+  labeledAt,
+});

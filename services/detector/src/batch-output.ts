@@ -1,25 +1,34 @@
-import { deadLetterKey, encode, SCHEMA_VERSION, type RuleHitCounts } from '@fraudstream/shared';
+import { deadLetterKey, encode, SCHEMA_VERSION, type RuleHitCounts, type ScoredTransaction } from '@fraudstream/shared';
 import type { TopicMessages } from './commit.js';
-import type { ScoredTransaction } from './scored.js';
 import type { DecodedMessage, Scored, ScoredBatch } from './scoring.js';
 
 /** Where a batch's output goes. */
 export interface OutputTopics {
   alerts: string;
   deadLetters: string;
-  /** Every score goes here too when set. */
+  /** Every score goes here too when set (`fraud.scores` unless SCORES_TOPIC is empty). */
   scored?: string;
   /** Each batch's rule hit counts, when set and rules ran. */
   ruleHits?: string;
 }
 
-/** A score as the scored topic carries it. */
-export function scoredEvent({ transaction, score, flagged, decision, ruleHits, shadowHits, challenger }: Scored, batch: Pick<ScoredBatch, 'threshold' | 'modelVersion'>): ScoredTransaction {
+/** 6 significant digits: enough for monitoring, a third of the bytes of a float32's shortest form. */
+const rounded = (value: number): number => Number(value.toPrecision(6));
+
+/** A score as the scores topic carries it. */
+export function scoredEvent({ transaction, score, flagged, decision, ruleHits, shadowHits, challenger, features }: Scored, batch: Pick<ScoredBatch, 'threshold' | 'modelVersion'>): ScoredTransaction {
+  const { transactionId, cardId, timestamp, terminalId, amount, currency, channel, merchantCategory, maskedPan } = transaction;
   return {
     schemaVersion: SCHEMA_VERSION,
-    transactionId: transaction.transactionId,
-    cardId: transaction.cardId,
-    timestamp: transaction.timestamp,
+    transactionId,
+    cardId,
+    timestamp,
+    terminalId,
+    amount,
+    currency,
+    ...(channel === undefined ? {} : { channel }),
+    ...(merchantCategory === undefined ? {} : { merchantCategory }),
+    ...(maskedPan === undefined ? {} : { maskedPan }),
     score,
     threshold: batch.threshold,
     flagged,
@@ -28,6 +37,7 @@ export function scoredEvent({ transaction, score, flagged, decision, ruleHits, s
     ruleHits,
     shadowHits,
     ...(challenger ? { challenger } : {}),
+    features: Array.from(features, rounded),
   };
 }
 

@@ -1,6 +1,5 @@
 export * from './detector.js';
 export * from './scoring.js';
-export * from './scored.js';
 export * from './model-holder.js';
 export * from './progress.js';
 export * from './event-time-gate.js';

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     labels: env.LABELS_TOPIC,
     alerts: env.ALERTS_TOPIC,
     deadLetters: env.DEAD_LETTER_TOPIC,
-    ...(env.SCORED_TOPIC ? { scored: env.SCORED_TOPIC } : {}),
+    ...(env.SCORES_TOPIC ? { scored: env.SCORES_TOPIC } : {}),
     ruleHits: env.RULE_HITS_TOPIC,
   };
   const admin = kafka.admin();
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       topic,
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      ...(topic === topics.scored ? { retentionMs: env.SCORES_RETENTION_MS } : {}),
     })),
     ...controlTopicSpecs(controlTopics, env.KAFKA_REPLICATION_FACTOR),
   ]);

@@ -46,6 +46,8 @@ export interface Scored {
   suppressed: AlertDecision | null;
   /** The shadow challenger's score, when one ran on this batch. */
   challenger?: ChallengerScore;
+  /** The model's input row (a view into the batch's rows). */
+  features: Float32Array;
 }
 
 export type DecodedMessage =
@@ -155,17 +157,13 @@ function decideAll(valid: DecodedBatch['valid'], rows: Float32Array, scores: Flo
   const width = valid.length === 0 ? FEATURE_NAMES.length : rows.length / valid.length;
   return valid.map(({ transaction, offset }, index) => {
     const score = scores[index] ?? 0;
+    const features = rows.subarray(index * width, (index + 1) * width);
     if (!rules) {
       const flagged = score >= threshold;
-      return { transaction, offset, score, flagged, decision: flagged ? 'review' : null, ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null };
+      return { transaction, offset, score, flagged, decision: flagged ? 'review' : null, ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null, features };
     }
-    const { decision, suppressed, hits, shadowHits, failures } = decidePayment(rules, {
-      transaction,
-      features: rows.subarray(index * width, (index + 1) * width),
-      score,
-      threshold,
-    });
-    return { transaction, offset, score, flagged: decision !== null, decision, ruleHits: hits, shadowHits, ruleFailures: failures, suppressed };
+    const { decision, suppressed, hits, shadowHits, failures } = decidePayment(rules, { transaction, features, score, threshold });
+    return { transaction, offset, score, flagged: decision !== null, decision, ruleHits: hits, shadowHits, ruleFailures: failures, suppressed, features };
   });
 }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alertIdFor, decodeAlert, decodeDeadLetter, encode, type Alert, type Transaction } from '@fraudstream/shared';
+import { alertIdFor, decodeAlert, decodeDeadLetter, encode, type Alert, type Transaction, decodeScoredTransaction } from '@fraudstream/shared';
 import { batchOutput } from '../src/batch-output.js';
-import { decodeScoredTransaction } from '../src/scored.js';
 import { decodeMessages, type RawMessage, type ScoredBatch } from '../src/scoring.js';
 
 const tx = (id: number): Transaction => ({
@@ -39,8 +38,8 @@ function scoredChunk() {
   };
   const result: ScoredBatch = {
     scored: [
-      { transaction: tx(1), offset: '10', score: 0.1, flagged: false, decision: null, ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null },
-      { transaction: tx(2), offset: '12', score: 0.9, flagged: true, decision: 'review', ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null },
+      { transaction: tx(1), offset: '10', score: 0.1, flagged: false, decision: null, ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null, features: Float32Array.of(11, 1 / 3) },
+      { transaction: { ...tx(2), channel: 'ecommerce', maskedPan: '411111******1111' }, offset: '12', score: 0.9, flagged: true, decision: 'review', ruleHits: [], shadowHits: [], ruleFailures: [], suppressed: null, features: Float32Array.of(12, 0) },
     ],
     alerts: [alert],
     modelVersion: 'm-1',
@@ -70,8 +69,15 @@ describe('batchOutput', () => {
     expect(scores?.messages.map((message) => message.key)).toEqual(['card-1', 'card-2']);
     const scored = scores?.messages.map((message) => decodeScoredTransaction(message.value as Buffer));
     expect(scored?.map((decoded) => decoded.ok && decoded.value)).toEqual([
-      { schemaVersion: 1, transactionId: 'tx-1', cardId: 'card-1', timestamp: tx(1).timestamp, score: 0.1, threshold: 0.5, flagged: false, modelVersion: 'm-1', decision: null, ruleHits: [], shadowHits: [] },
-      { schemaVersion: 1, transactionId: 'tx-2', cardId: 'card-2', timestamp: tx(2).timestamp, score: 0.9, threshold: 0.5, flagged: true, modelVersion: 'm-1', decision: 'review', ruleHits: [], shadowHits: [] },
+      {
+        ...{ schemaVersion: 1, transactionId: 'tx-1', cardId: 'card-1', timestamp: tx(1).timestamp, terminalId: 'term-1', amount: 11, currency: 'EUR' },
+        ...{ score: 0.1, threshold: 0.5, flagged: false, modelVersion: 'm-1', decision: null, ruleHits: [], shadowHits: [], features: [11, 0.333333] },
+      },
+      {
+        ...{ schemaVersion: 1, transactionId: 'tx-2', cardId: 'card-2', timestamp: tx(2).timestamp, terminalId: 'term-1', amount: 12, currency: 'EUR' },
+        ...{ channel: 'ecommerce', maskedPan: '411111******1111' },
+        ...{ score: 0.9, threshold: 0.5, flagged: true, modelVersion: 'm-1', decision: 'review', ruleHits: [], shadowHits: [], features: [12, 0] },
+      },
     ]);
   });
 

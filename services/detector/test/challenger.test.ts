@@ -14,6 +14,7 @@ const scored = (score: number, challengerScore: number): Scored => ({
   ruleHits: [],
   shadowHits: [],
   ruleFailures: [],
+  features: new Float32Array(0),
   suppressed: null,
   challenger: { modelVersion: 'c1', score: challengerScore, threshold: 0.3, flagged: challengerScore >= 0.3 },
 });

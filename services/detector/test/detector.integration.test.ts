@@ -10,8 +10,8 @@ import {
   type DecodeErrorCode,
   type Kafka,
   type Message,
+  decodeScoredTransaction,
 } from '@fraudstream/shared';
-import { decodeScoredTransaction } from '../src/scored.js';
 import { testKafka, uniqueName } from '../../../test/support/kafka.js';
 import {
   defaultModel,

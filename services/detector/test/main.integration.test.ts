@@ -3,8 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { createHandbookCsvWriter, RuleHitCounts, csvTransactionIdOf, decodeAlert, recordFromTransaction } from '@fraudstream/shared';
-import { decodeScoredTransaction, type ScoredTransaction } from '../src/scored.js';
+import { createHandbookCsvWriter, RuleHitCounts, csvTransactionIdOf, decodeAlert, recordFromTransaction, decodeScoredTransaction, type ScoredTransaction } from '@fraudstream/shared';
 import { createTestTopics, testKafka, uniqueName } from '../../../test/support/kafka.js';
 import {
   controlTopics,

@@ -1,8 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createControlFeed, decodeAlert, type Alert } from '@fraudstream/shared';
+import { createControlFeed, decodeAlert, type Alert, decodeScoredTransaction, type ScoredTransaction } from '@fraudstream/shared';
 import { createDetectorMetrics } from '../src/metrics.js';
 import { createDetectorRules } from '../src/rules.js';
-import { decodeScoredTransaction, type ScoredTransaction } from '../src/scored.js';
 import { testKafka, testLog, uniqueName } from '../../../test/support/kafka.js';
 import { controlTopics, detectorTopics, makeTransactions, messageOf, produce, publishRules, readTopic, redisPrefix, rule, startDetector } from './support/harness.js';
 

@@ -2,51 +2,35 @@
  * The producer process: configuration from flags and environment, topics, a Kafka producer, the
  * stream (simulated or replayed) and the signals. The stream itself is createProducerService.
  */
-import { existsSync } from 'node:fs';
-import {
-  createKafka,
-  createLogger,
-  createShutdown,
-  ensureTopics,
-  FraudstreamError,
-  isFraudstreamError,
-  loadConfig,
-  retryWithBackoff,
-  type BackoffOptions,
-  type Logger,
-} from '@fraudstream/shared';
-import { ProducerServiceEnv, parseProducerArgs, planFor, usage, withFlagNames } from './options.js';
+import { createKafka, createLogger, createShutdown, ensureTopics, retryWithBackoff, type BackoffOptions, type Logger } from '@fraudstream/shared';
+import { producerSettings, type ProducerPlan, type ProducerServiceEnv } from './options.js';
 import { createIdempotentProducer, createProducerService } from './producer.js';
-import { createSimulator } from './simulator/simulator.js';
+import { createSimulator, type SimulatorDrift } from './simulator/simulator.js';
 import { replaySource, simulatedSource } from './sources.js';
 
 let log: Logger | undefined;
 
-function configure(): ProducerServiceEnv | undefined {
-  try {
-    const parsed = parseProducerArgs(process.argv.slice(2));
-    if (parsed.help) {
-      console.log(usage);
-      return undefined;
-    }
-    const config = loadConfig(ProducerServiceEnv, { ...process.env, ...parsed.env });
-    if (config.PRODUCER_REPLAY_FILE !== undefined && !existsSync(config.PRODUCER_REPLAY_FILE)) {
-      throw new FraudstreamError('USAGE_INVALID', `Expected --replay to name a CSV file, got ${JSON.stringify(config.PRODUCER_REPLAY_FILE)} (no such file)`);
-    }
-    return config;
-  } catch (err) {
-    if (!isFraudstreamError(err, 'USAGE_INVALID') && !isFraudstreamError(err, 'CONFIG_INVALID')) throw err;
-    console.error(`${withFlagNames(err.message)}\n\n${usage}`);
+function configure(): { config: ProducerServiceEnv; plan: ProducerPlan } | undefined {
+  const settings = producerSettings(process.argv.slice(2), process.env, Date.now());
+  if (settings.outcome === 'help') console.log(settings.text);
+  if (settings.outcome === 'invalid') {
+    console.error(settings.text);
     process.exitCode = 2;
-    return undefined;
   }
+  return settings.outcome === 'run' ? settings : undefined;
+}
+
+/** The drift as the start-up line shows it; undefined (left out of the line) without one. */
+function driftLogOf(drift: SimulatorDrift | undefined) {
+  if (drift === undefined) return undefined;
+  return { from: new Date(drift.fromMs).toISOString(), amountFactor: drift.amountFactor, cardTesting: drift.cardTesting };
 }
 
 async function main(): Promise<void> {
-  const config = configure();
-  if (config === undefined) return;
+  const configured = configure();
+  if (configured === undefined) return;
+  const { config, plan } = configured;
   log = createLogger({ name: 'producer', level: config.LOG_LEVEL });
-  const plan = planFor(config, Date.now());
   const topics = { transactions: config.TRANSACTIONS_TOPIC, labels: config.LABELS_TOPIC };
   const backoff: BackoffOptions = {
     maxOutageMs: config.PRODUCER_MAX_OUTAGE_SECONDS === undefined ? Number.POSITIVE_INFINITY : config.PRODUCER_MAX_OUTAGE_SECONDS * 1000,
@@ -87,6 +71,7 @@ async function main(): Promise<void> {
             seed: config.PRODUCER_SEED,
             startMs: plan.simulation?.startMs,
             firstTransactionId: plan.simulation?.firstTransactionId,
+            drift: plan.simulation?.drift,
           }),
         );
   const service = createProducerService({
@@ -117,6 +102,7 @@ async function main(): Promise<void> {
       speed: plan.pacing.speed,
       liveFrom: Number.isFinite(plan.pacing.liveFromMs) ? new Date(plan.pacing.liveFromMs).toISOString() : undefined,
       labelDelayDays: config.PRODUCER_LABEL_DELAY_DAYS,
+      drift: driftLogOf(plan.simulation?.drift),
       maxOutageSeconds: config.PRODUCER_MAX_OUTAGE_SECONDS,
     },
     'producer started',

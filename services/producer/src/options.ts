@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DAY_MS, envDefaults, FraudstreamError, ProducerEnv, SIMULATED_RATE } from '@fraudstream/shared';
+import { DAY_MS, envDefaults, FraudstreamError, isFraudstreamError, loadConfig, ProducerEnv, SIMULATED_RATE } from '@fraudstream/shared';
+import { driftFor } from './drift.js';
 import type { PacingOptions } from './schedule.js';
+import { CARD_TESTING_AMOUNT, CARD_TESTING_PAYMENTS, CARD_TESTING_SHARE_PER_DAY, type SimulatorDrift } from './simulator/simulator.js';
 
 const defaults = envDefaults(ProducerEnv);
 const defaultOf = (variable: keyof typeof ProducerEnv.shape): string => defaults[variable]?.default ?? 'unset';
@@ -30,6 +33,21 @@ Simulation:
   --seed N               random seed [PRODUCER_SEED] (default ${defaultOf('PRODUCER_SEED')})
   --customers N          [PRODUCER_CUSTOMERS] (default ${defaultOf('PRODUCER_CUSTOMERS')})
   --terminals N          [PRODUCER_TERMINALS] (default ${defaultOf('PRODUCER_TERMINALS')})
+
+Drift (the simulated world changes from one day on, to watch feature drift and the model's quality):
+  --drift-at YYYY-MM-DD  first simulated day (UTC) of the drift: payments at or after its midnight
+                         drift [PRODUCER_DRIFT_AT]
+  --drift-after-days N   the same as a number of days after the first simulated day (0 = on it), handy
+                         when the start is computed [PRODUCER_DRIFT_AFTER_DAYS]. One of the two, not
+                         both; a flag for either wins over both variables
+  --drift-amount-factor F
+                         every amount of the customers' payments is multiplied by F (> 0, rounded to
+                         cents; labels stay as they were) [PRODUCER_DRIFT_AMOUNT_FACTOR] (default ${defaultOf('PRODUCER_DRIFT_AMOUNT_FACTOR')})
+  --drift-scenario       a new fraud scenario, card testing: each day ${CARD_TESTING_SHARE_PER_DAY * 100} % of the cards (at least
+                         one) make ${CARD_TESTING_PAYMENTS.min} to ${CARD_TESTING_PAYMENTS.max} payments of ${CARD_TESTING_AMOUNT.min} to ${CARD_TESTING_AMOUNT.max} within minutes, on terminals they never
+                         use; all fraud, with chargebacks like the others (about 40 a day at 5,000
+                         customers) [PRODUCER_DRIFT_SCENARIO] (default ${defaultOf('PRODUCER_DRIFT_SCENARIO')})
+  A drift day needs the factor or the scenario, and they need a drift day. Not with --replay.
 
 Labels:
   --label-delay-days D   chargeback delay in event time, exact [PRODUCER_LABEL_DELAY_DAYS] (default ${defaultOf('PRODUCER_LABEL_DELAY_DAYS')})
@@ -67,7 +85,8 @@ SIGTERM or SIGINT: stops, waits for what was sent to be acknowledged, logs the s
 
 Examples:
   npm run producer -- --backfill-days 14 --rate 50
-  npm run producer -- --replay data.csv --as-fast-as-possible`;
+  npm run producer -- --replay data.csv --as-fast-as-possible
+  npm run producer -- --backfill-days 30 --drift-after-days 31 --drift-amount-factor 2 --drift-scenario`;
 
 /** ProducerEnv and the variables read by this service alone. */
 export const ProducerServiceEnv = ProducerEnv.extend({
@@ -86,6 +105,9 @@ const flagVariables = {
   customers: 'PRODUCER_CUSTOMERS',
   terminals: 'PRODUCER_TERMINALS',
   'label-delay-days': 'PRODUCER_LABEL_DELAY_DAYS',
+  'drift-at': 'PRODUCER_DRIFT_AT',
+  'drift-after-days': 'PRODUCER_DRIFT_AFTER_DAYS',
+  'drift-amount-factor': 'PRODUCER_DRIFT_AMOUNT_FACTOR',
   replay: 'PRODUCER_REPLAY_FILE',
   'max-events': 'PRODUCER_MAX_EVENTS',
   duration: 'PRODUCER_DURATION_SECONDS',
@@ -99,6 +121,10 @@ const flagVariables = {
   'log-level': 'LOG_LEVEL',
 } as const;
 
+/** Each flag without a value and the variable it sets to `true`. */
+const switchVariables = {
+  'drift-scenario': 'PRODUCER_DRIFT_SCENARIO',
+} as const;
 
 /**
  * The command line as environment variables (validated with the environment by ProducerServiceEnv), or
@@ -113,6 +139,7 @@ export function parseProducerArgs(args: string[]): { help: true } | { help: fals
       allowPositionals: false,
       options: {
         ...Object.fromEntries(Object.keys(flagVariables).map((flag) => [flag, { type: 'string' as const }])),
+        ...Object.fromEntries(Object.keys(switchVariables).map((flag) => [flag, { type: 'boolean' as const }])),
         'as-fast-as-possible': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -128,6 +155,7 @@ export function parseProducerArgs(args: string[]): { help: true } | { help: fals
     if (value.trim() === '') throw new FraudstreamError('USAGE_INVALID', `Expected a value for --${flag}, got an empty string`);
     env[variable] = value;
   }
+  for (const [flag, variable] of Object.entries(switchVariables)) if (values[flag] === true) env[variable] = 'true';
   if (values['as-fast-as-possible'] === true) {
     if (env['PRODUCER_RATE'] !== undefined && Number(env['PRODUCER_RATE']) !== 0) {
       throw new FraudstreamError('USAGE_INVALID', `--as-fast-as-possible contradicts --rate ${env['PRODUCER_RATE']}`);
@@ -137,23 +165,39 @@ export function parseProducerArgs(args: string[]): { help: true } | { help: fals
   return { help: false, env };
 }
 
+/**
+ * The environment with the command line's variables over it. PRODUCER_DRIFT_AT and
+ * PRODUCER_DRIFT_AFTER_DAYS are one setting, the drift day, under two names: a flag for either
+ * replaces both variables (two variables, like two flags, are refused).
+ */
+export function environmentWith(env: NodeJS.ProcessEnv, flags: Record<string, string>): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...env };
+  if (flags['PRODUCER_DRIFT_AT'] !== undefined || flags['PRODUCER_DRIFT_AFTER_DAYS'] !== undefined) {
+    delete merged['PRODUCER_DRIFT_AT'];
+    delete merged['PRODUCER_DRIFT_AFTER_DAYS'];
+  }
+  return { ...merged, ...flags };
+}
+
 /** `PRODUCER_RATE: …` in a configuration error becomes `PRODUCER_RATE (--rate): …`. */
 export function withFlagNames(message: string): string {
   let text = message;
-  for (const [flag, variable] of Object.entries(flagVariables)) text = text.replace(new RegExp(`\\b${variable}:`, 'g'), `${variable} (--${flag}):`);
+  for (const [flag, variable] of [...Object.entries(flagVariables), ...Object.entries(switchVariables)]) text = text.replace(new RegExp(`\\b${variable}:`, 'g'), `${variable} (--${flag}):`);
   return text;
 }
 
 export interface ProducerPlan {
   pacing: PacingOptions;
   labelDelayMs: number;
-  simulation?: { startMs: number; firstTransactionId: number };
+  simulation?: { startMs: number; firstTransactionId: number; drift?: SimulatorDrift };
 }
 
 /**
  * Turns the configuration into a plan. Simulation: day 0 is `PRODUCER_START` or today's midnight
  * (UTC) minus the backfill days; live event time starts after the backfill days. Transaction ids
  * count from the start's day number × 10^7, so runs starting on different days do not reuse ids.
+ * Throws a FraudstreamError with code USAGE_INVALID when the drift options do not make one drift
+ * (see driftFor) or come with a replay.
  */
 export function planFor(config: ProducerEnv, nowMs: number): ProducerPlan {
   const labelDelayMs = Math.round(config.PRODUCER_LABEL_DELAY_DAYS * DAY_MS);
@@ -161,14 +205,58 @@ export function planFor(config: ProducerEnv, nowMs: number): ProducerPlan {
   const replay = config.PRODUCER_REPLAY_FILE !== undefined;
   const rate = config.PRODUCER_RATE ?? (speed !== undefined || replay ? 0 : SIMULATED_RATE);
   const pacingBase = { rate, ...(speed === undefined ? {} : { speed }) };
-  if (replay) return { pacing: { ...pacingBase, liveFromMs: Number.NEGATIVE_INFINITY }, labelDelayMs };
+  if (replay) {
+    const drifting =
+      config.PRODUCER_DRIFT_AT !== undefined ||
+      config.PRODUCER_DRIFT_AFTER_DAYS !== undefined ||
+      config.PRODUCER_DRIFT_AMOUNT_FACTOR !== 1 ||
+      config.PRODUCER_DRIFT_SCENARIO;
+    if (drifting) throw new FraudstreamError('USAGE_INVALID', 'Expected no drift option with --replay: a drift changes the simulation, a replay streams its file as it is');
+    return { pacing: { ...pacingBase, liveFromMs: Number.NEGATIVE_INFINITY }, labelDelayMs };
+  }
   const startMs =
     config.PRODUCER_START !== undefined
       ? Date.parse(`${config.PRODUCER_START}T00:00:00Z`)
       : Math.floor(nowMs / DAY_MS) * DAY_MS - config.PRODUCER_BACKFILL_DAYS * DAY_MS;
+  const drift = driftFor(
+    {
+      at: config.PRODUCER_DRIFT_AT,
+      afterDays: config.PRODUCER_DRIFT_AFTER_DAYS,
+      amountFactor: config.PRODUCER_DRIFT_AMOUNT_FACTOR,
+      cardTesting: config.PRODUCER_DRIFT_SCENARIO,
+    },
+    startMs,
+  );
   return {
     pacing: { ...pacingBase, liveFromMs: startMs + config.PRODUCER_BACKFILL_DAYS * DAY_MS },
     labelDelayMs,
-    simulation: { startMs, firstTransactionId: (startMs / DAY_MS) * 10_000_000 },
+    simulation: { startMs, firstTransactionId: (startMs / DAY_MS) * 10_000_000, drift },
   };
+}
+
+/** What the producer runs with, or what it prints instead: `--help`'s usage, or a usage error (then exits 2). */
+export type ProducerSettings =
+  | { outcome: 'help'; text: string }
+  | { outcome: 'invalid'; message: string; text: string }
+  | { outcome: 'run'; config: ProducerServiceEnv; plan: ProducerPlan };
+
+/**
+ * The command line over `env`, validated, and its plan at `nowMs`. A usage or configuration error
+ * becomes `invalid`, with the message (flags named beside their variables) and the message followed by
+ * the usage; any other error is thrown.
+ */
+export function producerSettings(args: string[], env: NodeJS.ProcessEnv, nowMs: number): ProducerSettings {
+  try {
+    const parsed = parseProducerArgs(args);
+    if (parsed.help) return { outcome: 'help', text: usage };
+    const config = loadConfig(ProducerServiceEnv, environmentWith(env, parsed.env));
+    if (config.PRODUCER_REPLAY_FILE !== undefined && !existsSync(config.PRODUCER_REPLAY_FILE)) {
+      throw new FraudstreamError('USAGE_INVALID', `Expected --replay to name a CSV file, got ${JSON.stringify(config.PRODUCER_REPLAY_FILE)} (no such file)`);
+    }
+    return { outcome: 'run', config, plan: planFor(config, nowMs) };
+  } catch (err) {
+    if (!isFraudstreamError(err, 'USAGE_INVALID') && !isFraudstreamError(err, 'CONFIG_INVALID')) throw err;
+    const message = withFlagNames(err.message);
+    return { outcome: 'invalid', message, text: `${message}\n\n${usage}` };
+  }
 }

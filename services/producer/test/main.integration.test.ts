@@ -64,6 +64,9 @@ describe('producer main', () => {
     const missingFile = runMain(['--replay', '/nonexistent/replay.csv'], {});
     expect((await missingFile.exited).code).toBe(2);
     expect(missingFile.output()).toContain('no such file');
+    const driftWithoutDay = runMain(['--drift-scenario'], {});
+    expect((await driftWithoutDay.exited).code).toBe(2);
+    expect(driftWithoutDay.output()).toMatch(/Expected a drift day[\s\S]*Usage: npm run producer/);
   });
 
   it('streams live after its backfill and exits 0 on SIGTERM with a summary', async () => {

@@ -48,10 +48,29 @@ export const AlertsEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   LISTS_TOPIC: KafkaTopicName.default(topics.lists),
   /** The detectors' rule hit counts, kept per minute for GET /rule-hits. */
   RULE_HITS_TOPIC: KafkaTopicName.default(topics.ruleHits),
+  /** Every score of the detectors, consumed into the payments store (model health, the case view); empty: no payments store. */
+  SCORES_TOPIC: z.union([z.literal(''), KafkaTopicName]).default(topics.scores),
+  /** Days of scored payments kept, counted back from the newest payment's day (one partition a day). */
+  PAYMENTS_KEEP_DAYS: z.coerce.number().int().min(2).max(400).default(35),
+  /** How long after a payment its label is final (the chargeback delay): a day is mature this long after it ended. */
+  LABEL_DELAY_DAYS: z.coerce.number().min(0).max(90).default(7),
+  /** The drift window: the last hours of event time compared with the model's training distribution. */
+  MODEL_HEALTH_DRIFT_WINDOW_HOURS: z.coerce.number().min(1).max(24 * 30).default(24),
+  /** A population stability index at or above this is a warning... */
+  MODEL_HEALTH_PSI_WARN: z.coerce.number().positive().default(0.1),
+  /** ...and at or above this an alert. */
+  MODEL_HEALTH_PSI_ALERT: z.coerce.number().positive().default(0.25),
+  /** Model health is computed again at most this often (and on this timer, for the gauges). */
+  MODEL_HEALTH_REFRESH_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** The serving model's directory (as the detectors' MODEL_DIR): drift is measured against its training distribution. Unset: model/default. */
+  MODEL_DIR: z.string().min(1).optional(),
   /** Live streams (GET /alerts/stream) open at once; more are answered 429. */
   ALERTS_MAX_STREAMS: z.coerce.number().int().min(1).default(1000),
   /** An analyst's label still waiting for Kafka after this long makes /readyz answer 503. */
   ALERTS_LABEL_MAX_PENDING_MS: z.coerce.number().int().min(SECOND_MS).max(DAY_MS).default(60 * SECOND_MS),
+}).refine((env) => env.MODEL_HEALTH_PSI_WARN < env.MODEL_HEALTH_PSI_ALERT, {
+  path: ['MODEL_HEALTH_PSI_WARN'],
+  message: 'must be below MODEL_HEALTH_PSI_ALERT',
 }).refine((env) => env.ALERTS_ADMIN_TOKEN === undefined || env.ALERTS_ADMIN_TOKEN !== env.ALERTS_API_TOKEN, {
   path: ['ALERTS_ADMIN_TOKEN'],
   message: 'must differ from ALERTS_API_TOKEN (an analyst must not be able to change the rules)',

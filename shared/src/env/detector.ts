@@ -22,8 +22,13 @@ export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   /** Interface the ops server binds: this machine only unless set (0.0.0.0 in the containers, for Prometheus). */
   DETECTOR_HOST: z.string().min(1).default('127.0.0.1'),
   DETECTOR_GROUP_ID: z.string().min(1).default('fraudstream-detector'),
-  /** When set, every score goes to this topic too (for monitoring and parity checks). Off by default. */
-  SCORED_TOPIC: KafkaTopicName.optional(),
+  /**
+   * Every score goes to this topic (model health, the payments store, parity checks), in the batch's
+   * Kafka transaction; empty: off.
+   */
+  SCORES_TOPIC: z.union([z.literal(''), KafkaTopicName]).default(topics.scores),
+  /** Retention of the scores topic when the detector creates it (it carries every payment). */
+  SCORES_RETENTION_MS: z.coerce.number().int().min(60_000).default(7 * DAY_MS),
   TRANSACTIONS_TOPIC: KafkaTopicName.default(topics.transactions),
   LABELS_TOPIC: KafkaTopicName.default(topics.labels),
   ALERTS_TOPIC: KafkaTopicName.default(topics.alerts),

@@ -11,6 +11,9 @@ const utcDate = z
     return Number.isFinite(ms) && new Date(ms).toISOString().startsWith(text);
   }, { message: 'no such date' });
 
+/** `true`/`false` (also 1/0, yes/no), as KAFKA_SSL reads it. */
+const onOff = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], error: 'expected true or false' });
+
 /** Transactions per second of a simulation when neither PRODUCER_RATE nor PRODUCER_SPEED is set. */
 export const SIMULATED_RATE = 100;
 
@@ -32,6 +35,18 @@ export const ProducerEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   PRODUCER_TERMINALS: z.coerce.number().int().min(2).max(1_000_000).default(10_000),
   /** First simulated day (UTC). Default: today minus the backfill days, so live time starts today. */
   PRODUCER_START: utcDate.optional(),
+  /**
+   * First simulated day (UTC) of the drift: payments at or after its midnight drift as the two
+   * variables below say. Needs one of them; not with PRODUCER_DRIFT_AFTER_DAYS (a flag for either wins
+   * over both variables).
+   */
+  PRODUCER_DRIFT_AT: utcDate.optional(),
+  /** The drift starts this many days after the first simulated day (0 = on it); the same setting as PRODUCER_DRIFT_AT. */
+  PRODUCER_DRIFT_AFTER_DAYS: z.coerce.number().int().min(0).max(3_650).optional(),
+  /** From the drift day on, every amount of the customers' payments is multiplied by this (labels unchanged). */
+  PRODUCER_DRIFT_AMOUNT_FACTOR: z.coerce.number().positive().max(100).default(1),
+  /** From the drift day on, a new fraud scenario: card testing (see CARD_TESTING_* in the simulator). */
+  PRODUCER_DRIFT_SCENARIO: onOff.default(false),
   /** Stream this Handbook CSV instead of simulating. */
   PRODUCER_REPLAY_FILE: z.string().min(1).optional(),
   /** Stop after this many transactions. */

@@ -3,3 +3,4 @@ export * from './store.js';
 export * from './engine.js';
 export * from './memory-store.js';
 export * from './redis-store.js';
+export * from './drift.js';

@@ -4,6 +4,7 @@ import type { AlertFilters, AlertStats, AlertStatus, FeedbackLabel, PagePosition
 import type { Database, Queryable } from './database.js';
 import { enqueueLabel, labelOutboxStore, type LabelOutboxStore } from './label-outbox.js';
 import { migrate } from './migrations.js';
+import { paymentStore, type PaymentStore } from './payments.js';
 import { ruleHitStore, type RuleHitStore } from './rule-hits.js';
 
 export interface InsertResult {
@@ -48,6 +49,8 @@ export interface AlertStore {
   readonly labelOutbox: LabelOutboxStore;
   /** The detectors' rule hit counts per minute (see rule-hits.ts). */
   readonly ruleHits: RuleHitStore;
+  /** The scored payments of the last days and their labels (see payments.ts). */
+  readonly payments: PaymentStore;
   stats(now: Date): Promise<AlertStats>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -112,7 +115,10 @@ const where = (conditions: string[]): string => (conditions.length === 0 ? '' : 
 const writeLock = `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.alerts_write'))`;
 
 /** Opens the store on `db` and brings its schema up to date. */
-export async function createAlertStore(db: Database): Promise<AlertStore> {
+/** Days of scored payments kept unless told otherwise (PAYMENTS_KEEP_DAYS). */
+export const DEFAULT_PAYMENTS_KEEP_DAYS = 35;
+
+export async function createAlertStore(db: Database, options: { paymentsKeepDays?: number } = {}): Promise<AlertStore> {
   await migrate(db);
 
   const insertAlerts = async (alerts: Alert[]): Promise<InsertResult> => {
@@ -259,6 +265,7 @@ export async function createAlertStore(db: Database): Promise<AlertStore> {
     recordFeedback,
     labelOutbox: labelOutboxStore(db),
     ruleHits: ruleHitStore(db),
+    payments: paymentStore(db, { keepDays: options.paymentsKeepDays ?? DEFAULT_PAYMENTS_KEEP_DAYS }),
     stats,
     async ping() {
       await db.query('SELECT 1');

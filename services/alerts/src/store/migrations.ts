@@ -86,6 +86,47 @@ export const migrations: ReadonlyArray<{ version: number; name: string; statemen
        )`,
     ],
   },
+  {
+    version: 4,
+    name: 'scored payments by day and their labels',
+    statements: [
+      // Every scored payment (fraud.scores) of the last days, one partition per UTC day of event time:
+      // model health (quality per day, drift) and the case view read it; old days are dropped whole.
+      `CREATE TABLE payments (
+         day                date NOT NULL,
+         card_id            text NOT NULL,
+         transaction_id     text NOT NULL,
+         event_time         timestamptz NOT NULL,
+         terminal_id        text,
+         amount             double precision,
+         score              real NOT NULL,
+         flagged            boolean NOT NULL,
+         model_version      text NOT NULL,
+         challenger_version text,
+         challenger_score   real,
+         challenger_flagged boolean,
+         rule_ids           text[] NOT NULL DEFAULT '{}',
+         features           real[],
+         payment            jsonb NOT NULL,
+         PRIMARY KEY (day, card_id, transaction_id)
+       ) PARTITION BY RANGE (day)`,
+      'CREATE INDEX payments_card_idx ON payments (card_id, event_time DESC)',
+      'CREATE INDEX payments_time_idx ON payments (event_time)',
+      // The latest verdict on a payment (fraud.labels: chargebacks and analysts), whether or not the
+      // payment is stored (a label may come before its score, or after its day was dropped).
+      `CREATE TABLE payment_labels (
+         card_id          text NOT NULL,
+         transaction_id   text NOT NULL,
+         fraud            boolean NOT NULL,
+         source           text NOT NULL,
+         labeled_at       timestamptz NOT NULL,
+         transaction_time timestamptz NOT NULL,
+         PRIMARY KEY (card_id, transaction_id)
+       )`,
+      'CREATE INDEX payment_labels_time_idx ON payment_labels (transaction_time)',
+      'CREATE INDEX payment_labels_chargeback_idx ON payment_labels (labeled_at) WHERE source = \'chargeback\'',
+    ],
+  },
 ];
 
 /** Applies the migrations not applied yet; concurrent replicas wait for each other on an advisory lock. */

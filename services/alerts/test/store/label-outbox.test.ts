@@ -67,7 +67,7 @@ describe.each(backends)('label outbox store on $name', ({ open }) => {
        VALUES ($1::uuid, $2, $3, $4, $5, $6::timestamptz, $7::jsonb)`,
       [alert.alertId, alert.transaction.cardId, alert.transaction.terminalId, alert.score, alert.modelVersion, alert.detectedAt, JSON.stringify(alert)],
     );
-    expect(await migrate(db)).toEqual([2, 3]);
+    expect(await migrate(db)).toEqual([2, 3, 4]);
     const store = await createAlertStore(db);
     expect(await store.recordFeedback(alert.alertId, { label: 'fraud', at: new Date() })).toMatchObject({ status: 'fraud' });
     expect(await store.labelOutbox.pending(10)).toMatchObject([{ transactionId: alert.transaction.transactionId }]);

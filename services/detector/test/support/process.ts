@@ -33,7 +33,7 @@ export function spawnDetector(options: { topics: DetectorTopics; groupId: string
       LABELS_TOPIC: topics.labels,
       ALERTS_TOPIC: topics.alerts,
       DEAD_LETTER_TOPIC: topics.deadLetters,
-      ...(topics.scored ? { SCORED_TOPIC: topics.scored } : {}),
+      SCORES_TOPIC: topics.scored ?? '',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -43,8 +43,18 @@ export const COMPROMISED_CUSTOMERS_PER_DAY = 3;
 export const CUSTOMER_COMPROMISE_DAYS = 14;
 export const CUSTOMER_FRAUD_SHARE = 1 / 3;
 export const CUSTOMER_FRAUD_AMOUNT_FACTOR = 5;
+/**
+ * Scenario 4, card testing (only from a drift's day on, with `drift.cardTesting`): each day this share
+ * of the cards (at least one) is tested by a fraudster: a burst of CARD_TESTING_PAYMENTS small payments
+ * (amounts U(1, 20)) 5 to 90 seconds apart, each on a terminal out of the card's reach, which its owner
+ * never uses. At 5,000 customers: 10 cards and about 40 frauds a day.
+ */
+export const CARD_TESTING_SHARE_PER_DAY = 0.002;
+/** Payments per tested card, a whole number drawn uniformly from this range (both ends included). */
+export const CARD_TESTING_PAYMENTS = { min: 2, max: 6 } as const;
+export const CARD_TESTING_AMOUNT = { min: 1, max: 20 } as const;
 
-export type FraudScenario = 0 | 1 | 2 | 3;
+export type FraudScenario = 0 | 1 | 2 | 3 | 4;
 
 /** One simulated payment: a HandbookRecord (writable as a CSV row) plus the fields events carry. */
 export interface SimulatedTransaction extends HandbookRecord {
@@ -57,6 +67,19 @@ export interface SimulatedTransaction extends HandbookRecord {
   maskedPan: string;
 }
 
+/** A change of the simulated world from one day on, to watch feature drift and the model's quality. */
+export interface SimulatorDrift {
+  /** A UTC midnight: the payments at or after it drift (all of them when it is before day 0). */
+  fromMs: number;
+  /**
+   * Every amount of the customers' own payments (scenarios 0 to 3) is multiplied by this, rounded to
+   * cents. Labels are decided before it: prices change, not who commits fraud.
+   */
+  amountFactor: number;
+  /** Card testing (scenario 4) from that day on. */
+  cardTesting: boolean;
+}
+
 export interface SimulatorOptions {
   customers?: number;
   terminals?: number;
@@ -67,6 +90,8 @@ export interface SimulatorOptions {
   startMs?: number;
   /** Id (a non-negative integer) of the first transaction; later ones count up from it. */
   firstTransactionId?: number;
+  /** Unset: the Handbook's world, unchanged on every day. */
+  drift?: SimulatorDrift;
 }
 
 export interface Simulator {
@@ -90,6 +115,42 @@ export function compromisedCustomersOn(seed: number, day: number, customerCount:
   return new Random(seed, 'compromised-customers', day).sample(customerCount, COMPROMISED_CUSTOMERS_PER_DAY);
 }
 
+/** A card-testing payment (scenario 4) before it gets its id and channel. */
+export interface CardTestingPayment {
+  customerId: number;
+  terminalId: number;
+  /** Seconds after the day's midnight. */
+  seconds: number;
+  amount: number;
+}
+
+/**
+ * The card-testing payments of `day` (scenario 4), in the order drawn, from that day's own stream: so
+ * turning the scenario on changes no other draw of the day. A card every terminal is within reach of
+ * has no terminal it never uses, and is left alone.
+ */
+export function cardTestingOn(seed: number, day: number, customers: readonly CustomerProfile[], terminalCount: number): CardTestingPayment[] {
+  const random = new Random(seed, 'card-testing', day);
+  const cards = Math.max(1, Math.round(CARD_TESTING_SHARE_PER_DAY * customers.length));
+  // A burst starts early enough for its CARD_TESTING_PAYMENTS.max - 1 gaps of 5 to 90 s to end the same day.
+  const burstSeconds = 600;
+  const payments: CardTestingPayment[] = [];
+  for (const customerId of random.sample(customers.length, cards)) {
+    const reachable = (customers[customerId] as CustomerProfile).reachableTerminals;
+    if (reachable.length >= terminalCount) continue;
+    const count = CARD_TESTING_PAYMENTS.min + random.integer(CARD_TESTING_PAYMENTS.max - CARD_TESTING_PAYMENTS.min + 1);
+    let seconds = random.integer(DAY_SECONDS - burstSeconds);
+    for (let n = 0; n < count; n++) {
+      if (n > 0) seconds += 5 + random.integer(86);
+      let terminalId = random.integer(terminalCount);
+      while (reachable.includes(terminalId)) terminalId = random.integer(terminalCount);
+      const amount = Math.round(random.between(CARD_TESTING_AMOUNT.min, CARD_TESTING_AMOUNT.max) * 100) / 100;
+      payments.push({ customerId, terminalId, seconds, amount });
+    }
+  }
+  return payments;
+}
+
 /** Everything compromised on `day` and still active: draws of the days `day - duration + 1` … `day` (never before day 0). */
 function activeCompromises(draw: (day: number) => number[], day: number, duration: number): Set<number> {
   const active = new Set<number>();
@@ -97,7 +158,9 @@ function activeCompromises(draw: (day: number) => number[], day: number, duratio
   return active;
 }
 
-function checkOptions(options: Required<Omit<SimulatorOptions, 'firstTransactionId'>> & { firstTransactionId: number }): void {
+type CheckedOptions = Required<Omit<SimulatorOptions, 'firstTransactionId' | 'drift'>> & Pick<SimulatorOptions, 'drift'> & { firstTransactionId: number };
+
+function checkOptions(options: CheckedOptions): void {
   const problems: string[] = [];
   const wholeIn = (name: string, value: number, min: number, max: number): void => {
     if (!Number.isInteger(value) || value < min || value > max) {
@@ -110,6 +173,11 @@ function checkOptions(options: Required<Omit<SimulatorOptions, 'firstTransaction
   wholeIn('firstTransactionId', options.firstTransactionId, 0, 1e12 - 1);
   if (!(options.radius > 0) || !Number.isFinite(options.radius)) problems.push(`Expected \`radius\` to be a number > 0, got ${options.radius}`);
   if (!Number.isInteger(options.startMs / DAY_MS)) problems.push(`Expected \`startMs\` to be a UTC midnight, got ${options.startMs}`);
+  if (options.drift !== undefined) {
+    const { fromMs, amountFactor } = options.drift;
+    if (!Number.isInteger(fromMs / DAY_MS)) problems.push(`Expected \`drift.fromMs\` to be a UTC midnight, got ${fromMs}`);
+    if (!(amountFactor > 0) || !Number.isFinite(amountFactor)) problems.push(`Expected \`drift.amountFactor\` to be a number > 0, got ${amountFactor}`);
+  }
   if (problems.length > 0) throw new FraudstreamError('CONFIG_INVALID', problems.join('\n'));
 }
 
@@ -118,7 +186,8 @@ function checkOptions(options: Required<Omit<SimulatorOptions, 'firstTransaction
  * random streams (derived from the seed and the day), so the data depend only on the seed and the
  * options. Scenario 3 picks each payment of a compromised customer with probability 1/3 as it is
  * generated (the Handbook samples a third of the 14 days' payments at once, which a stream cannot do:
- * the expected counts are the same).
+ * the expected counts are the same). A `drift` changes the days from its own on (see SimulatorDrift);
+ * the days before it are the same as without one.
  */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const settings = {
@@ -128,9 +197,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     seed: options.seed ?? simulatorDefaults.seed,
     startMs: options.startMs ?? simulatorDefaults.startMs,
     firstTransactionId: options.firstTransactionId ?? 0,
+    drift: options.drift,
   };
   checkOptions(settings);
-  const { seed, startMs } = settings;
+  const { seed, startMs, drift } = settings;
   const customers = generateCustomers(settings.customers, seed);
   const terminals = generateTerminals(settings.terminals, seed);
   linkTerminals(customers, terminals, settings.radius);
@@ -159,6 +229,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const extras = new Random(seed, 'transaction-extras', day);
     const compromisedTerminals = activeCompromises(terminalsOn, day, TERMINAL_COMPROMISE_DAYS);
     const compromisedCustomers = activeCompromises(customersOn, day, CUSTOMER_COMPROMISE_DAYS);
+    const drifted = drift !== undefined && dayStartMs >= drift.fromMs;
+    const amountFactor = drifted ? drift.amountFactor : 1;
 
     const transactions: SimulatedTransaction[] = [];
     const times: number[] = [];
@@ -183,6 +255,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
           amount = Math.round(amount * CUSTOMER_FRAUD_AMOUNT_FACTOR * 100) / 100;
           scenario = 3;
         }
+        // After the labels: a drift changes prices, not who commits fraud.
+        if (amountFactor !== 1) amount = Math.max(0.01, Math.round(amount * amountFactor * 100) / 100);
         times.push(seconds);
         transactions.push({
           transactionId: '',
@@ -197,6 +271,30 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
           currency: 'EUR',
           merchantCategory: terminal.merchantCategory,
           channel: channelFor(terminal, amount, extras),
+          maskedPan: customer.maskedPan,
+        });
+      }
+    }
+
+    if (drifted && drift.cardTesting) {
+      const channelRandom = new Random(seed, 'card-testing-extras', day);
+      for (const payment of cardTestingOn(seed, day, customers, terminals.length)) {
+        const customer = customers[payment.customerId] as CustomerProfile;
+        const terminal = terminals[payment.terminalId] as TerminalProfile;
+        times.push(payment.seconds);
+        transactions.push({
+          transactionId: '',
+          timestampMs: dayStartMs + payment.seconds * 1000,
+          customerId: customer.customerId,
+          cardId: customer.cardId,
+          terminalNumber: terminal.terminalId,
+          terminalId: terminal.eventTerminalId,
+          amount: payment.amount,
+          fraud: true,
+          scenario: 4,
+          currency: 'EUR',
+          merchantCategory: terminal.merchantCategory,
+          channel: channelFor(terminal, payment.amount, channelRandom),
           maskedPan: customer.maskedPan,
         });
       }

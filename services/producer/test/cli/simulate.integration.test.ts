@@ -35,10 +35,47 @@ describe('npm run simulate', () => {
     expect(readdirSync(dir).sort()).toEqual(['a.csv', 'b.csv']);
   });
 
+  it('drifts from the drift day on: amounts multiplied, card testing as scenario 4', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fraudstream-simulate-cli-'));
+    dirs.push(dir);
+    const args = ['--customers', '500', '--terminals', '1000', '--days', '4', '--start', '2019-01-30', '--seed', '8'];
+    const plain = simulate([...args, '--output', join(dir, 'plain.csv')]);
+    const drifted = simulate([...args, '--drift-at', '2019-02-01', '--drift-amount-factor', '2', '--drift-scenario', '--output', join(dir, 'drift.csv')]);
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(drifted.status, drifted.stderr).toBe(0);
+    expect(drifted.stdout).toMatch(/drift\s+from 2019-02-01: amounts × 2, card testing/);
+    const rows = (file: string) =>
+      readFileSync(join(dir, file), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(','));
+    const plainRows = rows('plain.csv');
+    const driftRows = rows('drift.csv');
+    const before = plainRows.filter((row) => row[1]! < '2019-02-01');
+    expect(driftRows.slice(0, before.length)).toEqual(before);
+    const after = driftRows.slice(before.length);
+    expect(after.every((row) => row[1]! >= '2019-02-01')).toBe(true);
+    const testing = after.filter((row) => row[6] === '4');
+    expect(testing.length).toBeGreaterThan(0);
+    expect(testing.every((row) => row[5] === '1' && Number(row[4]) >= 1 && Number(row[4]) <= 20)).toBe(true);
+    const sum = (list: string[][]) => list.reduce((total, row) => total + Number(row[4]), 0);
+    const plainAfter = plainRows.slice(before.length);
+    expect(sum(after.filter((row) => row[6] !== '4')) / sum(plainAfter)).toBeCloseTo(2, 2);
+  });
+
   it('prints usage and exits 2 on bad flags, without writing anything', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fraudstream-simulate-cli-'));
     dirs.push(dir);
-    for (const args of [['--bogus'], ['--start', '2018-02-30', '--output', join(dir, 'x.csv')]]) {
+    const badArgs = [
+      ['--bogus'],
+      ['--start', '2018-02-30', '--output', join(dir, 'x.csv')],
+      ['--drift-scenario', '--output', join(dir, 'x.csv')],
+      ['--drift-at', '2018-04-02', '--drift-after-days', '1', '--drift-scenario', '--output', join(dir, 'x.csv')],
+      ['--drift-after-days', '1', '--drift-amount-factor', '0', '--output', join(dir, 'x.csv')],
+      ['--days', '3', '--drift-after-days', '3', '--drift-scenario', '--output', join(dir, 'x.csv')],
+    ];
+    for (const args of badArgs) {
       const result = simulate(args);
       expect(result.status, args.join(' ')).toBe(2);
       expect(result.stderr).toContain('Usage: npm run simulate');

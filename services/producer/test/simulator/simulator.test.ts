@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '@fraudstream/shared';
 import { decodeTransaction, encode } from '@fraudstream/shared';
 import {
+  CARD_TESTING_AMOUNT,
+  CARD_TESTING_PAYMENTS,
   CUSTOMER_COMPROMISE_DAYS,
   FRAUD_AMOUNT_THRESHOLD,
   TERMINAL_COMPROMISE_DAYS,
+  cardTestingOn,
   compromisedCustomersOn,
   compromisedTerminalsOn,
   createSimulator,
@@ -151,5 +154,97 @@ describe('createSimulator', () => {
     within(counts[1]!, expected.scenario1, 0.25);
     within(counts[2]!, expected.scenario2, 0.2);
     within(counts[3]!, expected.scenario3, 0.15);
+  });
+});
+
+describe('createSimulator with a drift', () => {
+  const start = Date.UTC(2018, 3, 1);
+  const driftDay = 4;
+  const fromMs = start + driftDay * DAY_MS;
+  const base = { customers: 1_000, terminals: 2_000, seed: 12 };
+  const days = 8;
+  const dayOf = (t: SimulatedTransaction) => Math.floor((t.timestampMs - start) / DAY_MS);
+  /** What a payment is apart from its id and channel (which can change with the amount). */
+  const payment = (t: SimulatedTransaction) => [t.timestampMs, t.cardId, t.terminalId, t.fraud, t.scenario];
+
+  it('leaves the amounts before the drift day alone and multiplies every later one, labels unchanged', () => {
+    const plain = simulate(base, days);
+    const drifted = simulate({ ...base, drift: { fromMs, amountFactor: 2.5, cardTesting: false } }, days);
+    const before = plain.filter((t) => t.timestampMs < fromMs);
+    expect(before.length).toBeGreaterThan(1_000);
+    expect(drifted.slice(0, before.length)).toEqual(before);
+    const after = plain.slice(before.length);
+    const driftedAfter = drifted.slice(before.length);
+    expect(driftedAfter.length).toBe(after.length);
+    expect(driftedAfter.every((t) => t.timestampMs >= fromMs)).toBe(true);
+    expect(driftedAfter.map(payment)).toEqual(after.map(payment));
+    expect(driftedAfter.map((t) => t.transactionId)).toEqual(after.map((t) => t.transactionId));
+    // Rounded to cents as the simulator rounds, never below one cent.
+    expect(driftedAfter.map((t) => t.amount)).toEqual(after.map((t) => Math.max(0.01, Math.round(t.amount * 2.5 * 100) / 100)));
+    for (const t of driftedAfter) expect(Math.round(t.amount * 100) / 100).toBe(t.amount);
+    const small = simulate({ ...base, drift: { fromMs, amountFactor: 0.001, cardTesting: false } }, days).filter((t) => t.timestampMs >= fromMs);
+    expect(small.every((t) => t.amount >= 0.01)).toBe(true);
+    expect(small.some((t) => t.amount === 0.01)).toBe(true);
+  });
+
+  it('adds card testing (scenario 4) from the drift day on: small payments, labelled fraud, on terminals the card never uses', () => {
+    const plain = simulate(base, days);
+    const simulator = createSimulator({ ...base, drift: { fromMs, amountFactor: 1, cardTesting: true } });
+    const drifted: SimulatedTransaction[] = [];
+    for (let day = 0; day < days; day++) drifted.push(...simulator.nextDay());
+    const testing = drifted.filter((t) => t.scenario === 4);
+    // Before the drift day the payments are the same; after it, the Handbook's are all there too.
+    expect(drifted.filter((t) => t.timestampMs < fromMs)).toEqual(plain.filter((t) => t.timestampMs < fromMs));
+    expect(drifted.filter((t) => t.scenario !== 4).map(payment)).toEqual(plain.map(payment));
+    expect(testing.every((t) => t.timestampMs >= fromMs && t.fraud)).toBe(true);
+    // 2 cards a day (0.2 % of 1,000), each making 2 to 6 payments.
+    for (let day = driftDay; day < days; day++) {
+      const count = testing.filter((t) => dayOf(t) === day).length;
+      expect(count, `day ${day}`).toBeGreaterThanOrEqual(2 * CARD_TESTING_PAYMENTS.min);
+      expect(count, `day ${day}`).toBeLessThanOrEqual(2 * CARD_TESTING_PAYMENTS.max);
+    }
+    for (const t of testing) {
+      expect(t.amount).toBeGreaterThanOrEqual(CARD_TESTING_AMOUNT.min);
+      expect(t.amount).toBeLessThanOrEqual(CARD_TESTING_AMOUNT.max);
+      expect(simulator.customers[t.customerId]!.reachableTerminals.includes(t.terminalNumber)).toBe(false);
+      expect(decodeTransaction(encode(transactionEventOf(t))).ok).toBe(true);
+    }
+    // Each day's bursts come out in time order with the rest, ids counting up.
+    for (let i = 1; i < drifted.length; i++) {
+      expect(drifted[i]!.timestampMs).toBeGreaterThanOrEqual(drifted[i - 1]!.timestampMs);
+      expect(Number(drifted[i]!.transactionId)).toBeGreaterThan(Number(drifted[i - 1]!.transactionId));
+    }
+  });
+
+  it('gives the same drifted payments for the same seed and different ones for another seed', () => {
+    const options = { ...base, drift: { fromMs, amountFactor: 1.7, cardTesting: true } };
+    const first = simulate(options, days);
+    expect(simulate(options, days)).toEqual(first);
+    const other = simulate({ ...options, seed: 13 }, days).filter((t) => t.scenario === 4);
+    expect(other.map(payment)).not.toEqual(first.filter((t) => t.scenario === 4).map(payment));
+  });
+
+  it('drifts every day of a run that starts after the drift day', () => {
+    const late = simulate({ ...base, startMs: start + 10 * DAY_MS, drift: { fromMs, amountFactor: 1, cardTesting: true } }, 1);
+    expect(late.filter((t) => t.scenario === 4).length).toBeGreaterThan(0);
+  });
+
+  it('tests tens of cards’ worth of payments a day at the default 5,000 customers', () => {
+    const { customers, terminals, seed } = createSimulator({ seed: 1 });
+    for (const day of [0, 1, 2]) {
+      const payments = cardTestingOn(seed, day, customers, terminals.length);
+      expect(new Set(payments.map((p) => p.customerId)).size).toBe(10);
+      expect(payments.length).toBeGreaterThanOrEqual(10 * CARD_TESTING_PAYMENTS.min);
+      expect(payments.length).toBeLessThanOrEqual(10 * CARD_TESTING_PAYMENTS.max);
+      expect(cardTestingOn(seed, day, customers, terminals.length)).toEqual(payments);
+      for (const p of payments) expect(p.seconds).toBeLessThan(86_400);
+    }
+  });
+
+  it('refuses a drift that does not start at a UTC midnight or has no positive factor', () => {
+    expect(() => createSimulator({ ...base, drift: { fromMs: fromMs + 1, amountFactor: 2, cardTesting: false } })).toThrow(/drift\.fromMs/);
+    for (const amountFactor of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createSimulator({ ...base, drift: { fromMs, amountFactor, cardTesting: false } })).toThrow(/drift\.amountFactor/);
+    }
   });
 });

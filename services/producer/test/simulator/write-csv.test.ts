@@ -28,10 +28,10 @@ function temporaryDir(): string {
 
 describe('emptySummary', () => {
   it('counts nothing, and is a new object each time', () => {
-    expect(emptySummary()).toEqual({ days: 0, transactions: 0, frauds: 0, scenarios: [0, 0, 0, 0] });
+    expect(emptySummary()).toEqual({ days: 0, transactions: 0, frauds: 0, scenarios: [0, 0, 0, 0, 0] });
     const summary = emptySummary();
     summary.scenarios[1]++;
-    expect(emptySummary().scenarios).toEqual([0, 0, 0, 0]);
+    expect(emptySummary().scenarios).toEqual([0, 0, 0, 0, 0]);
   });
 });
 
@@ -61,16 +61,18 @@ describe('writeSimulationCsv', () => {
 
   it('reports the running totals after each day, per scenario', async () => {
     const output = join(temporaryDir(), 'data.csv');
-    const options = { customers: 300, terminals: 600, seed: 8 };
+    // With card testing (scenario 4) from the third day on, so that every scenario is counted.
+    const options = { customers: 300, terminals: 600, seed: 8, drift: { fromMs: Date.UTC(2018, 3, 3), amountFactor: 1, cardTesting: true } };
     const days: SimulationSummary[] = [];
     const summary = await writeSimulationCsv({ simulator: createSimulator(options), days: 4, output, onDay: (s) => days.push(structuredClone(s)) });
     expect(days.map((day) => day.days)).toEqual([1, 2, 3, 4]);
     expect(days.at(-1)).toEqual(summary);
     const expected = simulate(options, 4);
-    const scenarios = [0, 0, 0, 0];
+    const scenarios = [0, 0, 0, 0, 0];
     for (const t of expected) scenarios[t.scenario]!++;
     expect(summary.scenarios).toEqual(scenarios);
-    expect(summary.frauds).toBe(scenarios[1]! + scenarios[2]! + scenarios[3]!);
+    expect(scenarios[4]).toBeGreaterThan(0);
+    expect(summary.frauds).toBe(scenarios[1]! + scenarios[2]! + scenarios[3]! + scenarios[4]!);
     for (let index = 1; index < days.length; index++) expect(days[index]!.transactions).toBeGreaterThan(days[index - 1]!.transactions);
     for (const day of days) expect(day.scenarios.reduce((a, b) => a + b, 0)).toBe(day.transactions);
   });

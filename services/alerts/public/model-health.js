@@ -1,0 +1,302 @@
+// @ts-check
+/**
+ * The Model health page: how good the champion (and the challenger, when one runs) has been day by
+ * day, how far the payments' features and scores have drifted from the model's training data, and
+ * why figures may be missing. Everything comes from GET /model-health?days=N, read again every 30 s
+ * while the tab is visible.
+ */
+
+import { HttpError, createApi, tokenDialog } from './api.js';
+import { formatCount } from './format.js';
+import { createQualityChart, createScoreChart } from './model-health-charts.js';
+import {
+  DAY_CHOICES,
+  EMPTY_TEXT,
+  countsTitle,
+  dayRows,
+  daysFrom,
+  driftSummary,
+  formatPsi,
+  formatRatio,
+  formatUtc,
+  nameParts,
+  paymentsOf,
+  provisionalNote,
+  psiBars,
+  qualityFrame,
+  thresholdsText,
+  versionChanges,
+  versionsOf,
+} from './model-health-format.js';
+import { createToast, element } from './page.js';
+
+/** @import { DayRow } from './model-health-format.js' */
+/** @import { DriftStatus, ModelHealth } from './types.js' */
+
+const REFRESH_MS = 30_000;
+
+const page = {
+  controls: element('controls', HTMLFormElement),
+  refreshStatus: element('refresh-status', HTMLElement),
+  watermark: element('watermark', HTMLElement),
+  labelDelay: element('label-delay', HTMLElement),
+  payments: element('payments', HTMLElement),
+  scorePsiTotal: element('score-psi-total', HTMLElement),
+  problems: element('problems', HTMLElement),
+  problemList: element('problem-list', HTMLUListElement),
+  empty: element('health-empty', HTMLElement),
+  content: element('health-content', HTMLElement),
+  challengerVs: element('challenger-vs', HTMLElement),
+  championVersions: element('champion-versions', HTMLElement),
+  challengerLegend: element('challenger-legend', HTMLElement),
+  challengerVersions: element('challenger-versions', HTMLElement),
+  provisionalNote: element('provisional-note', HTMLElement),
+  versionLegend: element('version-legend', HTMLElement),
+  thresholds: element('thresholds', HTMLElement),
+  driftSummary: element('drift-summary', HTMLElement),
+  psiScale: element('psi-scale', HTMLElement),
+  featureRows: element('feature-rows', HTMLTableSectionElement),
+  featuresEmpty: element('features-empty', HTMLElement),
+  scorePsi: element('score-psi', HTMLElement),
+  dayRows: element('day-rows', HTMLTableSectionElement),
+  toast: element('toast', HTMLElement),
+};
+
+const toast = createToast(page.toast);
+/** Whether the analyst cancelled the read token dialog: the timer then stops asking until they press Refresh. */
+let tokenDeclined = false;
+const askToken = tokenDialog({
+  dialog: element('token-dialog', HTMLDialogElement),
+  input: element('token-input', HTMLInputElement),
+  title: element('token-title', HTMLElement),
+  help: element('token-help', HTMLElement),
+});
+const api = createApi({
+  storage: sessionStorage,
+  askToken: async (kind) => {
+    const token = await askToken(kind);
+    tokenDeclined = token === null;
+    return token;
+  },
+});
+
+const charts = {
+  precision: createQualityChart({ container: element('precision-chart', HTMLElement), readout: element('precision-readout', HTMLElement), metric: 'precision' }),
+  recall: createQualityChart({ container: element('recall-chart', HTMLElement), readout: element('recall-readout', HTMLElement), metric: 'recall' }),
+  cardPrecisionAt100: createQualityChart({ container: element('cp100-chart', HTMLElement), readout: element('cp100-readout', HTMLElement), metric: 'cardPrecisionAt100' }),
+};
+const scoreChart = createScoreChart({ container: element('score-chart', HTMLElement), readout: element('score-readout', HTMLElement) });
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} [attributes]
+ * @param {Array<Node | string>} [children]
+ */
+function el(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** @param {DriftStatus} status */
+const statusBadge = (status) => el('span', { class: `badge drift-${status}` }, [status]);
+
+/** @param {unknown} err */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+const state = {
+  days: daysFrom(location.search),
+  /** @type {Date | null} */
+  updatedAt: null,
+  /** Answers to an older request (the days changed meanwhile) are dropped. */
+  request: 0,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  timer: undefined,
+  /** @type {string | null} why the last read failed; null when it did not */
+  failure: null,
+  problemsText: '',
+};
+
+/** @param {string[]} problems */
+function showProblems(problems) {
+  // Replaced only when they change, so that a screen reader is not told them again every 30 s.
+  const text = problems.join('\n');
+  if (text === state.problemsText) return;
+  state.problemsText = text;
+  page.problemList.replaceChildren(...problems.map((problem) => el('li', {}, [problem])));
+  page.problems.hidden = problems.length === 0;
+}
+
+/** @param {ModelHealth} health */
+function showQuality(health) {
+  const frame = qualityFrame(health);
+  const changes = { champion: versionChanges(health.days), challenger: versionChanges(health.challenger ?? []) };
+  for (const chart of Object.values(charts)) chart.update(frame, changes);
+  page.championVersions.textContent = versionsOf(health.days).join(' → ');
+  page.challengerVersions.textContent = versionsOf(health.challenger ?? []).join(' → ');
+  page.challengerLegend.hidden = health.challenger === null;
+  page.challengerVs.hidden = health.challenger === null;
+  page.provisionalNote.textContent = provisionalNote(health.labelDelayDays);
+  page.versionLegend.hidden = changes.champion.length + changes.challenger.length === 0;
+}
+
+/** @param {ModelHealth} health */
+function showFeatures(health) {
+  const bars = psiBars(health.features, health.drift.thresholds);
+  page.thresholds.textContent = thresholdsText(health.drift.thresholds);
+  page.driftSummary.textContent = driftSummary(health.drift);
+  /** @param {'warn' | 'alert'} level */
+  const mark = (level) => {
+    const node = el('span', { class: `psi-mark ${level}`, title: `${level} at PSI ${health.drift.thresholds[level]}` });
+    node.style.left = `${bars.marks[level] * 100}%`;
+    return node;
+  };
+  const scaleLabel = (/** @type {'warn' | 'alert'} */ level) => {
+    const node = el('span', { class: `psi-scale-label ${level}` }, [String(health.drift.thresholds[level])]);
+    node.style.left = `${bars.marks[level] * 100}%`;
+    return node;
+  };
+  page.psiScale.replaceChildren(scaleLabel('warn'), scaleLabel('alert'));
+  page.featureRows.replaceChildren(
+    ...bars.rows.map((row) => {
+      const fill = el('span', { class: 'psi-fill' });
+      fill.style.width = `${row.share * 100}%`;
+      const name = el('th', { scope: 'row', class: 'feature' });
+      nameParts(row.name).forEach((part, index) => name.append(...(index > 0 ? [document.createElement('wbr')] : []), part));
+      return el('tr', { 'data-status': row.status }, [
+        name,
+        el('td', { class: 'bar', 'aria-hidden': 'true' }, [el('div', { class: 'psi-track' }, [fill, mark('warn'), mark('alert')])]),
+        el('td', { class: 'num' }, [row.text]),
+        el('td', {}, [statusBadge(row.status)]),
+      ]);
+    }),
+  );
+  page.featuresEmpty.hidden = bars.rows.length > 0;
+}
+
+/** @param {ModelHealth} health */
+function showScore(health) {
+  page.scorePsi.textContent = `PSI ${formatPsi(health.score.psi)} · ${health.score.status}`;
+  page.scorePsi.className = `badge drift-${health.score.status}`;
+  page.scorePsiTotal.textContent = formatPsi(health.score.psi);
+  page.scorePsiTotal.className = `drift-text-${health.score.status}`;
+  scoreChart.update(health.score.histogram);
+}
+
+/** @param {DayRow} row */
+function dayRow(row) {
+  const titles = countsTitle(row);
+  const version = el('td', { class: 'version', title: row.modelVersion }, [el('span', { class: 'version-name' }, [row.modelVersion])]);
+  if (row.role === 'challenger') version.prepend(el('span', { class: 'role' }, ['challenger']));
+  return el('tr', { 'data-role': row.role, 'data-mature': String(row.mature) }, [
+    el('td', { class: 'day' }, [row.day]),
+    version,
+    el('td', { class: 'num' }, [formatCount(row.payments)]),
+    el('td', { class: 'num' }, [formatCount(row.alerts)]),
+    el('td', { class: 'num' }, [formatCount(row.frauds)]),
+    el('td', { class: 'num', title: titles.precision }, [formatRatio(row.precision)]),
+    el('td', { class: 'num', title: titles.recall }, [formatRatio(row.recall)]),
+    el('td', { class: 'num' }, [formatRatio(row.cardPrecisionAt100)]),
+    el('td', {}, [el('span', { class: `badge ${row.mature ? 'mature' : 'provisional'}` }, [row.mature ? 'mature' : 'provisional'])]),
+  ]);
+}
+
+/** @param {ModelHealth} health */
+function show(health) {
+  page.watermark.textContent = formatUtc(health.watermark);
+  page.labelDelay.textContent = `${health.labelDelayDays} d`;
+  page.payments.textContent = formatCount(paymentsOf(health));
+  showProblems(health.problems);
+  const empty = health.days.length === 0;
+  page.empty.hidden = !empty;
+  page.empty.textContent = health.watermark === null ? EMPTY_TEXT : `No scored payments in the last ${state.days} days before the watermark (${formatUtc(health.watermark)}).`;
+  page.content.hidden = empty;
+  if (empty) return;
+  showQuality(health);
+  showFeatures(health);
+  showScore(health);
+  page.dayRows.replaceChildren(...dayRows(health).map(dayRow));
+}
+
+function showRefreshStatus() {
+  const updated = state.updatedAt ? `updated ${state.updatedAt.toLocaleTimeString(undefined, { hour12: false })}` : state.failure ? 'not loaded' : 'loading…';
+  const failed = state.failure ? ` · the last read failed: ${state.failure}` : '';
+  const next = document.hidden ? 'paused while the tab is hidden' : tokenDeclined ? 'paused: press Refresh to enter the read token' : `refreshes every ${REFRESH_MS / 1000} s`;
+  page.refreshStatus.textContent = `${updated}${failed} · ${next}`;
+  page.refreshStatus.classList.toggle('failed', state.failure !== null);
+}
+
+/** @param {unknown} err */
+function showFailure(err) {
+  state.failure = messageOf(err);
+  if (err instanceof HttpError && err.status === 404) {
+    // The service serves /model-health only when it has a payments store.
+    page.empty.textContent = 'This alerts service does not serve model health: it runs without the payments store.';
+    page.empty.hidden = false;
+    page.content.hidden = true;
+    return;
+  }
+  toast(tokenDeclined ? 'Model health needs the read token: press Refresh to enter it.' : `Could not load model health: ${state.failure}`);
+}
+
+/** @param {number} [delayMs] */
+function schedule(delayMs = REFRESH_MS) {
+  clearTimeout(state.timer);
+  if (!document.hidden && !tokenDeclined) state.timer = setTimeout(() => void refresh(), delayMs);
+  showRefreshStatus();
+}
+
+async function refresh() {
+  clearTimeout(state.timer);
+  const request = ++state.request;
+  try {
+    const health = await api.modelHealth(state.days);
+    if (request !== state.request) return;
+    state.updatedAt = new Date();
+    state.failure = null;
+    show(health);
+  } catch (err) {
+    if (request !== state.request) return;
+    showFailure(err);
+  }
+  schedule();
+}
+
+/** The days radio buttons, checked as state.days says. */
+function checkDays() {
+  for (const input of page.controls.querySelectorAll('input[name="days"]')) {
+    if (input instanceof HTMLInputElement) input.checked = Number(input.value) === state.days;
+  }
+}
+
+page.controls.addEventListener('change', () => {
+  const days = Number(new FormData(page.controls).get('days'));
+  state.days = DAY_CHOICES.find((choice) => choice === days) ?? state.days;
+  const params = new URLSearchParams(location.search);
+  params.set('days', String(state.days));
+  history.replaceState(null, '', `?${params}`);
+  tokenDeclined = false;
+  void refresh();
+});
+
+page.controls.addEventListener('submit', (event) => {
+  event.preventDefault();
+  tokenDeclined = false;
+  void refresh();
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) {
+    schedule();
+    return;
+  }
+  // Back in view: read now when the last read is older than the interval, else when it will be.
+  const age = state.updatedAt ? Date.now() - state.updatedAt.getTime() : REFRESH_MS;
+  if (age >= REFRESH_MS) void refresh();
+  else schedule(REFRESH_MS - age);
+});
+
+checkDays();
+showRefreshStatus();
+void refresh();
