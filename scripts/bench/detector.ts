@@ -40,7 +40,8 @@ const usage = `Usage: npx tsx scripts/bench/detector.ts [--count N] [--rounds R]
 
   --count N        transactions in the throughput backlog (default 300000)
   --rounds R       throughput rounds, each: passthrough, detector (Redis), detector (Redis) with
-                   the rules, detector (Redis) with a shadow challenger, detector (memory) (default 3)
+                   the rules, with a shadow challenger, without the scores topic, detector (memory)
+                   (default 3)
   --rules N        active rules in the rules phase (default 50)
   --rate R         transactions per second in the latency phase (default 1000)
   --seconds S      length of the latency phase, after its warm-up (default 20)
@@ -281,6 +282,7 @@ async function main(): Promise<void> {
     alerts: `bench-alerts-${id}`,
     deadLetters: `bench-dlq-${id}`,
     passthrough: `bench-passthrough-${id}`,
+    scores: `bench-scores-${id}`,
   };
   // Two rule books: one empty (every phase without rules reads it), one with the benchmark's rules.
   const control = {
@@ -319,6 +321,7 @@ async function main(): Promise<void> {
         DEAD_LETTER_TOPIC: topics.deadLetters,
         RULES_TOPIC: rules.rules,
         LISTS_TOPIC: rules.lists,
+        SCORES_TOPIC: topics.scores,
         KAFKA_TOPIC_PARTITIONS: String(partitions),
         ...extraEnv,
       },
@@ -350,7 +353,7 @@ async function main(): Promise<void> {
 
     // Rounds alternate the three, each on its own consumer group (and Redis key prefix), so that a
     // change in the machine's load affects them alike; the medians are the figures.
-    const results: Array<{ passthrough: number; redis: number; rules: number; challenger: number; memory: number }> = [];
+    const results: Array<{ passthrough: number; redis: number; rules: number; challenger: number; memory: number; unscored: number }> = [];
     for (let round = 1; round <= rounds; round++) {
       const baseline = await passthrough(kafka, topics.transactions, topics.passthrough, count);
       const detectorGroup = `bench-detector-${id}-${round}`;
@@ -372,12 +375,17 @@ async function main(): Promise<void> {
       });
       const challenged = await measureThroughput(kafka, challengerGroup, topics.transactions, count, performance.now());
       withChallenger.kill('SIGTERM');
+      // What publishing every score costs: the same replica with the scores topic off.
+      const unscoredGroup = `bench-detector-unscored-${id}-${round}`;
+      const withoutScores = await spawnDetector(topics.transactions, topics.alerts, unscoredGroup, 'redis', `${keyPrefix}${round}u:`, control.none, { SCORES_TOPIC: '' });
+      const unscored = await measureThroughput(kafka, unscoredGroup, topics.transactions, count, performance.now());
+      withoutScores.kill('SIGTERM');
       // Where the time goes: the same replica with the in-memory store (everything else equal).
       const memoryGroup = `bench-detector-memory-${id}-${round}`;
       const inMemory = await spawnDetector(topics.transactions, topics.alerts, memoryGroup, 'memory');
       const memoryRate = await measureThroughput(kafka, memoryGroup, topics.transactions, count, performance.now());
       inMemory.kill('SIGTERM');
-      results.push({ passthrough: baseline.perSecond, redis: scored.perSecond, rules: ruled.perSecond, challenger: challenged.perSecond, memory: memoryRate.perSecond });
+      results.push({ passthrough: baseline.perSecond, redis: scored.perSecond, rules: ruled.perSecond, challenger: challenged.perSecond, memory: memoryRate.perSecond, unscored: unscored.perSecond });
       console.log(
         `round ${round}: passthrough (kafkajs consume→produce, acks=all) ${Math.round(baseline.perSecond)} tx/s; ` +
           `detector (1 replica, Redis store, Kafka transactions) ${Math.round(scored.perSecond)} tx/s = ${((100 * scored.perSecond) / baseline.perSecond).toFixed(0)} %; ` +
@@ -388,6 +396,7 @@ async function main(): Promise<void> {
         `  with ${book.rules.length} active rules: ${Math.round(ruled.perSecond)} tx/s = ${((100 * ruled.perSecond) / scored.perSecond).toFixed(0)} % of the same detector without rules; ${ruleSummary}`,
       );
       console.log(`  with a shadow challenger: ${Math.round(challenged.perSecond)} tx/s = ${((100 * challenged.perSecond) / scored.perSecond).toFixed(0)} % of the same detector without it`);
+      console.log(`  without the scores topic: ${Math.round(unscored.perSecond)} tx/s; with it ${((100 * scored.perSecond) / unscored.perSecond).toFixed(0)} % of that`);
     }
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const ratios = results.map(({ passthrough, redis }) => redis / passthrough);
@@ -403,6 +412,11 @@ async function main(): Promise<void> {
     console.log(
       `median of ${rounds}: detector (Redis) with a shadow challenger ${Math.round(median(results.map((r) => r.challenger)))} tx/s; ` +
         `with / without ${(100 * median(results.map(({ challenger, redis }) => challenger / redis))).toFixed(0)} %`,
+    );
+
+    console.log(
+      `median of ${rounds}: detector (Redis) without the scores topic ${Math.round(median(results.map((r) => r.unscored)))} tx/s; ` +
+        `with every score published / without ${(100 * median(results.map(({ unscored, redis }) => redis / unscored))).toFixed(0)} %`,
     );
 
     // Latency: a fresh replica on a fresh topic, fed at a fixed rate with event time = now.

@@ -12,7 +12,11 @@ import type { OpenAPIV3 } from 'openapi-types';
 import { describe, expect, it } from 'vitest';
 import type { AlertStore } from '../src/store/alert-store.js';
 import { createRuleRegistry } from '../src/rules/registry.js';
-import { adminToken, apiToken, backends, makeAlert, memoryChannel, readToken, testApp } from './fixtures.js';
+import { createMetrics } from '../src/metrics.js';
+import { createModelHealthMonitor } from '../src/monitoring/model-health.js';
+import { modelDirReference } from '../src/monitoring/reference.js';
+import { testLog } from '../../../test/support/kafka.js';
+import { adminToken, apiToken, backends, makeAlert, memoryChannel, openTestStore, readToken, testApp } from './fixtures.js';
 
 type Schema = OpenAPIV3.SchemaObject;
 type Parameter = OpenAPIV3.ParameterObject & { schema?: Schema };
@@ -278,7 +282,17 @@ function watchStore(store: AlertStore): { errors: unknown[]; settled(): Promise<
 
 describe.each(backends)('the API on $name, fuzzed from its OpenAPI document', ({ open }) => {
   it('answers every request a client can send without a 5xx or a store error', async () => {
-    const { app, store } = await testApp(open, { readToken, rules: { registry: createRuleRegistry({ channel: memoryChannel() }), adminToken } });
+    // Model health over a store of its own: the route's query parameters are what is fuzzed.
+    const store0 = await openTestStore(open);
+    const modelHealth = createModelHealthMonitor({
+      store: store0.payments,
+      references: modelDirReference(),
+      settings: { labelDelayDays: 7, driftWindowMs: 86_400_000, thresholds: { warn: 0.1, alert: 0.25 } },
+      metrics: createMetrics(),
+      log: testLog,
+      refreshMs: 60_000,
+    });
+    const { app, store } = await testApp(open, { readToken, rules: { registry: createRuleRegistry({ channel: memoryChannel() }), adminToken }, modelHealth });
     const alerts = [makeAlert(), makeAlert({ cardId: 'card-7', terminalId: 'term-3' }), makeAlert({ detectedAt: '2026-03-01T10:00:00.000Z' })];
     await store.insertAlerts(alerts);
     const firstPage = await app.inject({ url: '/alerts?limit=1', headers: { authorization: `Bearer ${readToken}` } });
@@ -288,7 +302,7 @@ describe.each(backends)('the API on $name, fuzzed from its OpenAPI document', ({
     const documentResponse = await app.inject({ url: '/docs/json' });
     const operations = operationsOf(documentResponse.json<OpenAPIV3.Document>());
     expect(operations.map((operation) => `${operation.method} ${operation.path}`)).toEqual(
-      expect.arrayContaining(['GET /alerts', 'GET /alerts/{alertId}', 'POST /alerts/{alertId}/feedback', 'GET /alerts/stream', 'GET /stats', 'PUT /rules/{id}', 'PUT /lists/{name}']),
+      expect.arrayContaining(['GET /alerts', 'GET /alerts/{alertId}', 'POST /alerts/{alertId}/feedback', 'GET /alerts/stream', 'GET /stats', 'GET /model-health', 'PUT /rules/{id}', 'PUT /lists/{name}']),
     );
     const known = { alertId: alerts.map((alert) => alert.alertId), token: [readToken, apiToken, adminToken], cursor: [cursor] };
 

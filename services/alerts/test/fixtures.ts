@@ -210,7 +210,7 @@ export const readToken = 'test-read-token-0123456789';
  */
 export async function testApp(
   open: () => Promise<Database>,
-  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'now' | 'corsOrigins' | 'rules'>> & { outbox?: Partial<LabelOutboxOptions>; log?: Logger } = {},
+  options: Partial<Pick<AlertsAppOptions, 'readToken' | 'now' | 'corsOrigins' | 'rules' | 'modelHealth'>> & { outbox?: Partial<LabelOutboxOptions>; log?: Logger } = {},
 ): Promise<{
   app: FastifyInstance;
   store: AlertStore;

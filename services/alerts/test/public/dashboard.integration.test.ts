@@ -9,7 +9,9 @@ import { createMetrics } from '../../src/metrics.js';
 import { createLabelOutbox } from '../../src/outbox.js';
 import { createAlertFeed } from '../../src/stream/alert-feed.js';
 import { createRuleRegistry } from '../../src/rules/registry.js';
-import { adminToken, apiToken, makeAlert, memoryChannel, openTestPglite, openTestStore, readToken, recordingLabels } from '../fixtures.js';
+import { FEATURE_NAMES } from '@fraudstream/shared';
+import { createModelHealthMonitor } from '../../src/monitoring/model-health.js';
+import { adminToken, apiToken, chargeback, makeAlert, memoryChannel, openTestPglite, openTestStore, readToken, recordingLabels, scoredPayment } from '../fixtures.js';
 
 /** Debian's chromium (installed by .ci/run); playwright-core cannot download a browser here. */
 const chromiumPath = '/usr/bin/chromium';
@@ -269,5 +271,64 @@ describe('dashboard', () => {
     expect(registry.rule('card-testing')).toMatchObject({ version: 2, mode: 'active' });
     // The browser reports the refused token (403) on the console; nothing else may appear there.
     expect(problems.filter((problem) => !/status of 40[03]/.test(problem))).toEqual([]);
+  });
+
+  it('Model health page: mature and provisional days from the payments store, the drifted feature first, the score distribution', async () => {
+    const store = await openTestStore(openTestPglite);
+    // Nine days of 400 payments; amounts move past the training edge on the last day, and one fraud on day 1 is charged back.
+    for (let day = 1; day <= 9; day++) {
+      const date = `2018-04-0${day}`;
+      await store.payments.addScores(
+        Array.from({ length: 400 }, (_, index) =>
+          scoredPayment(`tx-${date}-${index}`, new Date(Date.parse(`${date}T00:00:00Z`) + index * 200_000).toISOString(), {
+            cardId: `card-${index % 200}`,
+            score: index === 0 ? 0.95 : (index % 50) / 100,
+            flagged: index === 0,
+            decision: index === 0 ? 'review' : null,
+            features: FEATURE_NAMES.map((name) => (name === 'TX_AMOUNT' ? (day === 9 || index % 2 === 0 ? 300 : 50) : index % 2)),
+          }),
+        ),
+      );
+    }
+    await store.payments.addLabels([chargeback(scoredPayment('tx-2018-04-01-0', '2018-04-01T00:00:00.000Z', { cardId: 'card-0' }), '2018-04-09T20:00:00.000Z')]);
+    const features = FEATURE_NAMES.map((name) => ({
+      name, mean: 0, std: 1, min: 0, max: 1, zeroShare: 0,
+      quantiles: { p01: 0, p05: 0, p25: 0, p50: 0, p75: 0, p95: 0, p99: 0 },
+      bins: { edges: [name === 'TX_AMOUNT' ? 100 : 0.5], shares: [0.5, 0.5] },
+    }));
+    const metrics = createMetrics();
+    const modelHealth = createModelHealthMonitor({
+      store: store.payments,
+      references: { dir: 'test', current: () => Promise.resolve({ modelVersion: 'm1', features }) },
+      settings: { labelDelayDays: 7, driftWindowMs: 86_400_000, thresholds: { warn: 0.1, alert: 0.25 } },
+      metrics,
+      log: testLog,
+      refreshMs: 60_000,
+    });
+    const app = await buildApp({ store, labels: recordingLabels(), feed: createAlertFeed({ store, metrics, log: testLog }), metrics, apiToken, modelHealth, log: testLog });
+    onTestFinished(() => app.close());
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+    const browser = await launchBrowser();
+    const { page, problems } = await watchedPage(browser);
+    await page.setViewportSize({ width: 1024, height: 900 });
+    await page.goto(`${address}/model-health.html?days=14`);
+    const first = page.locator('#feature-rows tr').first();
+    await first.waitFor();
+    expect(await first.getAttribute('data-status')).toBe('alert');
+    expect(await first.locator('th').textContent()).toBe('TX_AMOUNT');
+    expect(await page.locator('#day-rows tr').count()).toBe(9);
+    // Newest first: the 1st is the only mature day (labels 7 days past its end), its one alert a fraud.
+    const oldest = page.locator('#day-rows tr').last();
+    expect(await oldest.getAttribute('data-mature')).toBe('true');
+    expect(await oldest.locator('td.num').allTextContents()).toEqual(['400', '1', '1', '100.0%', '100.0%', '1.0%']);
+    expect(await page.locator('#day-rows tr[data-mature="false"]').count()).toBe(8);
+    expect(await page.locator('#score-psi').textContent()).toMatch(/^PSI /);
+    // Nothing scrolls sideways at 1024 px.
+    expect(await page.evaluate(() => {
+      const { scrollWidth, clientWidth } = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return scrollWidth <= clientWidth;
+    })).toBe(true);
+    expect(problems).toEqual([]);
   });
 });
