@@ -7,7 +7,7 @@
 
 import { formatCount, formatPrecision } from './format.js';
 
-/** @import { DriftStatus, FeatureDrift, ModelHealth, ModelHealthDay, ScoreHistogram } from './types.js' */
+/** @import { DriftStatus, FeatureDrift, ModelHealth, ModelHealthDay, RuleDayQuality, ScoreHistogram } from './types.js' */
 
 export const DAY_S = 86_400;
 export const DAY_CHOICES = /** @type {const} */ ([7, 14, 30, 60]);
@@ -326,20 +326,59 @@ export function sortFeatures(features) {
   return [...features].sort((a, b) => statusRank[a.status] - statusRank[b.status] || (b.psi ?? -1) - (a.psi ?? -1) || a.name.localeCompare(b.name));
 }
 
+/** The PSI bars' scale reaches at least this many times the alert threshold, so that ok and warn bars are not all squeezed at the left… */
+export const PSI_SCALE_MIN = 1.6;
+/** …and at most this many: a larger PSI is drawn as a broken bar, so that the threshold marks keep their place. */
+export const PSI_SCALE_CAP = 4;
+
+/**
+ * @typedef {FeatureDrift & { text: string, share: number, broken: boolean }} PsiBar a feature's bar:
+ * `share` of the scale, `broken` when its PSI is past the scale's end (the bar is full and cut)
+ */
+
 /**
  * The PSI bars: each feature's bar as a share of the scale, and where the thresholds fall on it. The
- * scale reaches past the alert threshold, so that ok and warn bars are not all squeezed at the left.
+ * scale reaches past the alert threshold, to the largest PSI but no further than PSI_SCALE_CAP times
+ * the alert threshold: a drift far past it (PSI 2 against an alert at 0.25) would otherwise push both
+ * marks against the left edge.
  * @param {FeatureDrift[]} features
  * @param {{ warn: number, alert: number }} thresholds
+ * @returns {{ max: number, marks: { warn: number, alert: number }, rows: PsiBar[] }}
  */
 export function psiBars(features, thresholds) {
-  const max = Math.max(thresholds.alert * 1.6, ...features.map((feature) => feature.psi ?? 0));
+  const largest = Math.max(0, ...features.map((feature) => feature.psi ?? 0));
+  const cap = thresholds.alert * PSI_SCALE_CAP;
+  const max = Math.max(thresholds.alert * PSI_SCALE_MIN, Math.min(largest, cap)) || 1;
   const share = (/** @type {number} */ psi) => Math.min(1, Math.max(0, psi / max));
   return {
     max,
     marks: { warn: share(thresholds.warn), alert: share(thresholds.alert) },
-    rows: sortFeatures(features).map((feature) => ({ ...feature, text: formatPsi(feature.psi), share: feature.psi === null ? 0 : share(feature.psi) })),
+    rows: sortFeatures(features).map((feature) => ({
+      ...feature,
+      text: formatPsi(feature.psi),
+      share: feature.psi === null ? 0 : share(feature.psi),
+      broken: feature.psi !== null && feature.psi > max,
+    })),
   };
+}
+
+/** The width of a character of the scale labels (10px monospace) and the room kept between two labels, in px. */
+const SCALE_CHAR_PX = 6.2;
+const SCALE_LABEL_GAP_PX = 6;
+/** Two labels centred on marks closer than this always collide. */
+export const SCALE_MIN_GAP_PX = 28;
+
+/**
+ * Whether the threshold labels above the PSI bars go on two rows: they are centred on their marks, so
+ * they collide when the marks are closer than half of each label plus a gap (28 px at least) — with a
+ * narrow column, thresholds close together, or a scale much wider than them.
+ * @param {{ warn: number, alert: number }} marks shares of the scale, from psiBars
+ * @param {{ warn: string, alert: string }} labels
+ * @param {number} widthPx the scale's width; 0 (not laid out) stacks them
+ */
+export function stackScaleLabels(marks, labels, widthPx) {
+  const needed = Math.max(SCALE_MIN_GAP_PX, ((labels.warn.length + labels.alert.length) / 2) * SCALE_CHAR_PX + SCALE_LABEL_GAP_PX);
+  return Math.abs(marks.alert - marks.warn) * widthPx < needed;
 }
 
 /** A feature name that may break after its underscores. @param {string} name */
@@ -411,3 +450,83 @@ export const thresholdsText = (thresholds) => `thresholds: warn ${thresholds.war
 
 /** The period's payments: the champion scored every one. @param {ModelHealth} health */
 export const paymentsOf = (health) => health.days.reduce((total, entry) => total + entry.payments, 0);
+
+/**
+ * @typedef {object} RuleDayBar a rule's hits on one day of the period
+ * @property {string} day YYYY-MM-DD
+ * @property {number} hits 0 on a day it did not match
+ * @property {boolean | null} mature null on a day it did not match
+ */
+
+/**
+ * @typedef {object} RuleRow one active rule over the period
+ * @property {string} ruleId
+ * @property {number} hits
+ * @property {number} truePositives
+ * @property {number} matureHits the hits on mature days, whose labels are all in
+ * @property {number} matureTruePositives
+ * @property {number} provisionalHits the hits on provisional days
+ * @property {number | null} maturePrecision over the mature days; null without a hit on one
+ * @property {number | null} precision over every day; null without hits
+ * @property {boolean} provisional whether `precision` counts provisional days: it may still grow
+ * @property {RuleDayBar[]} perDay every day of the period, oldest first
+ */
+
+/**
+ * The rules table's rows: each rule's days summed (precision again from the counts), apart over its
+ * mature days and over them all; the rules with the most hits first.
+ * @param {ModelHealth} health
+ * @returns {RuleRow[]}
+ */
+export function ruleRows(health) {
+  const days = dayRange([...health.days.map((entry) => entry.day), ...health.rules.map((entry) => entry.day)]);
+  /** @type {Map<string, RuleDayQuality[]>} */
+  const byRule = new Map();
+  for (const entry of health.rules) byRule.set(entry.ruleId, [...(byRule.get(entry.ruleId) ?? []), entry]);
+  const ratio = (/** @type {number} */ part, /** @type {number} */ whole) => (whole > 0 ? part / whole : null);
+  const rows = [...byRule].map(([ruleId, entries]) => {
+    const sum = (/** @type {RuleDayQuality[]} */ of, /** @type {'hits' | 'truePositives'} */ key) => of.reduce((total, entry) => total + entry[key], 0);
+    const mature = entries.filter((entry) => entry.mature);
+    const hits = sum(entries, 'hits');
+    const truePositives = sum(entries, 'truePositives');
+    const matureHits = sum(mature, 'hits');
+    const matureTruePositives = sum(mature, 'truePositives');
+    /** @type {Map<string, RuleDayBar>} */
+    const perDay = new Map(days.map((day) => [day, { day, hits: 0, mature: null }]));
+    for (const entry of entries) {
+      const bar = perDay.get(entry.day) ?? { day: entry.day, hits: 0, mature: null };
+      perDay.set(entry.day, { day: entry.day, hits: bar.hits + entry.hits, mature: bar.mature === false ? false : entry.mature });
+    }
+    return {
+      ruleId,
+      hits,
+      truePositives,
+      matureHits,
+      matureTruePositives,
+      provisionalHits: hits - matureHits,
+      maturePrecision: ratio(matureTruePositives, matureHits),
+      precision: ratio(truePositives, hits),
+      provisional: hits > matureHits,
+      perDay: [...perDay.values()].sort((a, b) => a.day.localeCompare(b.day)),
+    };
+  });
+  return rows.sort((a, b) => b.hits - a.hits || a.ruleId.localeCompare(b.ruleId));
+}
+
+/** The tooltips of a rule's row: the counts its precisions come from, and its busiest day. @param {RuleRow} row */
+export function ruleTitles(row) {
+  const busiest = row.perDay.reduce((top, bar) => (bar.hits > top.hits ? bar : top), { day: '', hits: 0, mature: null });
+  const first = row.perDay[0]?.day;
+  const last = row.perDay.at(-1)?.day;
+  return {
+    maturePrecision:
+      row.matureHits > 0 ? `${formatCount(row.matureTruePositives)} of ${formatCount(row.matureHits)} hits on mature days were fraud` : 'no hit on a mature day yet: its labels are not all in',
+    precision: `${formatCount(row.truePositives)} of ${formatCount(row.hits)} hits were fraud${
+      row.provisional ? `; ${formatCount(row.provisionalHits)} of the hits are on provisional days, whose frauds are not all labelled yet` : ''
+    }`,
+    perDay: `${row.ruleId}: hits per day from ${first ?? '–'} to ${last ?? '–'}${busiest.hits > 0 ? `, at most ${formatCount(busiest.hits)} on ${busiest.day}` : ''}`,
+  };
+}
+
+/** The rules table's empty state. */
+export const RULES_EMPTY_TEXT = 'No active rule matched in the period.';

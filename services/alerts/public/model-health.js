@@ -1,9 +1,9 @@
 // @ts-check
 /**
  * The Model health page: how good the champion (and the challenger, when one runs) has been day by
- * day, how far the payments' features and scores have drifted from the model's training data, and
- * why figures may be missing. Everything comes from GET /model-health?days=N, read again every 30 s
- * while the tab is visible.
+ * day, how far the payments' features and scores have drifted from the model's training data, how
+ * well each active rule's matches turned out, and why figures may be missing. Everything comes from
+ * GET /model-health?days=N, read again every 30 s while the tab is visible.
  */
 
 import { HttpError, createApi, tokenDialog } from './api.js';
@@ -12,6 +12,7 @@ import { createQualityChart, createScoreChart } from './model-health-charts.js';
 import {
   DAY_CHOICES,
   EMPTY_TEXT,
+  RULES_EMPTY_TEXT,
   countsTitle,
   dayRows,
   daysFrom,
@@ -24,13 +25,16 @@ import {
   provisionalNote,
   psiBars,
   qualityFrame,
+  ruleRows,
+  ruleTitles,
+  stackScaleLabels,
   thresholdsText,
   versionChanges,
   versionsOf,
 } from './model-health-format.js';
 import { createToast, element } from './page.js';
 
-/** @import { DayRow } from './model-health-format.js' */
+/** @import { DayRow, RuleRow } from './model-health-format.js' */
 /** @import { DriftStatus, ModelHealth } from './types.js' */
 
 const REFRESH_MS = 30_000;
@@ -58,6 +62,10 @@ const page = {
   featureRows: element('feature-rows', HTMLTableSectionElement),
   featuresEmpty: element('features-empty', HTMLElement),
   scorePsi: element('score-psi', HTMLElement),
+  rulesTable: element('rules-table', HTMLTableElement),
+  rulesNote: element('rules-note', HTMLElement),
+  ruleRows: element('rule-rows', HTMLTableSectionElement),
+  rulesEmpty: element('rules-empty', HTMLElement),
   dayRows: element('day-rows', HTMLTableSectionElement),
   toast: element('toast', HTMLElement),
 };
@@ -116,7 +124,16 @@ const state = {
   /** @type {string | null} why the last read failed; null when it did not */
   failure: null,
   problemsText: '',
+  /** @type {{ marks: { warn: number, alert: number }, labels: { warn: string, alert: string } } | null} the PSI scale's labels, laid out again when its width changes */
+  scale: null,
 };
+
+/** Puts the threshold labels on two rows when they would collide on one. */
+function layoutScale() {
+  if (state.scale === null) return;
+  page.psiScale.classList.toggle('stacked', stackScaleLabels(state.scale.marks, state.scale.labels, page.psiScale.clientWidth));
+}
+new ResizeObserver(layoutScale).observe(page.psiScale);
 
 /** @param {string[]} problems */
 function showProblems(problems) {
@@ -152,21 +169,26 @@ function showFeatures(health) {
     node.style.left = `${bars.marks[level] * 100}%`;
     return node;
   };
+  const labels = { warn: String(health.drift.thresholds.warn), alert: String(health.drift.thresholds.alert) };
   const scaleLabel = (/** @type {'warn' | 'alert'} */ level) => {
-    const node = el('span', { class: `psi-scale-label ${level}` }, [String(health.drift.thresholds[level])]);
+    const node = el('span', { class: `psi-scale-label ${level}` }, [labels[level]]);
     node.style.left = `${bars.marks[level] * 100}%`;
     return node;
   };
   page.psiScale.replaceChildren(scaleLabel('warn'), scaleLabel('alert'));
+  state.scale = { marks: bars.marks, labels };
+  layoutScale();
   page.featureRows.replaceChildren(
     ...bars.rows.map((row) => {
-      const fill = el('span', { class: 'psi-fill' });
+      const fill = el('span', { class: row.broken ? 'psi-fill broken' : 'psi-fill' });
       fill.style.width = `${row.share * 100}%`;
       const name = el('th', { scope: 'row', class: 'feature' });
       nameParts(row.name).forEach((part, index) => name.append(...(index > 0 ? [document.createElement('wbr')] : []), part));
       return el('tr', { 'data-status': row.status }, [
         name,
-        el('td', { class: 'bar', 'aria-hidden': 'true' }, [el('div', { class: 'psi-track' }, [fill, mark('warn'), mark('alert')])]),
+        el('td', { class: 'bar', 'aria-hidden': 'true', ...(row.broken ? { title: `PSI ${row.text}: past the scale's end (${formatPsi(bars.max)})` } : {}) }, [
+          el('div', { class: 'psi-track' }, [fill, mark('warn'), mark('alert')]),
+        ]),
         el('td', { class: 'num' }, [row.text]),
         el('td', {}, [statusBadge(row.status)]),
       ]);
@@ -182,6 +204,42 @@ function showScore(health) {
   page.scorePsiTotal.textContent = formatPsi(health.score.psi);
   page.scorePsiTotal.className = `drift-text-${health.score.status}`;
   scoreChart.update(health.score.histogram);
+}
+
+/** A rule's hits per day as bars, each as a share of its busiest day; the provisional days' bars lighter. @param {RuleRow} row */
+function sparkline(row) {
+  const most = Math.max(1, ...row.perDay.map((bar) => bar.hits));
+  const bars = row.perDay.map((bar) => {
+    const node = el('span', { class: bar.mature === false ? 'spark-bar provisional' : 'spark-bar', title: `${bar.day}: ${formatCount(bar.hits)} hits${bar.mature === false ? ' (provisional)' : ''}` });
+    node.style.height = bar.hits === 0 ? '0' : `max(1px, ${(bar.hits / most) * 100}%)`;
+    return node;
+  });
+  return el('span', { class: 'spark', role: 'img', 'aria-label': ruleTitles(row).perDay }, bars);
+}
+
+/** @param {RuleRow} row */
+function ruleRow(row) {
+  const titles = ruleTitles(row);
+  const all = el('td', { class: 'num', title: titles.precision, 'data-provisional': String(row.provisional) }, [formatRatio(row.precision)]);
+  if (row.provisional) all.append(el('span', { class: 'tag provisional' }, ['provisional']));
+  return el('tr', { 'data-rule': row.ruleId, 'data-provisional': String(row.provisional) }, [
+    el('th', { scope: 'row', class: 'rule-id' }, [row.ruleId]),
+    el('td', { class: 'num' }, [formatCount(row.hits)]),
+    el('td', { class: 'num' }, [formatCount(row.truePositives)]),
+    el('td', { class: 'num', title: titles.maturePrecision }, [formatRatio(row.maturePrecision)]),
+    all,
+    el('td', { class: 'spark-cell' }, [sparkline(row)]),
+  ]);
+}
+
+/** @param {ModelHealth} health */
+function showRules(health) {
+  const rows = ruleRows(health);
+  page.ruleRows.replaceChildren(...rows.map(ruleRow));
+  page.rulesEmpty.textContent = RULES_EMPTY_TEXT;
+  page.rulesEmpty.hidden = rows.length > 0;
+  page.rulesTable.hidden = rows.length === 0;
+  page.rulesNote.hidden = rows.length === 0;
 }
 
 /** @param {DayRow} row */
@@ -216,6 +274,7 @@ function show(health) {
   showQuality(health);
   showFeatures(health);
   showScore(health);
+  showRules(health);
   page.dayRows.replaceChildren(...dayRows(health).map(dayRow));
 }
 

@@ -105,6 +105,16 @@
  * @property {boolean} mature whether the day's labels are all in (the watermark is labelDelayDays past its end)
  */
 
+/**
+ * @typedef {object} RuleDayQuality one active rule's matches on one UTC day (only days it matched)
+ * @property {string} day YYYY-MM-DD
+ * @property {string} ruleId
+ * @property {number} hits payments the rule matched
+ * @property {number} truePositives of them, those labelled fraud so far
+ * @property {number | null} precision truePositives / hits; null without hits
+ * @property {boolean} mature whether the day's labels are all in
+ */
+
 /** @typedef {'ok' | 'warn' | 'alert' | 'unknown'} DriftStatus unknown: no PSI (no reference, or no payments) */
 
 /**
@@ -128,6 +138,7 @@
  * @property {number} labelDelayDays
  * @property {ModelHealthDay[]} days the champion's, oldest first: one entry per (day, modelVersion)
  * @property {ModelHealthDay[] | null} challenger the challenger's figures on the same payments; null when none ran in the period
+ * @property {RuleDayQuality[]} rules each active rule's matches per day, oldest first
  * @property {FeatureDrift[]} features
  * @property {{ psi: number | null, status: DriftStatus, histogram: ScoreHistogram }} score
  * @property {{ from: string | null, to: string | null, payments: number, reference: string, thresholds: { warn: number, alert: number } }} drift

@@ -5,6 +5,9 @@ import {
   DAY_S,
   DEFAULT_DAYS,
   EMPTY_TEXT,
+  PSI_SCALE_CAP,
+  RULES_EMPTY_TEXT,
+  SCALE_MIN_GAP_PX,
   binIndex,
   binReadout,
   countsTitle,
@@ -32,15 +35,18 @@ import {
   provisionalNote,
   psiBars,
   qualityFrame,
+  ruleRows,
+  ruleTitles,
   shortVersion,
   sortFeatures,
   splitByMaturity,
+  stackScaleLabels,
   statusColor,
   thresholdsText,
   versionChanges,
   versionsOf,
 } from '../../public/model-health-format.js';
-import type { DriftStatus, FeatureDrift, ModelHealth, ModelHealthDay } from '../../public/types.js';
+import type { DriftStatus, FeatureDrift, ModelHealth, ModelHealthDay, RuleDayQuality } from '../../public/types.js';
 
 /** A day's entry as GET /model-health sends it, its ratios from its counts. */
 function day(dayText: string, modelVersion: string, counts: Partial<Pick<ModelHealthDay, 'payments' | 'alerts' | 'frauds' | 'truePositives' | 'cardPrecisionAt100' | 'mature'>> = {}): ModelHealthDay {
@@ -59,6 +65,11 @@ function day(dayText: string, modelVersion: string, counts: Partial<Pick<ModelHe
   };
 }
 
+/** A rule's entry on one day as GET /model-health sends it. */
+function ruleDay(dayText: string, ruleId: string, hits: number, truePositives: number, mature = true): RuleDayQuality {
+  return { day: dayText, ruleId, hits, truePositives, precision: hits > 0 ? truePositives / hits : null, mature };
+}
+
 function health(overrides: Partial<ModelHealth> = {}): ModelHealth {
   return {
     generatedAt: '2026-12-04T01:00:00.000Z',
@@ -66,6 +77,7 @@ function health(overrides: Partial<ModelHealth> = {}): ModelHealth {
     labelDelayDays: 7,
     days: [],
     challenger: null,
+    rules: [],
     features: [],
     score: { psi: 0.013, status: 'ok', histogram: { edges: [0, 0.5, 1], recent: [0.9, 0.1], reference: [0.8, 0.2] } },
     drift: { from: '2018-05-25T10:00:00.000Z', to: '2018-06-01T10:00:00.000Z', payments: 9500, reference: 'model m-2 training data', thresholds: { warn: 0.1, alert: 0.25 } },
@@ -250,6 +262,127 @@ describe('model health format', () => {
     expect(psiBars([{ name: 'A', psi: 0.01, status: 'ok' }], { warn: 0.1, alert: 0.25 }).marks.alert).toBeCloseTo(1 / 1.6);
     expect(psiBars([], { warn: 0.1, alert: 0.25 }).rows).toEqual([]);
     expect(nameParts('TERMINAL_ID_RISK_7DAY_WINDOW')).toEqual(['TERMINAL_', 'ID_', 'RISK_', '7DAY_', 'WINDOW']);
+  });
+
+  it('caps the PSI scale past the alert threshold, the larger drifts drawn as broken bars', () => {
+    const thresholds = { warn: 0.1, alert: 0.25 };
+    const bars = psiBars(
+      [
+        { name: 'TX_AMOUNT', psi: 2.07, status: 'alert' },
+        { name: 'NIGHT', psi: 0.3, status: 'alert' },
+        { name: 'COUNT', psi: 0.02, status: 'ok' },
+      ],
+      thresholds,
+    );
+    expect(bars.max).toBeCloseTo(thresholds.alert * PSI_SCALE_CAP);
+    expect(bars.marks.warn).toBeCloseTo(0.1);
+    expect(bars.marks.alert).toBeCloseTo(0.25);
+    expect(bars.rows.map((row) => [row.name, row.share, row.broken])).toEqual([
+      ['TX_AMOUNT', 1, true],
+      ['NIGHT', expect.closeTo(0.3, 10), false],
+      ['COUNT', expect.closeTo(0.02, 10), false],
+    ]);
+    expect(bars.rows[0]?.text).toBe('2.070');
+    // Up to the cap the scale reaches the largest PSI, and no bar is cut.
+    const below = psiBars([{ name: 'A', psi: 0.8, status: 'alert' }], thresholds);
+    expect(below.max).toBeCloseTo(0.8);
+    expect(below.rows[0]).toMatchObject({ share: 1, broken: false });
+    expect(psiBars([{ name: 'A', psi: null, status: 'unknown' }], thresholds).rows[0]).toMatchObject({ share: 0, broken: false });
+  });
+
+  it('stacks the threshold labels when their marks are too close for both on one row', () => {
+    const labels = { warn: '0.1', alert: '0.25' };
+    // PSI 2.07 on an uncapped scale put both marks 14 px apart on a 200 px column: "0.1.25".
+    expect(stackScaleLabels({ warn: 0.1 / 2.07, alert: 0.25 / 2.07 }, labels, 200)).toBe(true);
+    // The capped scale: 30 px apart on 200 px is enough, 22 px on 150 px is not.
+    const capped = psiBars([{ name: 'A', psi: 2.07, status: 'alert' }], { warn: 0.1, alert: 0.25 }).marks;
+    expect(stackScaleLabels(capped, labels, 200)).toBe(false);
+    expect(stackScaleLabels(capped, labels, 150)).toBe(true);
+    // The smallest scale, the usual width.
+    expect(stackScaleLabels(psiBars([], { warn: 0.1, alert: 0.25 }).marks, labels, 200)).toBe(false);
+    // Thresholds close together, or a column not laid out yet.
+    expect(stackScaleLabels({ warn: 0.5, alert: 0.55 }, { warn: '0.2', alert: '0.22' }, 300)).toBe(true);
+    expect(stackScaleLabels({ warn: 0.25, alert: 0.625 }, labels, 0)).toBe(true);
+    // Longer labels need more room than the least.
+    expect(stackScaleLabels({ warn: 0.1, alert: 0.2 }, labels, SCALE_MIN_GAP_PX * 10)).toBe(false);
+    expect(stackScaleLabels({ warn: 0.1, alert: 0.2 }, { warn: '0.12345', alert: '0.23456' }, SCALE_MIN_GAP_PX * 10)).toBe(true);
+  });
+
+  it('leaves the threshold labels on one row only when they do not overlap there', () => {
+    const label = fc.stringMatching(/^0\.\d{1,4}$/);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), label, label, fc.integer({ min: 0, max: 1200 }), (warn, alert, warnText, alertText, width) => {
+        if (stackScaleLabels({ warn, alert }, { warn: warnText, alert: alertText }, width)) return;
+        // Centred on their marks, 10 px monospace (at most 6.2 px a character): the boxes must not touch.
+        const distance = Math.abs(alert - warn) * width;
+        expect(distance).toBeGreaterThanOrEqual(((warnText.length + alertText.length) / 2) * 6.2);
+        expect(distance).toBeGreaterThanOrEqual(SCALE_MIN_GAP_PX);
+      }),
+    );
+  });
+
+  it('sums each rule over the period, its precision over its mature days apart from the provisional one', () => {
+    const answer = health({
+      days: ['2018-05-01', '2018-05-02', '2018-05-03', '2018-05-04'].map((dayText, index) => day(dayText, 'm-1', { mature: index < 2 })),
+      rules: [
+        ruleDay('2018-05-01', 'high-amount', 10, 4),
+        ruleDay('2018-05-01', 'night-burst', 2, 0),
+        ruleDay('2018-05-02', 'high-amount', 6, 4),
+        ruleDay('2018-05-03', 'high-amount', 20, 2, false),
+        ruleDay('2018-05-04', 'new-terminal', 30, 0, false),
+        ruleDay('2018-05-02', 'night-burst', 2, 1),
+      ],
+    });
+    const rows = ruleRows(answer);
+    expect(rows.map((row) => row.ruleId)).toEqual(['high-amount', 'new-terminal', 'night-burst']);
+    const [highAmount, newTerminal, nightBurst] = rows;
+    expect(highAmount).toMatchObject({
+      hits: 36,
+      truePositives: 10,
+      matureHits: 16,
+      matureTruePositives: 8,
+      provisionalHits: 20,
+      maturePrecision: 0.5,
+      precision: 10 / 36,
+      provisional: true,
+    });
+    // Every day of the period, a day without a match at 0.
+    expect(highAmount?.perDay).toEqual([
+      { day: '2018-05-01', hits: 10, mature: true },
+      { day: '2018-05-02', hits: 6, mature: true },
+      { day: '2018-05-03', hits: 20, mature: false },
+      { day: '2018-05-04', hits: 0, mature: null },
+    ]);
+    // Only provisional days: no mature precision yet.
+    expect(newTerminal).toMatchObject({ hits: 30, maturePrecision: null, precision: 0, provisional: true });
+    // Only mature days: both precisions the same, and final.
+    expect(nightBurst).toMatchObject({ hits: 4, maturePrecision: 0.25, precision: 0.25, provisional: false });
+    expect(nightBurst?.perDay.map((bar) => bar.hits)).toEqual([2, 2, 0, 0]);
+
+    expect(ruleRows(health({ days: answer.days }))).toEqual([]);
+    expect(RULES_EMPTY_TEXT).toBe('No active rule matched in the period.');
+  });
+
+  it('sums a rule listed twice on a day, provisional when either entry is', () => {
+    const [row] = ruleRows(health({ rules: [ruleDay('2018-05-01', 'r', 3, 1), ruleDay('2018-05-01', 'r', 2, 1, false)] }));
+    expect(row?.perDay).toEqual([{ day: '2018-05-01', hits: 5, mature: false }]);
+    expect(row).toMatchObject({ matureHits: 3, provisionalHits: 2, maturePrecision: 1 / 3, precision: 0.4 });
+  });
+
+  it("tells a rule's counts behind its precisions", () => {
+    const rows = ruleRows(
+      health({
+        days: [day('2018-05-01', 'm-1'), day('2018-05-02', 'm-1', { mature: false })],
+        rules: [ruleDay('2018-05-01', 'high-amount', 1200, 300), ruleDay('2018-05-02', 'high-amount', 1500, 100, false), ruleDay('2018-05-02', 'new-terminal', 3, 0, false)],
+      }),
+    );
+    const count = (value: number) => new Intl.NumberFormat().format(value);
+    expect(ruleTitles(rows[0]!)).toEqual({
+      maturePrecision: `300 of ${count(1200)} hits on mature days were fraud`,
+      precision: `400 of ${count(2700)} hits were fraud; ${count(1500)} of the hits are on provisional days, whose frauds are not all labelled yet`,
+      perDay: `high-amount: hits per day from 2018-05-01 to 2018-05-02, at most ${count(1500)} on 2018-05-02`,
+    });
+    expect(ruleTitles(rows[1]!)).toMatchObject({ maturePrecision: 'no hit on a mature day yet: its labels are not all in', precision: '0 of 3 hits were fraud; 3 of the hits are on provisional days, whose frauds are not all labelled yet' });
   });
 
   it("colours each status with one of style.css's custom properties", () => {
