@@ -18,6 +18,7 @@ const integration = everywhere.map((dir) => `${dir}/**/*.integration.test.ts`);
 export const onBothDatabases = [
   'services/alerts/test/api.fuzz.test.ts',
   'services/alerts/test/store/alert-store.test.ts',
+  'services/alerts/test/store/cases.test.ts',
   'services/alerts/test/store/label-outbox.test.ts',
   'services/alerts/test/store/payments.test.ts',
   'services/alerts/test/store/rule-hits.test.ts',

@@ -20,6 +20,7 @@ import type { LabelPublisher } from './feedback.js';
 import type { Metrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { badRequest, type ErrorBody } from './routes/errors.js';
+import { caseRoutes } from './routes/cases.js';
 import { healthRoutes } from './routes/health.js';
 import { modelHealthRoutes } from './routes/model-health.js';
 import type { ModelHealthMonitor } from './monitoring/model-health.js';
@@ -168,6 +169,15 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   });
 
   await app.register(alertRoutes, {
+    store,
+    labels,
+    metrics,
+    readAccess,
+    writeAccess,
+    onReviewed: () => feed.notify(),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  await app.register(caseRoutes, {
     store,
     labels,
     metrics,

@@ -104,6 +104,12 @@ export function createMetrics() {
       labelNames: ['query'] as const,
       registers: [registry],
     }),
+    casesDecided: new Counter({
+      name: 'fraudstream_alerts_cases_decided_total',
+      help: 'Cases decided through POST /cases/{caseId}/decision, by label (each of their open alerts counts in feedback_total)',
+      labelNames: ['label'] as const,
+      registers: [registry],
+    }),
     paymentsStored: new Counter({
       name: 'fraudstream_payments_stored_total',
       help: 'Scored payments consumed from fraud.scores and stored in the payments store for the first time',

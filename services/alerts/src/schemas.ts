@@ -35,6 +35,8 @@ export const StoredAlert = Alert.omit({ schemaVersion: true }).extend({
   /** Position in the store's change order: a new one each time the alert is stored or reviewed; the stream's event id. */
   sequence: z.number().int().positive(),
   status: AlertStatus,
+  /** The card's case the alert belongs to (null for alerts reviewed before cases existed). */
+  caseId: z.string().nullable().optional(),
   storedAt: z.string(),
   feedback: z
     .object({ label: FeedbackLabel, note: z.string().nullable(), at: z.string() })
@@ -68,6 +70,8 @@ export interface PagePosition {
 
 export const AlertStats = z.object({
   generatedAt: z.string(),
+  /** The analysts' desk: open cases, decided in the last day, open and unassigned, the oldest open one. */
+  cases: z.object({ open: z.number().int(), decidedLastDay: z.number().int(), unassigned: z.number().int(), oldestOpenAt: z.string().nullable() }),
   /** Alerts detected in each of the last 60 minutes, oldest first. */
   alertsPerMinute: z.array(z.object({ minute: z.string(), count: z.number().int() })),
   totals: z.object({ all: z.number().int(), open: z.number().int(), fraud: z.number().int(), legit: z.number().int() }),

@@ -1,9 +1,11 @@
 import type { Alert } from '@fraudstream/shared';
 import { labelForFeedback } from '../feedback.js';
 import type { AlertFilters, AlertStats, AlertStatus, FeedbackLabel, PagePosition, StoredAlert } from '../schemas.js';
+import { selectColumns, toStoredAlert, writeLock, type SelectedRow } from './alert-sql.js';
 import type { Database, Queryable } from './database.js';
 import { enqueueLabel, labelOutboxStore, type LabelOutboxStore } from './label-outbox.js';
 import { migrate } from './migrations.js';
+import { attachToCases, caseStore, reviewInCase, type CaseStore } from './cases.js';
 import { paymentStore, type PaymentStore } from './payments.js';
 import { ruleHitStore, type RuleHitStore } from './rule-hits.js';
 
@@ -51,31 +53,11 @@ export interface AlertStore {
   readonly ruleHits: RuleHitStore;
   /** The scored payments of the last days and their labels (see payments.ts). */
   readonly payments: PaymentStore;
+  /** The alerts of each card grouped into cases, decided together (see cases.ts). */
+  readonly cases: CaseStore;
   stats(now: Date): Promise<AlertStats>;
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-const isoUtc = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/**
- * The `StoredAlert` view of a row, built by the database (see `StoredAlert` in schemas.ts). An alert
- * stored before alerts had a decision and rule hits gets the event schema's defaults for them.
- */
-const storedAlertJson = `(jsonb_build_object('decision', 'review', 'ruleHits', '[]'::jsonb) || (alert - 'schemaVersion') || jsonb_build_object(
-    'sequence', sequence,
-    'status', status,
-    'storedAt', ${isoUtc('stored_at')},
-    'feedback', CASE WHEN status = 'open' OR feedback_at IS NULL THEN NULL
-                ELSE jsonb_build_object('label', status, 'note', feedback_note, 'at', ${isoUtc('feedback_at')}) END
-  ))::text`;
-
-const selectColumns = `sequence, (extract(epoch FROM detected_at) * 1000)::int8 AS detected_ms, ${storedAlertJson} AS json`;
-
-interface SelectedRow {
-  sequence: string | number;
-  detected_ms: string | number;
-  json: string;
 }
 
 const toAlertRow = (row: SelectedRow): AlertRow => ({
@@ -86,8 +68,6 @@ const toAlertRow = (row: SelectedRow): AlertRow => ({
 
 /** Whether an alert's challenger would have raised it too (the Alert's `challenger.flagged`). */
 const challengerFlagged = `(alert->'challenger'->>'flagged')::boolean`;
-
-const toStoredAlert = (row: SelectedRow): StoredAlert => JSON.parse(row.json) as StoredAlert;
 
 /** SQL conditions for the filters; pushes their values onto `params`. */
 function filterConditions(filters: AlertFilters, params: unknown[]): string[] {
@@ -112,12 +92,10 @@ const where = (conditions: string[]): string => (conditions.length === 0 ? '' : 
  * visible in increasing order, and a stream that has seen sequence N has seen everything below N.
  * That is what makes Last-Event-ID resume gapless.
  */
-const writeLock = `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.alerts_write'))`;
-
-/** Opens the store on `db` and brings its schema up to date. */
 /** Days of scored payments kept unless told otherwise (PAYMENTS_KEEP_DAYS). */
 export const DEFAULT_PAYMENTS_KEEP_DAYS = 35;
 
+/** Opens the store on `db` and brings its schema up to date. */
 export async function createAlertStore(db: Database, options: { paymentsKeepDays?: number } = {}): Promise<AlertStore> {
   await migrate(db);
 
@@ -127,7 +105,7 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
       await tx.query(writeLock);
       // Detection time is kept to the millisecond, the precision of a JS Date, so page cursors
       // round-trip exactly; the event keeps its original timestamp.
-      const rows = await tx.query<{ sequence: string }>(
+      const rows = await tx.query<{ alert_id: string; card_id: string; score: number }>(
         `INSERT INTO alerts (alert_id, card_id, terminal_id, score, model_version, detected_at, alert)
          SELECT (a->>'alertId')::uuid, a->'transaction'->>'cardId', a->'transaction'->>'terminalId',
                 (a->>'score')::double precision, a->>'modelVersion',
@@ -135,8 +113,18 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(a, position)
          ORDER BY position
          ON CONFLICT (alert_id) DO NOTHING
-         RETURNING sequence`,
+         RETURNING alert_id, card_id, score`,
         [JSON.stringify(alerts)],
+      );
+      const byId = new Map(alerts.map((alert) => [alert.alertId, alert]));
+      await attachToCases(
+        tx,
+        rows.flatMap((row) => {
+          const alert = byId.get(row.alert_id);
+          return alert
+            ? [{ alertId: alert.alertId, cardId: alert.transaction.cardId, score: alert.score, amount: alert.transaction.amount, currency: alert.transaction.currency, decision: alert.decision, timestamp: alert.transaction.timestamp }]
+            : [];
+        }),
       );
       return { inserted: rows.length };
     });
@@ -184,6 +172,8 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
       await tx.query(writeLock);
       // A reviewed alert moves to the end of the sequence, so open streams (and streams resuming
       // from Last-Event-ID) receive its new status like a newly stored alert.
+      const [before] = await tx.query<{ status: string }>('SELECT status FROM alerts WHERE alert_id = $1::uuid FOR UPDATE', [alertId]);
+      if (before === undefined) return undefined;
       const [row] = await tx.query<SelectedRow>(
         `UPDATE alerts SET status = $2, feedback_note = $3, feedback_at = $4::timestamptz,
            sequence = nextval(pg_get_serial_sequence('alerts', 'sequence'))
@@ -193,13 +183,14 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
       if (row === undefined) return undefined;
       const stored = toStoredAlert(row);
       await enqueueLabel(tx, labelForFeedback(stored, feedback));
+      await reviewInCase(tx, stored, before.status === 'open', feedback.label, feedback.at, feedback.note);
       return stored;
     });
 
   const stats = async (now: Date): Promise<AlertStats> => {
     const firstMinute = Math.floor(now.getTime() / 60_000) * 60_000 - 59 * 60_000;
     const since24h = new Date(now.getTime() - 24 * 3600_000).toISOString();
-    const [perMinute, byStatus, models, challengers] = await Promise.all([
+    const [perMinute, byStatus, models, challengers, cases] = await Promise.all([
       db.query<{ minute: Date; count: string | number }>(
         `SELECT date_trunc('minute', detected_at) AS minute, count(*) AS count FROM alerts
          WHERE detected_at >= $1::timestamptz AND detected_at < $2::timestamptz GROUP BY 1`,
@@ -222,6 +213,7 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
          GROUP BY 1 ORDER BY max(detected_at) DESC`,
         [since24h],
       ),
+      caseStore(db).stats(now),
     ]);
     const counts = new Map(perMinute.map((row) => [row.minute.getTime(), Number(row.count)]));
     const totals = { all: 0, open: 0, fraud: 0, legit: 0 };
@@ -232,6 +224,7 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
     const reviewed = totals.fraud + totals.legit;
     return {
       generatedAt: now.toISOString(),
+      cases,
       alertsPerMinute: Array.from({ length: 60 }, (_, index) => {
         const minute = firstMinute + index * 60_000;
         return { minute: new Date(minute).toISOString(), count: counts.get(minute) ?? 0 };
@@ -266,6 +259,7 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
     labelOutbox: labelOutboxStore(db),
     ruleHits: ruleHitStore(db),
     payments: paymentStore(db, { keepDays: options.paymentsKeepDays ?? DEFAULT_PAYMENTS_KEEP_DAYS }),
+    cases: caseStore(db),
     stats,
     async ping() {
       await db.query('SELECT 1');

@@ -127,6 +127,60 @@ export const migrations: ReadonlyArray<{ version: number; name: string; statemen
       'CREATE INDEX payment_labels_chargeback_idx ON payment_labels (labeled_at) WHERE source = \'chargeback\'',
     ],
   },
+  {
+    version: 5,
+    name: 'cases: the alerts of a card, decided together',
+    statements: [
+      // One open case per card at most (the partial unique index); its figures are kept up to date by
+      // the statements that add alerts to it or decide them, in their transaction.
+      `CREATE TABLE cases (
+         case_id          uuid PRIMARY KEY,
+         card_id          text NOT NULL,
+         status           text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'decided')),
+         opened_at        timestamptz NOT NULL DEFAULT now(),
+         updated_at       timestamptz NOT NULL DEFAULT now(),
+         alert_count      integer NOT NULL,
+         open_alert_count integer NOT NULL,
+         max_score        double precision NOT NULL,
+         amount_at_risk   double precision NOT NULL,
+         currency         text,
+         blocks           integer NOT NULL,
+         first_alert_at   timestamptz NOT NULL,
+         last_alert_at    timestamptz NOT NULL,
+         priority         double precision GENERATED ALWAYS AS
+                            (max_score + CASE WHEN blocks > 0 THEN 1 ELSE 0 END + least(1.0, amount_at_risk / 1000.0) * 0.5) STORED,
+         assignee         text,
+         decision_label   text CHECK (decision_label IN ('fraud', 'legit')),
+         decision_note    text,
+         decided_by       text,
+         decided_at       timestamptz
+       )`,
+      `CREATE UNIQUE INDEX cases_open_card_idx ON cases (card_id) WHERE status = 'open'`,
+      'CREATE INDEX cases_priority_idx ON cases (status, priority DESC, case_id)',
+      'CREATE INDEX cases_age_idx ON cases (status, opened_at, case_id)',
+      'ALTER TABLE alerts ADD COLUMN case_id uuid',
+      'CREATE INDEX alerts_case_idx ON alerts (case_id, detected_at DESC)',
+      // Who did what to a case, when: the audit trail.
+      `CREATE TABLE case_events (
+         id      bigserial PRIMARY KEY,
+         case_id uuid NOT NULL,
+         at      timestamptz NOT NULL DEFAULT now(),
+         actor   text NOT NULL,
+         action  text NOT NULL,
+         detail  jsonb NOT NULL DEFAULT '{}'::jsonb
+       )`,
+      'CREATE INDEX case_events_case_idx ON case_events (case_id, id)',
+      // The open alerts stored before cases: one case per card.
+      `INSERT INTO cases (case_id, card_id, opened_at, updated_at, alert_count, open_alert_count, max_score, amount_at_risk, currency, blocks, first_alert_at, last_alert_at)
+       SELECT gen_random_uuid(), card_id, min(stored_at), max(stored_at), count(*), count(*), max(score),
+              COALESCE(sum((alert->'transaction'->>'amount')::double precision), 0), min(alert->'transaction'->>'currency'),
+              count(*) FILTER (WHERE alert->>'decision' = 'block'),
+              min((alert->'transaction'->>'timestamp')::timestamptz), max((alert->'transaction'->>'timestamp')::timestamptz)
+         FROM alerts WHERE status = 'open' GROUP BY card_id`,
+      `UPDATE alerts SET case_id = cases.case_id FROM cases WHERE alerts.card_id = cases.card_id AND alerts.status = 'open'`,
+      `INSERT INTO case_events (case_id, at, actor, action, detail) SELECT case_id, opened_at, 'migration', 'opened', jsonb_build_object('alerts', alert_count) FROM cases`,
+    ],
+  },
 ];
 
 /** Applies the migrations not applied yet; concurrent replicas wait for each other on an advisory lock. */

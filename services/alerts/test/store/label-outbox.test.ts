@@ -67,9 +67,13 @@ describe.each(backends)('label outbox store on $name', ({ open }) => {
        VALUES ($1::uuid, $2, $3, $4, $5, $6::timestamptz, $7::jsonb)`,
       [alert.alertId, alert.transaction.cardId, alert.transaction.terminalId, alert.score, alert.modelVersion, alert.detectedAt, JSON.stringify(alert)],
     );
-    expect(await migrate(db)).toEqual([2, 3, 4]);
+    expect(await migrate(db)).toEqual([2, 3, 4, 5]);
     const store = await createAlertStore(db);
-    expect(await store.recordFeedback(alert.alertId, { label: 'fraud', at: new Date() })).toMatchObject({ status: 'fraud' });
+    // The open alert got its card's case from the migration; its verdict decides the case.
+    const [opened] = (await store.cases.list({ status: 'open', sort: 'priority', limit: 10 })).cases;
+    expect(opened).toMatchObject({ cardId: alert.transaction.cardId, alertCount: 1, openAlertCount: 1 });
+    expect(await store.recordFeedback(alert.alertId, { label: 'fraud', at: new Date() })).toMatchObject({ status: 'fraud', caseId: opened?.caseId });
     expect(await store.labelOutbox.pending(10)).toMatchObject([{ transactionId: alert.transaction.transactionId }]);
+    expect(await store.cases.get(opened?.caseId ?? '')).toMatchObject({ status: 'decided', decision: { label: 'fraud' } });
   });
 });
