@@ -1,4 +1,5 @@
 import { DAY_MS } from '@fraudstream/shared/durations';
+import { featureLabel } from '@fraudstream/shared/features/catalogue';
 import type { Evaluation } from './evaluation.js';
 import { binOf } from './feature-stats.js';
 import { escapeHtml, reportStyle, scriptJson } from './html.js';
@@ -181,6 +182,12 @@ chart('chart-scores', 'score', 'share of the class', data.bins,
 
 const fixed = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
+/** The feature's label from the catalogue (its name in the cell's title); a name it does not know as code. */
+function featureCell(name: string): string {
+  const label = featureLabel(name);
+  return label === name ? `<code>${escapeHtml(name)}</code>` : escapeHtml(label);
+}
+
 export function evaluationReport(input: ReportInput, assets: { js: string; css: string }, generatedAt = new Date()): string {
   const first = input.models[0]!;
   const period = `${new Date(input.fromMs).toISOString().slice(0, 10)} .. ${new Date(input.toMs - DAY_MS).toISOString().slice(0, 10)}`;
@@ -193,7 +200,7 @@ export function evaluationReport(input: ReportInput, assets: { js: string; css: 
   const features = featureRows(input)
     .map(
       (feature) =>
-        `<tr><td><code>${escapeHtml(feature.name)}</code></td>${[feature.trainingMean, feature.trainingStd, feature.windowMean, feature.windowStd, feature.legitMean, feature.fraudMean]
+        `<tr><td title="${escapeHtml(feature.name)}">${featureCell(feature.name)}</td>${[feature.trainingMean, feature.trainingStd, feature.windowMean, feature.windowStd, feature.legitMean, feature.fraudMean]
           .map((value) => `<td class="num">${fixed(value)}</td>`)
           .join('')}<td class="num${feature.psi !== null && feature.psi >= 0.25 ? ' alert' : feature.psi !== null && feature.psi >= 0.1 ? ' warn' : ''}">${feature.psi === null ? '–' : fixed(feature.psi)}</td></tr>`,
     )

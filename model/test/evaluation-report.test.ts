@@ -92,9 +92,17 @@ describe('the evaluation report', () => {
     expect(html).toContain('not the Handbook&#39;s split');
     expect(html).not.toContain('tuned by prequential');
     // The amounts of the window (20..69 and frauds ≥ 300) against training bins of 40 % / 50 % / 10 %: a large shift.
-    expect(html).toMatch(/<td><code>AMOUNT<\/code><\/td>(<td class="num">[^<]+<\/td>){6}<td class="num alert">\d+\.\d{3}<\/td>/);
+    expect(html).toMatch(/<td title="AMOUNT"><code>AMOUNT<\/code><\/td>(<td class="num">[^<]+<\/td>){6}<td class="num alert">\d+\.\d{3}<\/td>/);
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!) as { models: { version: string }[] };
     expect(data.models.map((model) => model.version)).toEqual(['good<model>', 'noisy']);
+  });
+
+  it("names a model feature by the catalogue's label, with its name in the title", () => {
+    const named = input();
+    for (const model of named.models) model.metadata = { ...model.metadata, featureNames: ['TX_AMOUNT', 'TERMINAL_ID_RISK_7DAY_WINDOW'], featureStatistics: undefined };
+    const html = evaluationReport(named, { js: '', css: '' });
+    expect(html).toContain('<td title="TX_AMOUNT">Amount</td>');
+    expect(html).toContain('<td title="TERMINAL_ID_RISK_7DAY_WINDOW">Terminal&#39;s fraud share, 7 days ending a week ago</td>');
   });
 });
 

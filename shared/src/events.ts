@@ -129,12 +129,17 @@ const labelFields = {
 export const Label = z.looseObject(labelFields).transform((label) => maskUnknownFields(label, labelFields));
 export type Label = z.infer<typeof Label>;
 
+/** The longest `text` of an alert reason. */
+export const REASON_TEXT_MAX_LENGTH = 200;
+
 export const AlertReason = z.strictObject({
   feature: z.string().min(1),
   value: z.number(),
   typical: z.number(),
   /** Score drop when this feature is replaced by its training mean (occlusion attribution). */
   contribution: z.number(),
+  /** The reason in words (shared/src/features/catalogue.ts); absent in alerts written before it. */
+  text: z.string().min(1).max(REASON_TEXT_MAX_LENGTH).optional(),
 });
 export type AlertReason = z.infer<typeof AlertReason>;
 

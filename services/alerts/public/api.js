@@ -5,10 +5,15 @@
  * proxies and logs see it. Both are kept in the tab's sessionStorage.
  */
 
-/** @import { Alert, AlertPage, FeedbackLabel, ModelHealth, Stats } from './types.js' */
+/** @import { Alert, AlertPage, Case, CaseDetail, CaseHistory, CasePage, FeedbackLabel, ModelHealth, Stats } from './types.js' */
+
+import { TOKEN_REFUSED, tokenPrompt } from './format.js';
 
 /** @typedef {'api' | 'read'} TokenKind */
-/** @typedef {(kind: TokenKind) => Promise<string | null>} AskToken the token the analyst entered; null when they cancelled */
+/**
+ * @typedef {(kind: TokenKind, refused?: boolean) => Promise<string | null>} AskToken the token the
+ * analyst entered, null when they cancelled; `refused` when the service refused the last one entered
+ */
 
 const tokenKeys = { api: 'fraudstream.alerts.apiToken', read: 'fraudstream.alerts.readToken' };
 
@@ -40,9 +45,9 @@ export function createApi({ storage, askToken }) {
   let readsNeedToken = false;
   const stored = (/** @type {TokenKind} */ kind) => storage.getItem(tokenKeys[kind]);
 
-  /** @param {TokenKind} kind */
-  async function ask(kind) {
-    const token = await askToken(kind);
+  /** @param {TokenKind} kind @param {boolean} refused */
+  async function ask(kind, refused) {
+    const token = await askToken(kind, refused);
     if (token) storage.setItem(tokenKeys[kind], token);
     return token;
   }
@@ -60,11 +65,33 @@ export function createApi({ storage, askToken }) {
         readsNeedToken = true;
         // A token that was sent and refused is forgotten; a stored one not yet tried is tried next.
         if (token !== null) storage.removeItem(tokenKeys.read);
-        if (stored('read') === null && !(await ask('read'))) throw new Error('A read token is needed to see alerts');
+        if (stored('read') === null && !(await ask('read', token !== null))) throw new Error('A read token is needed to see alerts');
         continue;
       }
       return answer(response);
     }
+  }
+
+  /**
+   * POSTs `body` with the API token, asking for it when none is kept or it is refused.
+   * @template T
+   * @param {string} path
+   * @param {unknown} body
+   * @returns {Promise<T | null>} the answer; null when the analyst cancelled the token prompt
+   */
+  async function postJson(path, body) {
+    let token = stored('api') ?? (await ask('api', false));
+    while (token) {
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      if (!refused(response)) return answer(response);
+      storage.removeItem(tokenKeys.api);
+      token = await ask('api', true);
+    }
+    return null;
   }
 
   return {
@@ -87,7 +114,7 @@ export function createApi({ storage, askToken }) {
      * @returns {Promise<Alert | null>} the reviewed alert; null when the analyst cancelled the token prompt
      */
     async sendFeedback(alertId, label) {
-      let token = stored('api') ?? (await ask('api'));
+      let token = stored('api') ?? (await ask('api', false));
       while (token) {
         const response = await fetch(`alerts/${encodeURIComponent(alertId)}/feedback`, {
           method: 'POST',
@@ -96,28 +123,56 @@ export function createApi({ storage, askToken }) {
         });
         if (!refused(response)) return answer(response);
         storage.removeItem(tokenKeys.api);
-        token = await ask('api');
+        token = await ask('api', true);
       }
       return null;
     },
+
+    /** @param {string} query status, sort, assignee, limit, cursor @returns {Promise<CasePage>} */
+    cases: (query) => getJson(`cases?${query}`),
+
+    /** @param {string} caseId @returns {Promise<CaseDetail>} */
+    caseDetail: (caseId) => getJson(`cases/${encodeURIComponent(caseId)}`),
+
+    /** @param {string} caseId @returns {Promise<CaseHistory>} */
+    caseHistory: (caseId) => getJson(`cases/${encodeURIComponent(caseId)}/history`),
+
+    /**
+     * Decides the case: every open alert of it gets the verdict, and its label goes to fraud.labels.
+     * @param {string} caseId
+     * @param {{ label: FeedbackLabel, note?: string, analyst?: string }} decision
+     * @returns {Promise<Case | null>} the decided case; null when the analyst cancelled the token prompt
+     */
+    decideCase: (caseId, decision) => postJson(`cases/${encodeURIComponent(caseId)}/decision`, decision),
+
+    /**
+     * @param {string} caseId
+     * @param {{ assignee: string | null, analyst?: string }} assignment null assignee: unassigned
+     * @returns {Promise<Case | null>} the case; null when the analyst cancelled the token prompt
+     */
+    assignCase: (caseId, assignment) => postJson(`cases/${encodeURIComponent(caseId)}/assign`, assignment),
   };
 }
 
 /** @typedef {ReturnType<typeof createApi>} Api */
 
 /**
- * Asks for a token in the page's dialog.
+ * Asks for a token in the page's dialog: which one, where it is kept, and first, when the service
+ * refused the last one, that it did.
  * @param {{ dialog: HTMLDialogElement, input: HTMLInputElement, title: HTMLElement, help: HTMLElement }} elements
  * @returns {AskToken}
  */
 export function tokenDialog({ dialog, input, title, help }) {
-  return (kind) => {
-    title.textContent = kind === 'api' ? 'API token' : 'Read token';
-    help.textContent =
-      kind === 'api'
-        ? "Marking alerts needs the service's ALERTS_API_TOKEN. It is kept in this browser tab only."
-        : 'This service protects reads: enter its ALERTS_READ_TOKEN. It is kept in this browser tab only.';
+  return (kind, refused = false) => {
+    const prompt = tokenPrompt(kind);
+    title.textContent = prompt.title;
+    const refusal = document.createElement('strong');
+    refusal.className = 'refusal';
+    refusal.textContent = TOKEN_REFUSED;
+    help.replaceChildren(...(refused ? [refusal, ' '] : []), prompt.help);
     input.value = '';
+    // Escape closes the dialog without setting returnValue: the last Save's must not count.
+    dialog.returnValue = '';
     dialog.showModal();
     return new Promise((resolve) => {
       dialog.addEventListener('close', () => resolve((dialog.returnValue === 'ok' && input.value.trim()) || null), { once: true });

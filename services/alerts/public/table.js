@@ -1,9 +1,10 @@
 // @ts-check
 /** The alerts table: one row per alert, newest first, with the Fraud/Legit verdict buttons. */
 
-import { describeFeedback, describeReason, describeTime, formatAmount, scoreClass } from './format.js';
+import { describeFeedback, describePayment, describeReason, describeTime, formatAmount, scoreClass, shownReasons, timeTitle } from './format.js';
 
 /** @import { Alert, FeedbackLabel } from './types.js' */
+/** @import { PaymentDetails, WordedReason } from './format.js' */
 
 /** @typedef {'cardId' | 'terminalId'} LinkField a filter that a click on a row's value sets */
 
@@ -30,30 +31,47 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
-/** @param {string} detectedAt */
-function timeCell(detectedAt) {
-  const { iso, date, time } = describeTime(detectedAt, new Date());
-  return el('td', { class: 'time', title: iso }, [...(date ? [el('span', { class: 'date', text: date })] : []), time]);
+/**
+ * The payment's own time (the detection's in the tooltip), with its date under it when it is not today.
+ * @param {string} paidAt
+ * @param {string} detectedAt
+ */
+function timeCell(paidAt, detectedAt) {
+  const { date, time } = describeTime(paidAt, new Date());
+  return el('td', { class: 'time', title: timeTitle(paidAt, detectedAt) }, [time, ...(date ? [el('span', { class: 'sub date', text: date })] : [])]);
 }
 
 /**
- * The rules that fired (first: they decided), then the model's reasons as the detector chose and
- * ordered them, which is how they are shown.
+ * A cell's value with a muted second line under it, when there is one.
+ * @param {string} className
+ * @param {(Node | string)[]} value
+ * @param {string | null} second
+ * @param {string} [title] the second line's
+ */
+function twoLineCell(className, value, second, title) {
+  return el('td', { class: className }, [...value, ...(second ? [el('span', { class: 'sub', text: second, ...(title ? { title } : {}) })] : [])]);
+}
+
+/**
+ * The rules that fired (first: they decided), then the model's reasons that raised the score, as the
+ * detector chose and ordered them, one a line, each with how much it raised the score.
  * @param {Alert} alert
  */
 function reasonsCell(alert) {
   const hits = alert.ruleHits.map((hit) =>
-    el('span', { class: `reason rule-hit ${hit.action}`, title: `rule ${hit.ruleId}, version ${hit.version}: ${hit.action}` }, [
-      el('b', { text: hit.name }),
-      ' ',
-      el('i', { text: hit.action }),
+    el('li', { class: `reason rule-hit ${hit.action}`, title: `rule ${hit.ruleId}, version ${hit.version}: ${hit.action}` }, [
+      el('span', { class: 'size', text: 'rule' }),
+      el('span', { class: 'words' }, [el('b', { text: hit.name }), ' ', el('i', { text: hit.action })]),
     ]),
   );
-  const reasons = alert.reasons.map((reason) => {
-    const { feature, values, title } = describeReason(reason);
-    return el('span', { class: 'reason', title }, [el('b', { text: feature }), ' ', el('i', { text: values })]);
+  const reasons = shownReasons(/** @type {WordedReason[]} */ (alert.reasons)).map((reason) => {
+    const { label, text, typical, size, title } = describeReason(reason);
+    return el('li', { class: 'reason', title }, [
+      el('span', { class: 'size', text: size }),
+      el('span', { class: 'words' }, label ? [el('b', { text: label }), ' ', el('i', { text })] : [text, ...(typical ? [' ', el('span', { class: 'typical', text: typical })] : [])]),
+    ]);
   });
-  return el('td', {}, [el('div', { class: 'reasons' }, [...hits, ...reasons])]);
+  return el('td', { class: 'reasons-cell' }, [el('ul', { class: 'reasons' }, [...hits, ...reasons])]);
 }
 
 /** @param {Alert} alert */
@@ -83,7 +101,9 @@ function enableVerdicts(row) {
  * @param {(field: LinkField, value: string) => void} onFilter
  */
 function renderRow(alert, onFilter) {
-  const tx = alert.transaction;
+  // The server's alerts carry the whole payment (DecodedTransaction); types.js names only part of it.
+  const tx = /** @type {Alert['transaction'] & PaymentDetails} */ (alert.transaction);
+  const payment = describePayment(tx);
   /** @param {LinkField} field @param {string} value */
   const filterLink = (field, value) => {
     const link = el('a', { title: `Only ${value}`, text: value, attributes: { href: '#' } });
@@ -94,15 +114,15 @@ function renderRow(alert, onFilter) {
     return link;
   };
   const row = el('tr', { dataset: { alertId: alert.alertId, status: alert.status, sequence: String(alert.sequence) } }, [
-    timeCell(alert.detectedAt),
-    el('td', { class: 'card' }, [filterLink('cardId', tx.cardId)]),
-    el('td', { class: 'num' }, [formatAmount(tx.amount), el('span', { class: 'currency', text: tx.currency })]),
-    el('td', { class: 'terminal' }, [filterLink('terminalId', tx.terminalId)]),
+    timeCell(tx.timestamp ?? alert.detectedAt, alert.detectedAt),
+    twoLineCell('card', [filterLink('cardId', tx.cardId)], payment.pan, 'card number, masked'),
+    twoLineCell('num', [formatAmount(tx.amount), el('span', { class: 'currency', text: tx.currency })], payment.channel, tx.channel ? `channel ${tx.channel}` : undefined),
+    twoLineCell('terminal', [filterLink('terminalId', tx.terminalId)], payment.category, payment.categoryTitle ?? undefined),
     scoreCell(alert),
     reasonsCell(alert),
-    el('td', {}, [
+    el('td', { class: 'status' }, [
       el('span', { class: `badge ${alert.status}`, text: alert.status }),
-      ...(alert.decision === 'block' ? [' ', el('span', { class: 'badge block', text: 'block', title: 'a block rule fired: the payment was declined' })] : []),
+      ...(alert.decision === 'block' ? [el('span', { class: 'badge block', text: 'block', title: 'a block rule fired: the payment was declined' })] : []),
     ]),
     el('td', { class: 'actions' }, [el('div', { class: 'verdict' }, [verdictButton('fraud', 'Fraud'), verdictButton('legit', 'Legit')])]),
   ]);

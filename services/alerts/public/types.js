@@ -147,4 +147,94 @@
 
 /** @typedef {Record<string, string>} Filters the filter form's fields, trimmed; '' is no filter */
 
+/** @typedef {'open' | 'decided'} CaseStatus */
+/** @typedef {'priority' | 'age'} CaseSort priority: highest first; age: oldest opened first */
+
+/**
+ * @typedef {object} CaseDecision
+ * @property {FeedbackLabel} label
+ * @property {string | null} note
+ * @property {string} by the analyst who decided
+ * @property {string} at
+ */
+
+/**
+ * @typedef {object} Case the alerts of one card, from its first alert to a decision (docs: notes/cases-api.md)
+ * @property {string} caseId
+ * @property {string} cardId
+ * @property {CaseStatus} status
+ * @property {string} openedAt when its first alert was stored
+ * @property {string} updatedAt
+ * @property {string} firstAlertAt the oldest alert's payment time (event time)
+ * @property {string} lastAlertAt the newest alert's payment time (event time)
+ * @property {number} alertCount
+ * @property {number} openAlertCount
+ * @property {number} maxScore
+ * @property {number} amountAtRisk the open alerts' amounts summed, in `currency`
+ * @property {string | null} currency the first alert's (null: not known; the contract says a string, the store's column may be empty)
+ * @property {{ block: number, review: number }} decisions how many of its alerts each decision asked for
+ * @property {number} priority higher first: maxScore + 1 if any block + min(1, amountAtRisk / 1000) × 0.5
+ * @property {string | null} assignee
+ * @property {CaseDecision | null} decision
+ */
+
+/**
+ * @typedef {object} CasePage
+ * @property {Case[]} cases
+ * @property {string | null} nextCursor
+ */
+
+/**
+ * @typedef {Alert & { transaction: Alert['transaction'] & { transactionId: string, timestamp: string } }} CaseAlert
+ * an alert as GET /cases/{id} sends it: the stored alert, whose transaction carries its id and event time
+ */
+
+/**
+ * @typedef {object} CasePayment one of the card's scored payments from the payments store
+ * @property {string} transactionId
+ * @property {string} timestamp event time
+ * @property {number | null} amount null (like currency and terminalId) when the payments store does not hold it
+ * @property {string | null} currency
+ * @property {string | null} terminalId
+ * @property {string | null} channel
+ * @property {string | null} merchantCategory
+ * @property {number} score
+ * @property {boolean} flagged
+ * @property {'review' | 'block' | null} decision
+ * @property {RuleHit[]} ruleHits
+ * @property {string | null} alertId the alert it raised, if any
+ * @property {{ fraud: boolean, source: string } | null} label source: chargeback or analyst
+ */
+
+/**
+ * @typedef {object} CaseDetail
+ * @property {Case} case
+ * @property {CaseAlert[]} alerts newest first
+ * @property {CasePayment[]} payments the card's, from 7 days before the case's first alert to now, newest first, at most 500
+ */
+
+/** @typedef {'opened' | 'alert-added' | 'assigned' | 'decided'} CaseAction */
+
+/**
+ * @typedef {object} CaseEvent one line of a case's audit history
+ * @property {string} at
+ * @property {string} actor an analyst's name, or "detector"
+ * @property {CaseAction | string} action an action the page does not know is shown by its name
+ * @property {{ alertId?: string, score?: number, assignee?: string | null, label?: FeedbackLabel, note?: string | null, alerts?: number | string[] }} detail
+ *   opened / alert-added: alertId, score; assigned: assignee; decided: label, note, alerts (a count, or the alerts' ids)
+ */
+
+/**
+ * @typedef {object} CaseHistory
+ * @property {CaseEvent[]} events oldest first
+ */
+
+/**
+ * @typedef {object} CaseStats what GET /stats says of the cases
+ * @property {number} open
+ * @property {number} decidedLastDay
+ * @property {number} unassigned
+ * @property {string | null} oldestOpenAt
+ */
+
 export {};

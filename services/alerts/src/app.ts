@@ -194,7 +194,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
   if (options.modelHealth) await app.register(modelHealthRoutes, { monitor: options.modelHealth, readAccess });
   await app.register(schemaRoutes);
   await app.register(healthRoutes, { store, metrics, labelProblems: () => labels.problems(), ...(options.consumerProblems ? { consumerProblems: options.consumerProblems } : {}) });
-  await app.register(fastifyStatic, { root: publicDir, prefix: '/', index: 'index.html' });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/', index: 'cases.html' });
   await app.register(vendorRoutes);
 }
 

@@ -4,6 +4,7 @@ import {
   decidePayment,
   decodeTransaction,
   FEATURE_NAMES,
+  reasonText,
   SCHEMA_VERSION,
   type Alert,
   type AlertDecision,
@@ -107,7 +108,9 @@ export function eventTimesOf(decoded: readonly DecodedMessage[]): number[] {
 /**
  * Occlusion attribution for the flagged rows, in one batched predict: for each flagged row and each
  * feature, the row with that feature replaced by its training mean. A reason's contribution is the
- * score drop; the top `REASON_COUNT` by contribution are kept.
+ * score drop; the top `REASON_COUNT` by contribution are kept, of those above 0 only (a feature whose
+ * typical value would not lower the score is no reason for the alert), each worded by the feature
+ * catalogue.
  */
 export async function explain(
   model: FraudModel,
@@ -129,16 +132,24 @@ export async function explain(
   const occludedScores = await model.predict(occluded, flaggedRows.length * width);
   return flaggedRows.map((row, k) => {
     const score = scores[row] ?? 0;
-    const reasons: AlertReason[] = [];
+    const candidates: Array<Omit<AlertReason, 'text'>> = [];
     for (let feature = 0; feature < width; feature += 1) {
-      reasons.push({
+      const contribution = score - (occludedScores[k * width + feature] ?? 0);
+      if (!(contribution > 0)) continue;
+      candidates.push({
         feature: model.featureNames[feature] ?? `feature_${feature}`,
         value: rows[row * width + feature] ?? 0,
         typical: model.featureMeans[feature] ?? 0,
-        contribution: score - (occludedScores[k * width + feature] ?? 0),
+        contribution,
       });
     }
-    return reasons.sort((a, b) => b.contribution - a.contribution).slice(0, REASON_COUNT);
+    return candidates
+      .sort((a, b) => b.contribution - a.contribution)
+      .slice(0, REASON_COUNT)
+      .map((reason) => {
+        const text = reasonText(reason.feature, reason.value, reason.typical);
+        return text === undefined ? reason : { ...reason, text };
+      });
   });
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertIdFor, createRuleBook, encode, type Rule, type Transaction } from '@fraudstream/shared';
 import type { FraudModel } from '@fraudstream/model';
-import { decodeMessages, eventTimesOf, explain, scoreTransactions, splitDecoded, type RawMessage } from '../src/scoring.js';
+import { REASON_COUNT, decodeMessages, eventTimesOf, explain, scoreTransactions, splitDecoded, type RawMessage } from '../src/scoring.js';
 
 const names = ['A', 'B', 'C', 'D', 'E'];
 const weights = [2, -1, 0.5, 3, 0];
@@ -92,8 +92,8 @@ describe('scoreTransactions', () => {
     expect(alert?.modelVersion).toBe('test-1');
     expect(alert?.threshold).toBe(0.5);
     expect(alert?.detectedAt).toBe('2020-01-01T00:00:00.000Z');
-    // Occluding A (2·3) and D (3·0.3) lowers the score; B (−1·1) raises it: A, D first, then the zero ones.
-    expect(alert?.reasons.map((r) => r.feature)).toEqual(['A', 'D', expect.any(String)]);
+    // Occluding A (2·3) and D (3·0.3) lowers the score; B (−1·1) raises it and C, E change nothing: no reasons.
+    expect(alert?.reasons.map((r) => r.feature)).toEqual(['A', 'D']);
     expect(alert?.reasons[0]).toMatchObject({ value: 3, typical: 0 });
     const reasons = alert?.reasons ?? [];
     expect(reasons[0]?.contribution).toBeGreaterThan(reasons[1]?.contribution ?? Infinity);
@@ -181,5 +181,30 @@ describe('scoreTransactions', () => {
 describe('explain', () => {
   it('returns nothing without flagged rows', async () => {
     expect(await explain(fakeModel(), new Float32Array(5), [], new Float32Array(1))).toEqual([]);
+  });
+
+  it('keeps the strongest reasons that raised the score, at most REASON_COUNT, in words', async () => {
+    const model = {
+      ...fakeModel(),
+      featureNames: ['TX_AMOUNT', 'TX_DURING_NIGHT', 'CUSTOMER_ID_NB_TX_1DAY_WINDOW', 'TERMINAL_ID_RISK_7DAY_WINDOW', 'E'],
+      featureMeans: [0.5, 0, 1, 0.01, 0],
+    };
+    // z = −2 + 2·amount − night + 0.5·count + 3·risk: the amount, the count and the risk above their means raise it, the night lowers it.
+    const rows = Float32Array.from([1.2, 1, 3, 0.31, 0]);
+    const [reasons] = await explain(model, rows, [0], await model.predict(rows, 1));
+    expect(reasons).toHaveLength(REASON_COUNT);
+    expect(reasons?.map((reason) => reason.feature)).toEqual(['TX_AMOUNT', 'CUSTOMER_ID_NB_TX_1DAY_WINDOW', 'TERMINAL_ID_RISK_7DAY_WINDOW']);
+    expect(reasons?.every((reason) => reason.contribution > 0)).toBe(true);
+    expect(reasons?.map((reason) => reason.text)).toEqual([
+      'amount 1.20 (typical 0.50)',
+      '3 payments on this card in the last day (typical 1.0)',
+      "31 % of this terminal's payments a week ago were fraud",
+    ]);
+    // Fewer when fewer raised it; none when none did; and no words for a feature the catalogue does not know.
+    const plain = fakeModel();
+    const twoRows = Float32Array.from([0, 5, 0, 1, 0, 0, 0, 0, 0, 0]);
+    const few = await explain(plain, twoRows, [0, 1], await plain.predict(twoRows, 2));
+    expect(few[0]).toEqual([{ feature: 'D', value: 1, typical: 0, contribution: expect.any(Number) }]);
+    expect(few[1]).toEqual([]);
   });
 });

@@ -4,3 +4,4 @@ export * from './engine.js';
 export * from './memory-store.js';
 export * from './redis-store.js';
 export * from './drift.js';
+export * from './catalogue.js';

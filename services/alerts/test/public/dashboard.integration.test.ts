@@ -1,10 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { decodeLabel, type Label } from '@fraudstream/shared';
 import { createTestTopics, testKafka, testLog, uniqueName } from '../../../../test/support/kafka.js';
 import { buildApp } from '../../src/app.js';
+import { launchBrowser, watchedPage } from './browser.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createLabelOutbox } from '../../src/outbox.js';
 import { createAlertFeed } from '../../src/stream/alert-feed.js';
@@ -12,50 +12,6 @@ import { createRuleRegistry } from '../../src/rules/registry.js';
 import { FEATURE_NAMES } from '@fraudstream/shared';
 import { createModelHealthMonitor } from '../../src/monitoring/model-health.js';
 import { adminToken, apiToken, chargeback, makeAlert, memoryChannel, openTestPglite, openTestStore, readToken, recordingLabels, scoredPayment } from '../fixtures.js';
-
-/** Debian's chromium (installed by .ci/run); playwright-core cannot download a browser here. */
-const chromiumPath = '/usr/bin/chromium';
-
-async function launchBrowser(): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  onTestFinished(() => browser.close());
-  return browser;
-}
-
-/**
- * A page whose console errors, uncaught errors and Content-Security-Policy violations are collected
- * (Chromium also reports a violation on the console), and whose request URLs are recorded.
- */
-async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[]; urls: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const problems: string[] = [];
-  const urls: string[] = [];
-  await page.addInitScript(() => {
-    // Runs in the page, where `document` exists.
-    (globalThis as unknown as { document: EventTarget }).document.addEventListener('securitypolicyviolation', (event: Event) => {
-      const violation = event as Event & { violatedDirective: string; blockedURI: string };
-      console.error(`CSP violation: ${violation.violatedDirective} ${violation.blockedURI}`);
-    });
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
-  page.on('pageerror', (err) => problems.push(err.message));
-  page.on('request', (request) => urls.push(request.url()));
-  return { page, problems, urls };
-}
 
 /** Runs in the page: how many pixels of a canvas are painted in the accent blue of the chart's bars. */
 function barPixels(canvas: unknown): number {
@@ -117,9 +73,9 @@ describe('dashboard', () => {
     });
     // A second analyst has the dashboard open too and sees the verdict arrive.
     const colleague = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await colleague.goto(`${address}/`);
+    await colleague.goto(`${address}/alerts.html`);
     await colleague.locator('#connection[data-state="live"]').waitFor();
-    await page.goto(`${address}/`);
+    await page.goto(`${address}/alerts.html`);
     await page.locator('#connection[data-state="live"]').waitFor();
     await expect.poll(() => page.locator('#alert-rows tr').count()).toBe(history.length);
     // The rate chart: uPlot, loaded from this origin's /vendor/, draws the hour's bars.
@@ -130,15 +86,22 @@ describe('dashboard', () => {
     await expect.poll(() => chart.evaluate(barPixels)).toBeGreaterThan(history.length * 100);
     for (const file of ['/vendor/uplot.esm.js', '/vendor/uplot.min.css']) expect(urls).toContain(`${address}${file}`);
 
-    // Reasons in an order no sort by contribution gives: the dashboard shows the detector's choice as it came.
+    // Reasons in an order no sort by contribution gives: the dashboard shows the detector's choice as it came,
+    // in the detector's words when it sent them, and never one that did not raise the score (older alerts have some).
     const reasons = [
       { feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 },
       { feature: 'terminalRisk7d', value: 0.8, typical: 0.02, contribution: 0.41 },
+      { feature: 'TX_DURING_WEEKEND', value: 0, typical: 0.4, contribution: -0.03 },
       { feature: 'txCount24h', value: 14, typical: 3, contribution: 0.09 },
+      { feature: 'TX_AMOUNT', value: 1899.99, typical: 54.31, contribution: 0.12, text: 'amount 1,899.99 (typical 54.31)' },
       { feature: 'hoursSincePrevious', value: 0.05, typical: 19.5, contribution: 0.22 },
     ];
+    const base = makeAlert({ cardId: 'card-4242', terminalId: 'term-99', amount: 1899.99, score: 0.97, decision: 'block', ruleHits: [{ ruleId: 'blocked-cards', version: 3, name: 'Blocked cards', action: 'block' }] });
+    // The payment happened in simulated time, long before it was detected.
+    const paidAt = '2018-06-12T09:33:30.000Z';
     const fresh = {
-      ...makeAlert({ cardId: 'card-4242', terminalId: 'term-99', amount: 1899.99, score: 0.97, decision: 'block', ruleHits: [{ ruleId: 'blocked-cards', version: 3, name: 'Blocked cards', action: 'block' }] }),
+      ...base,
+      transaction: { ...base.transaction, timestamp: paidAt, channel: 'ecommerce', merchantCategory: '5732', maskedPan: '411111******1111' },
       reasons,
     };
     await store.insertAlerts([fresh]);
@@ -148,10 +111,54 @@ describe('dashboard', () => {
     expect(await page.locator('#alert-rows tr').first().getAttribute('data-alert-id')).toBe(fresh.alertId);
     await expect.poll(() => row.textContent()).toContain('card-4242');
     expect(await row.textContent()).toContain('1,899.99');
-    // The rule that fired comes first, named with its version, then the model's reasons.
+    // The rule that fired comes first, named with its version, then the model's reasons, each with the score it added.
     expect(await row.locator('.reason b').allTextContents()).toEqual(['Blocked cards', 'Amount Vs Card Mean 7d', 'Terminal Risk 7d', 'Tx Count 24h', 'Hours Since Previous']);
+    expect(await row.locator('.reason .size').allTextContents()).toEqual(['rule', '+0.17', '+0.41', '+0.09', '+0.12', '+0.22']);
+    expect(await row.locator('.reason .words').nth(4).textContent()).toBe('amount 1,899.99 (typical 54.31)');
+    expect(await row.locator('.reasons').textContent()).not.toMatch(/WEEKEND|weekend/i);
     expect(await row.locator('.rule-hit.block').getAttribute('title')).toBe('rule blocked-cards, version 3: block');
     expect(await row.locator('.badge.block').textContent()).toBe('block');
+    // The payment's own time, the detection's in its tooltip; its channel, merchant category and card number.
+    const paidTime = await page.evaluate((iso) => new Date(iso).toLocaleTimeString(undefined, { hour12: false }), paidAt);
+    expect(await row.locator('td.time').textContent()).toContain(paidTime);
+    expect(await row.locator('td.time').getAttribute('title')).toBe(`payment ${paidAt} · detected ${fresh.detectedAt}`);
+    expect(await row.locator('td.card .sub').textContent()).toBe('411111******1111');
+    expect(await row.locator('td.num .sub').textContent()).toBe('online');
+    expect(await row.locator('td.terminal .sub').textContent()).toBe('5732 electronics');
+
+    // At 1024 px the page does not scroll sideways, and every row's verdict buttons are on screen.
+    await page.setViewportSize({ width: 1024, height: 900 });
+    expect(await page.evaluate(() => {
+      const { scrollWidth, clientWidth } = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return scrollWidth <= clientWidth;
+    })).toBe(true);
+    for (const box of await Promise.all((await page.locator('#alert-rows button').all()).map((button) => button.boundingBox()))) {
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(1024);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // The dialog says where the token is; a refused one is said so when it asks again; cancelling gives the buttons back.
+    await row.locator('button.mark-fraud').click();
+    await page.locator('#token-dialog[open]').waitFor();
+    expect(await page.locator('#token-help').textContent()).toContain('.fraudstream/alerts-api-token');
+    expect(await page.locator('#token-help .refusal').count()).toBe(0);
+    await page.locator('#token-input').fill(`${apiToken}-wrong`);
+    await page.locator('#token-ok').click();
+    await page.locator('#token-help .refusal').waitFor();
+    expect(await page.locator('#token-dialog').getAttribute('open')).not.toBeNull();
+    expect(await page.locator('#token-help').textContent()).toMatch(/^The service refused that token: check it and enter it again\. .*\.fraudstream\/alerts-api-token/);
+    await page.locator('#token-dialog button[value="cancel"]').click();
+    await page.locator('#token-dialog:not([open])').waitFor({ state: 'attached' });
+    await expect.poll(() => row.locator('button:disabled').count()).toBe(0);
+    // Escape cancels too, even with a token typed after an earlier Save.
+    await row.locator('button.mark-legit').click();
+    await page.locator('#token-dialog[open]').waitFor();
+    expect(await page.locator('#token-help .refusal').count()).toBe(0);
+    await page.locator('#token-input').fill(`${apiToken}-typed`);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => row.locator('button:disabled').count()).toBe(0);
+    expect((await store.getAlert(fresh.alertId))?.status).toBe('open');
 
     await row.locator('button.mark-fraud').click();
     await page.locator('#token-dialog[open]').waitFor();
@@ -180,7 +187,8 @@ describe('dashboard', () => {
     expect(offline).toEqual([]);
     // Reads are open: no token in any URL, and the API token never in one.
     expect(urls.filter((url) => url.includes('token='))).toEqual([]);
-    expect(problems).toEqual([]);
+    // The browser reports the refused token (403) on the console; nothing else may appear there.
+    expect(problems.filter((problem) => !/status of 403/.test(problem))).toEqual([]);
 
     const docs = await watchedPage(browser);
     await docs.page.goto(`${address}/docs/`);
@@ -204,7 +212,7 @@ describe('dashboard', () => {
       (token) => (globalThis as unknown as { sessionStorage: { setItem(key: string, value: string): void } }).sessionStorage.setItem('fraudstream.alerts.apiToken', token),
       apiToken,
     );
-    await page.goto(`${address}/`);
+    await page.goto(`${address}/alerts.html`);
     await page.locator('#token-dialog[open]').waitFor();
     expect(await page.locator('#token-title').textContent()).toBe('Read token');
     await page.locator('#token-input').fill(readToken);

@@ -1,14 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { MINUTE_MS as sharedMinuteMs } from '@fraudstream/shared';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { FEATURE_NAMES, KNOWN_CHANNELS, MINUTE_MS as sharedMinuteMs } from '@fraudstream/shared';
+import type { StoredAlert } from '../../src/schemas.js';
 import {
   MINUTE_MS,
+  TOKEN_REFUSED,
   chartColumns,
   countAlert,
   countCeiling,
   describeFeedback,
   describeHits,
+  describePayment,
   describeReason,
   describeTime,
+  formatContribution,
   filterSummary,
   filtersOf,
   formatAmount,
@@ -22,8 +26,14 @@ import {
   modelsText,
   modelsTitle,
   queryString,
+  rateScale,
   rateSummary,
   scoreClass,
+  shownReasons,
+  timeTitle,
+  tokenPrompt,
+  type PaymentDetails,
+  type WordedReason,
 } from '../../public/format.js';
 import type { MinuteCount } from '../../public/types.js';
 
@@ -58,16 +68,78 @@ describe('format', () => {
   it('names features in words and shows values at a readable precision', () => {
     expect(formatFeature('txCount24h')).toBe('Tx Count 24h');
     expect(formatFeature('terminalRisk7d')).toBe('Terminal Risk 7d');
-    expect(formatFeature('TX_AMOUNT')).toBe('TX_AMOUNT');
+    expect(formatFeature('TX_AMOUNT')).toBe('Payment amount');
+    expect(formatFeature('TERMINAL_ID_RISK_7DAY_WINDOW')).toBe('Terminal risk 7-day');
+    expect(formatFeature('CUSTOMER_ID_NB_TX_1DAY_WINDOW')).toBe('Card payments 1-day');
+    expect(formatFeature('TERMINAL_ID_NB_KNOWN_FRAUDS')).toBe('Terminal number of known frauds');
+    expect(formatFeature('CUSTOMER_ID_HOURS_SINCE_PREVIOUS_TX')).toBe('Card hours since previous payment');
+    // Every model feature comes out as words: no underscore, no shouting.
+    for (const name of FEATURE_NAMES) expect(formatFeature(name)).toMatch(/^[A-Z][a-z0-9 -]+$/);
     expect(formatValue(3)).toBe('3');
     expect(formatValue(0.8)).toBe('0.80');
     expect(formatValue(-1.005)).toBe((-1.005).toFixed(2));
     expect(formatValue(12345.6)).toBe(new Intl.NumberFormat().format(12346));
-    expect(describeReason({ feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 })).toEqual({
-      feature: 'Amount Vs Card Mean 7d',
-      values: '6.20 vs 1',
-      title: 'contribution 0.170',
+  });
+
+  it("shows a reason in the detector's words with the score it added, else the feature's name and values", () => {
+    expect(describeReason({ feature: 'TX_AMOUNT', value: 572.9, typical: 54.31, contribution: 0.3125, text: 'amount 572.90 (typical 54.31)' })).toEqual({
+      label: null,
+      text: 'amount 572.90',
+      typical: '(typical 54.31)',
+      size: '+0.31',
+      title: 'TX_AMOUNT 572.90 (typical 54.31) · raised the score by 0.313',
     });
+    expect(describeReason({ feature: 'amountVsCardMean7d', value: 6.2, typical: 1, contribution: 0.17 })).toEqual({
+      label: 'Amount Vs Card Mean 7d',
+      text: '6.20 vs 1',
+      typical: null,
+      size: '+0.17',
+      title: 'amountVsCardMean7d 6.20 (typical 1) · raised the score by 0.170',
+    });
+    expect(describeReason({ feature: 'TX_DURING_NIGHT', value: 1, typical: 0.17, contribution: 0.1, text: 'at night' })).toMatchObject({ text: 'at night', typical: null });
+    expect([0.004, 0.005, 0.5, 1].map(formatContribution)).toEqual(['+<0.01', '+0.01', '+0.50', '+1.00']);
+  });
+
+  it('shows only the reasons that raised the score, in the order they came', () => {
+    const reasons = [
+      { feature: 'a', value: 1, typical: 0, contribution: 0.1 },
+      { feature: 'b', value: 1, typical: 0, contribution: 0 },
+      { feature: 'c', value: 1, typical: 0, contribution: 0.3 },
+      { feature: 'd', value: 1, typical: 0, contribution: -0.2 },
+      { feature: 'e', value: 1, typical: 0, contribution: Number.NaN },
+    ];
+    expect(shownReasons(reasons).map((reason) => reason.feature)).toEqual(['a', 'c']);
+    expect(shownReasons([])).toEqual([]);
+  });
+
+  it("shows a payment's channel, merchant category and masked card number as an analyst reads them", () => {
+    expect(describePayment({ channel: 'ecommerce', merchantCategory: '5732', maskedPan: '411111******1111' })).toEqual({
+      channel: 'online',
+      category: '5732 electronics',
+      categoryTitle: 'merchant category 5732 (electronics)',
+      pan: '411111******1111',
+    });
+    expect(describePayment({ channel: 'crypto_wallet', merchantCategory: '1234' })).toEqual({ channel: 'crypto_wallet', category: 'MCC 1234', categoryTitle: 'merchant category 1234', pan: null });
+    expect(describePayment({})).toEqual({ channel: null, category: null, categoryTitle: null, pan: null });
+    // A channel named like an object's property is a channel, not a property.
+    expect(describePayment({ channel: 'constructor' }).channel).toBe('constructor');
+    for (const channel of KNOWN_CHANNELS) expect(describePayment({ channel }).channel).toMatch(/^[a-zA-Z /]+$/);
+  });
+
+  it('reads the fields the table shows from what the API sends', () => {
+    expectTypeOf<StoredAlert['transaction']>().toExtend<PaymentDetails>();
+    expectTypeOf<StoredAlert['reasons'][number]>().toExtend<WordedReason>();
+  });
+
+  it('says which token the dialog asks for, where npm start keeps it, and that one was refused', () => {
+    expect(tokenPrompt('api').title).toBe('API token');
+    expect(tokenPrompt('api').help).toContain('.fraudstream/alerts-api-token');
+    expect(tokenPrompt('read')).toMatchObject({ title: 'Read token', help: expect.stringContaining('ALERTS_READ_TOKEN') });
+    expect(TOKEN_REFUSED).toMatch(/refused/);
+  });
+
+  it("tells the payment's time from the detection's in the time's tooltip", () => {
+    expect(timeTitle('2018-06-12T09:33:30Z', '2026-12-04T02:03:39.123Z')).toBe('payment 2018-06-12T09:33:30.000Z · detected 2026-12-04T02:03:39.123Z');
   });
 
   it('shows the date of a detection only when it is not today', () => {
@@ -124,6 +196,35 @@ describe('format', () => {
       [null, null, 3],
     ]);
     expect(chartColumns([])).toEqual([[], [], []]);
+    // On a clipped scale, the counts above its top are drawn at it.
+    expect(chartColumns(minutes('2026-06-15T10:02:00.000Z', [460, 2, 30]), 8).slice(1)).toEqual([
+      [8, 2, null],
+      [null, null, 8],
+    ]);
+  });
+
+  it("keeps the live rate readable beside a start-up's backfill: the burst is clipped, not the scale stretched", () => {
+    // 40 minutes of a few alerts a minute after a backfill minute of 460 (and a quiet start).
+    const live = Array.from({ length: 40 }, (_, index) => 1 + ((index * 7) % 4));
+    const hour = minutes('2026-06-15T10:59:00.000Z', [...Array.from({ length: 19 }, () => 0), 460, ...live]);
+    const scale = rateScale(hour);
+    expect(scale.clipped).toEqual([19]);
+    expect(scale.top).toBe(8);
+    expect(Math.max(...live)).toBeLessThanOrEqual(scale.top);
+    // A backfill of two minutes, in the current one too: both clipped.
+    expect(rateScale(minutes('2026-06-15T10:59:00.000Z', [...Array.from({ length: 58 }, () => 2), 300, 460])).clipped).toEqual([58, 59]);
+  });
+
+  it('follows the counts when no minute stands out', () => {
+    expect(rateScale([])).toEqual({ top: 4, clipped: [] });
+    expect(rateScale(minutes('2026-06-15T10:59:00.000Z', Array.from({ length: 60 }, () => 0)))).toEqual({ top: 4, clipped: [] });
+    // A steady 460 a minute is the rate, not a burst.
+    expect(rateScale(minutes('2026-06-15T10:59:00.000Z', Array.from({ length: 60 }, (_, index) => 440 + (index % 40))))).toEqual({ top: 600, clipped: [] });
+    // A rate that rose for the last ten minutes is drawn to scale.
+    const rising = rateScale(minutes('2026-06-15T10:59:00.000Z', [...Array.from({ length: 50 }, () => 2), ...Array.from({ length: 10 }, () => 50)]));
+    expect(rising).toEqual({ top: 60, clipped: [] });
+    // A few alerts: up to 4 a minute the axis is 0..4 and nothing is clipped.
+    expect(rateScale(minutes('2026-06-15T10:59:00.000Z', [0, 0, 4, 0, 1]))).toEqual({ top: 4, clipped: [] });
   });
 
   it('tops the count axis at a number that halves into a round one', () => {

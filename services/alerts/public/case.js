@@ -1,0 +1,560 @@
+// @ts-check
+/**
+ * A case's page (case.html?caseId=…): the card, its priority, assignee and amount at risk; the card's
+ * timeline and payments (GET /cases/{id}); the case's alerts with the reasons that raised their score;
+ * the decision (POST /cases/{id}/decision, Fraud / Legit with a note, f / l from the keyboard) and then
+ * the next open case; the history (GET /cases/{id}/history), read again every 15 s while the tab is
+ * visible, the whole case again when it changed.
+ */
+
+import { HttpError, createApi, tokenDialog } from './api.js';
+import { createTimelineChart } from './cases-charts.js';
+import {
+  ANALYST_KEY,
+  CONFIRM_MS,
+  QUEUE_SEARCH_KEY,
+  REFRESH_MS,
+  SHORTCUTS,
+  alertSummary,
+  alreadyDecidedMessage,
+  analystName,
+  assignMessage,
+  caseHeader,
+  caseHref,
+  casesQuery,
+  confirmPrompt,
+  confirms,
+  decideHelp,
+  decidedMessage,
+  decisionText,
+  filtersFrom,
+  historyItem,
+  keyName,
+  nextOpenCase,
+  paymentRows,
+  shortcutOf,
+  timelineOf,
+} from './cases-format.js';
+import { createToast, element } from './page.js';
+
+/** @import { PaymentRow, PendingDecision, Shortcut, TimeText } from './cases-format.js' */
+/** @import { Case, CaseDetail, CaseEvent, FeedbackLabel } from './types.js' */
+
+const page = {
+  empty: element('case-empty', HTMLElement),
+  content: element('case-content', HTMLElement),
+  backLink: element('back-link', HTMLAnchorElement),
+  backToQueue: element('back-to-queue', HTMLAnchorElement),
+  card: element('case-card', HTMLElement),
+  status: element('case-status', HTMLElement),
+  priority: element('case-priority', HTMLElement),
+  atRisk: element('case-at-risk', HTMLElement),
+  alerts: element('case-alerts', HTMLElement),
+  maxScore: element('case-max-score', HTMLElement),
+  decisions: element('case-decisions', HTMLElement),
+  age: element('case-age', HTMLElement),
+  window: element('case-window', HTMLElement),
+  assignee: element('case-assignee', HTMLElement),
+  assignForm: element('assign-form', HTMLFormElement),
+  assignMe: element('assign-me', HTMLButtonElement),
+  unassign: element('unassign', HTMLButtonElement),
+  assignName: element('assign-name', HTMLInputElement),
+  assignTo: element('assign-to', HTMLButtonElement),
+  decideForm: element('decide-form', HTMLFormElement),
+  note: element('decide-note', HTMLTextAreaElement),
+  decideHelp: element('decide-help', HTMLElement),
+  decideFraud: element('decide-fraud', HTMLButtonElement),
+  decideLegit: element('decide-legit', HTMLButtonElement),
+  decided: element('decided', HTMLElement),
+  decidedText: element('decided-text', HTMLElement),
+  decidedNote: element('decided-note', HTMLElement),
+  nextCase: element('next-case', HTMLAnchorElement),
+  timelineReadout: element('timeline-readout', HTMLElement),
+  alertList: element('alert-list', HTMLElement),
+  historyList: element('history-list', HTMLOListElement),
+  historyEmpty: element('history-empty', HTMLElement),
+  paymentRows: element('payment-rows', HTMLTableSectionElement),
+  paymentsEmpty: element('payments-empty', HTMLElement),
+  paymentsNote: element('payments-note', HTMLElement),
+  toast: element('toast', HTMLElement),
+  showShortcuts: element('show-shortcuts', HTMLButtonElement),
+  shortcutsDialog: element('shortcuts-dialog', HTMLDialogElement),
+  shortcutRows: element('shortcut-rows', HTMLTableSectionElement),
+  analystDialog: element('analyst-dialog', HTMLDialogElement),
+  analystForm: element('analyst-form', HTMLFormElement),
+  analystInput: element('analyst-input', HTMLInputElement),
+  analystError: element('analyst-error', HTMLElement),
+};
+
+const toast = createToast(page.toast, CONFIRM_MS + 2000);
+
+/** Whether the analyst cancelled the read token dialog: the history is then not read again by itself. */
+let tokenDeclined = false;
+const askInDialog = tokenDialog({
+  dialog: element('token-dialog', HTMLDialogElement),
+  input: element('token-input', HTMLInputElement),
+  title: element('token-title', HTMLElement),
+  help: element('token-help', HTMLElement),
+});
+const api = createApi({
+  storage: sessionStorage,
+  askToken: async (kind, refused) => {
+    const token = await askInDialog(kind, refused);
+    if (kind === 'read') tokenDeclined = token === null;
+    return token;
+  },
+});
+
+const timeline = createTimelineChart({ container: element('timeline-chart', HTMLElement), readout: page.timelineReadout });
+
+const caseId = new URLSearchParams(location.search).get('caseId');
+const queueSearch = sessionStorage.getItem(QUEUE_SEARCH_KEY) ?? '';
+
+const state = {
+  /** @type {CaseDetail | null} */
+  detail: null,
+  /** @type {CaseEvent[]} */
+  events: [],
+  /** @type {PendingDecision | null} a first f / l waiting for its confirmation */
+  pending: null,
+  /** A decision or assignment is on its way: the buttons wait for it. */
+  busy: false,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  timer: undefined,
+};
+
+/** @param {unknown} err */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} [attributes]
+ * @param {Array<Node | string>} [children]
+ */
+function el(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** A bar of `width` (0..1) in the class `level`; through the CSSOM, as the policy refuses style attributes. @param {string} track @param {string} level @param {number} width */
+function bar(track, level, width) {
+  const fill = el('span', { class: level });
+  fill.style.width = `${Math.round(width * 100)}%`;
+  return el('span', { class: track, 'aria-hidden': 'true' }, [fill]);
+}
+
+/** @param {TimeText} time */
+const timeNodes = (time) => [...(time.date ? [el('span', { class: 'date' }, [time.date])] : []), time.time];
+
+const me = () => localStorage.getItem(ANALYST_KEY);
+
+/** @param {Case} kase */
+function showHeader(kase) {
+  const header = caseHeader(kase, new Date());
+  document.title = `fraudstream · case ${kase.cardId}`;
+  page.card.textContent = kase.cardId;
+  const label = kase.decision?.label;
+  page.status.textContent = label ? `decided ${label}` : kase.status;
+  page.status.className = `badge ${label ?? kase.status}`;
+  page.content.dataset['caseStatus'] = kase.status;
+  page.priority.title = header.priority.title;
+  page.priority.replaceChildren(bar('priority-bar', header.priority.level, header.priority.width), `priority ${header.priority.text}`);
+  page.atRisk.textContent = header.atRisk;
+  page.alerts.textContent = header.alerts;
+  page.maxScore.textContent = header.maxScore.text;
+  page.maxScore.className = header.maxScore.level;
+  page.decisions.replaceChildren(
+    ...(/** @type {const} */ (['block', 'review'])).filter((kind) => kase.decisions[kind] > 0).map((kind) => el('span', { class: `chip ${kind}` }, [`${kase.decisions[kind]} ${kind}`])),
+  );
+  if (!page.decisions.childElementCount) page.decisions.textContent = '–';
+  page.age.textContent = header.age.text;
+  page.age.title = header.age.title;
+  page.window.textContent = header.window;
+  page.assignee.textContent = kase.assignee ?? 'unassigned';
+  page.assignee.classList.toggle('none', kase.assignee === null);
+  page.unassign.hidden = kase.assignee === null;
+  page.assignMe.disabled = state.busy || (kase.assignee !== null && kase.assignee === me());
+}
+
+/** @param {Case} kase */
+function showDecision(kase) {
+  const open = kase.status === 'open';
+  page.decideForm.hidden = !open;
+  page.decided.hidden = open;
+  page.decideHelp.textContent = decideHelp(kase);
+  enableDecision();
+  if (open || !kase.decision) return;
+  page.decidedText.textContent = decisionText(kase.decision);
+  page.decidedText.className = `decided-text ${kase.decision.label}`;
+  page.decidedNote.hidden = !kase.decision.note;
+  page.decidedNote.textContent = kase.decision.note ?? '';
+  void findNextCase(kase.caseId);
+}
+
+function enableDecision() {
+  page.decideFraud.disabled = state.busy;
+  page.decideLegit.disabled = state.busy;
+  const pending = state.pending;
+  page.decideFraud.classList.toggle('armed', pending?.label === 'fraud');
+  page.decideLegit.classList.toggle('armed', pending?.label === 'legit');
+}
+
+/** The next open case by priority, within the queue's assignee filter; the queue when there is none. @param {string} current */
+async function findNextCase(current) {
+  page.nextCase.textContent = 'Next case…';
+  page.nextCase.href = `cases.html${queueSearch}`;
+  try {
+    const filters = { ...filtersFrom(queueSearch), status: /** @type {const} */ ('open'), sort: /** @type {const} */ ('priority') };
+    const answer = await api.cases(casesQuery(filters, { limit: 2 }));
+    const next = nextOpenCase(answer.cases, current);
+    page.nextCase.textContent = next ? `Next case: ${next.cardId} (priority ${next.priority.toFixed(2)}) →` : 'No more open cases: the queue';
+    page.nextCase.href = next ? caseHref(next.caseId) : `cases.html${queueSearch}`;
+  } catch {
+    page.nextCase.textContent = 'Next case: the queue';
+  }
+}
+
+/** @param {ReturnType<typeof alertSummary>} alert */
+function alertCard(alert) {
+  const reasons = alert.reasons.shown.map((reason) =>
+    el('tr', { title: reason.title }, [
+      el('th', { scope: 'row' }, [el('span', { class: 'feature' }, [reason.feature]), el('span', { class: 'values' }, [reason.values])]),
+      el('td', { class: 'contribution' }, [el('span', { class: 'contribution-cell' }, [bar('contribution-bar', 'contribution', reason.share), reason.contribution])]),
+    ]),
+  );
+  return el('article', { id: alert.anchor, class: 'case-alert', tabindex: '-1', 'aria-labelledby': `${alert.anchor}-title`, 'data-alert-status': alert.status }, [
+    el('h3', { id: `${alert.anchor}-title` }, [
+      el('span', { class: 'time', title: alert.time.iso }, timeNodes(alert.time)),
+      el('span', { class: 'amount' }, [alert.amount]),
+      el('span', { class: `score ${alert.score.level}`, title: alert.score.title }, [`score ${alert.score.text}`]),
+    ]),
+    el('p', { class: 'alert-meta' }, [
+      el('span', { class: `badge ${alert.decision}` }, [alert.decision]),
+      ' ',
+      el('span', { class: `badge ${alert.status}` }, [alert.status]),
+      ' ',
+      el('span', { class: 'terminal' }, [alert.terminalId]),
+      ...alert.ruleHits.flatMap((hit) => [' ', el('span', { class: `chip rule ${hit.action}`, title: hit.title }, [hit.ruleId])]),
+    ]),
+    reasons.length
+      ? el('table', { class: 'reasons-table', 'aria-label': 'Reasons that raised the score' }, [
+          el('thead', {}, [el('tr', {}, [el('th', { scope: 'col' }, ['Reason: value vs typical']), el('th', { scope: 'col' }, ['Raised the score by'])])]),
+          el('tbody', {}, reasons),
+        ])
+      : el('p', { class: 'panel-note' }, ['No reason raised the score.']),
+    ...(alert.reasons.hidden > 0 ? [el('p', { class: 'panel-note hidden-reasons' }, [`${alert.reasons.hidden} reason${alert.reasons.hidden === 1 ? '' : 's'} that did not raise the score not shown.`])] : []),
+  ]);
+}
+
+/** @param {PaymentRow} row */
+function paymentRow(row) {
+  const alert = row.alert
+    ? el('a', { href: row.alert.href, title: row.alert.inCase ? `alert ${row.alert.alertId} of this case` : `alert ${row.alert.alertId}, of another case: the card's alerts` }, [row.alert.inCase ? 'this case' : 'other case'])
+    : '';
+  return el('tr', { 'data-alerted': String(row.alert !== null), 'data-in-window': String(row.inWindow), 'data-fraud': String(row.label?.fraud ?? false) }, [
+    el('td', { class: 'time', title: row.time.iso }, timeNodes(row.time)),
+    el('td', { class: 'num' }, [row.amount, el('span', { class: 'currency' }, [row.currency])]),
+    el('td', { class: 'terminal' }, [row.terminalId]),
+    el('td', {}, [row.channel]),
+    el('td', { class: 'mcc' }, [row.merchantCategory]),
+    el('td', {}, [el('span', { class: 'score-cell' }, [bar('score-bar', row.score.level, row.score.width), el('span', { class: row.score.level }, [row.score.text])])]),
+    el('td', {}, row.decision ? [el('span', { class: `badge ${row.decision}` }, [row.decision])] : []),
+    el('td', { class: 'rule-ids', title: row.rulesTitle }, [row.ruleIds.join(', ')]),
+    el('td', {}, row.label ? [el('span', { class: `badge ${row.label.text}` }, [row.label.text]), el('span', { class: 'label-source' }, [row.label.source])] : []),
+    el('td', { class: 'alert-link' }, [alert]),
+  ]);
+}
+
+/** @param {CaseDetail} detail */
+function show(detail) {
+  const now = new Date();
+  const kase = detail.case;
+  page.empty.hidden = true;
+  page.content.hidden = false;
+  showHeader(kase);
+  showDecision(kase);
+  timeline.update(timelineOf(detail.payments, detail.alerts, kase));
+  page.alertList.replaceChildren(...detail.alerts.map((alert) => alertCard(alertSummary(alert, now))));
+  const rows = paymentRows(detail.payments, detail.alerts, kase, now);
+  page.paymentRows.replaceChildren(...rows.map(paymentRow));
+  page.paymentsEmpty.hidden = rows.length > 0;
+  page.paymentsNote.textContent = rows.length >= 500 ? 'the newest 500' : `${rows.length} payment${rows.length === 1 ? '' : 's'}`;
+  if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView({ block: 'nearest' });
+}
+
+function showHistory() {
+  page.historyList.replaceChildren(
+    ...state.events.map((event) => {
+      const item = historyItem(event);
+      return el('li', { 'data-action': event.action }, [
+        el('time', { datetime: item.at, class: 'when' }, [item.when]),
+        ' ',
+        el('b', { class: 'actor' }, [item.actor]),
+        ' ',
+        item.text,
+        ...(item.note ? [el('q', { class: 'note' }, [item.note])] : []),
+      ]);
+    }),
+  );
+  page.historyEmpty.hidden = state.events.length > 0;
+}
+
+/** @param {string} text */
+function showEmpty(text) {
+  page.empty.textContent = text;
+  page.empty.hidden = false;
+  page.content.hidden = true;
+}
+
+async function loadCase() {
+  if (caseId === null) return;
+  try {
+    state.detail = await api.caseDetail(caseId);
+    show(state.detail);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 404) showEmpty(`No case ${caseId}: open one from the queue.`);
+    else if (tokenDeclined) showEmpty('The case needs the read token: reload the page to enter it.');
+    else if (state.detail) toast(`Could not read the case again: ${messageOf(err)}`);
+    else showEmpty(`Could not load the case: ${messageOf(err)}`);
+  }
+}
+
+/**
+ * Reads the history; when it has grown since the last read (an alert joined, someone else assigned or
+ * decided), the case too, and says so.
+ * @param {{ ownChange?: boolean }} [options] ownChange: after this page's own decision or assignment, which it showed already
+ */
+async function loadHistory({ ownChange = false } = {}) {
+  if (caseId === null) return;
+  clearTimeout(state.timer);
+  try {
+    const { events } = await api.caseHistory(caseId);
+    const known = state.events.length;
+    const changed = !ownChange && known > 0 && events.length !== known;
+    state.events = events;
+    showHistory();
+    if (changed) {
+      const latest = events.at(-1);
+      if (latest) toast(`The case changed: ${latest.actor} ${historyItem(latest).text}.`, true);
+      await loadCase();
+    }
+  } catch (err) {
+    if (!tokenDeclined && state.detail) page.historyEmpty.textContent = `Could not read the history: ${messageOf(err)}`;
+    page.historyEmpty.hidden = state.events.length > 0;
+  }
+  schedule();
+}
+
+function schedule() {
+  clearTimeout(state.timer);
+  if (!document.hidden && !tokenDeclined) state.timer = setTimeout(() => void loadHistory(), REFRESH_MS);
+}
+
+/**
+ * The analyst's name: the kept one, else asked for once in the dialog (and kept).
+ * @returns {Promise<string | null>} null when they cancelled
+ */
+async function myName() {
+  const kept = me();
+  if (kept) return kept;
+  page.analystInput.value = '';
+  page.analystError.textContent = '';
+  page.analystDialog.returnValue = '';
+  page.analystDialog.showModal();
+  const name = await new Promise((resolve) => {
+    page.analystDialog.addEventListener(
+      'close',
+      () => {
+        const typed = analystName(page.analystInput.value);
+        resolve(page.analystDialog.returnValue === 'ok' && 'name' in typed ? typed.name : null);
+      },
+      { once: true },
+    );
+  });
+  if (name) localStorage.setItem(ANALYST_KEY, name);
+  return name;
+}
+
+/** Sends the decision; the buttons are enabled again whatever comes of it (a cancelled token dialog too). @param {FeedbackLabel} label */
+async function decide(label) {
+  const kase = state.detail?.case;
+  if (!kase || kase.status !== 'open' || state.busy) return;
+  state.pending = null;
+  state.busy = true;
+  enableDecision();
+  try {
+    const name = me();
+    const note = page.note.value.trim();
+    const decided = await api.decideCase(kase.caseId, { label, ...(note ? { note } : {}), ...(name ? { analyst: name } : {}) });
+    if (!decided) {
+      toast('Not decided: deciding needs the API token.');
+      return;
+    }
+    toast(decidedMessage(kase, label, kase.openAlertCount), true);
+    page.note.value = '';
+    if (state.detail) state.detail = { ...state.detail, case: decided };
+    showDecision(decided);
+    page.nextCase.focus();
+    // The alerts' statuses and the payments' labels changed with it.
+    await Promise.all([loadCase(), loadHistory({ ownChange: true })]);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 409) {
+      toast(alreadyDecidedMessage(err.message));
+      await Promise.all([loadCase(), loadHistory()]);
+    } else {
+      toast(`Could not decide: ${messageOf(err)}`);
+    }
+  } finally {
+    state.busy = false;
+    enableDecision();
+    if (state.detail) showHeader(state.detail.case);
+  }
+}
+
+/** f / l: the first press asks, the second (the same key, in time) decides. @param {FeedbackLabel} label */
+function decideFromKey(label) {
+  const kase = state.detail?.case;
+  if (!kase) return;
+  if (kase.status !== 'open') {
+    toast('This case is decided already.');
+    return;
+  }
+  const now = Date.now();
+  if (confirms(state.pending, kase.caseId, label, now)) {
+    void decide(label);
+    return;
+  }
+  state.pending = { caseId: kase.caseId, label, until: now + CONFIRM_MS };
+  toast(confirmPrompt(kase, label));
+  page.toast.classList.add('confirm', label);
+  enableDecision();
+  setTimeout(() => {
+    if (state.pending && Date.now() > state.pending.until) {
+      state.pending = null;
+      enableDecision();
+    }
+  }, CONFIRM_MS + 100);
+}
+
+/**
+ * Assigns the case (null: unassigns it), as the analyst whose name is kept.
+ * @param {string | null} assignee
+ */
+async function assign(assignee) {
+  const kase = state.detail?.case;
+  if (!kase || state.busy) return;
+  state.busy = true;
+  const buttons = [page.assignMe, page.unassign, page.assignTo];
+  for (const button of buttons) button.disabled = true;
+  try {
+    const name = me();
+    const assigned = await api.assignCase(kase.caseId, { assignee, ...(name ? { analyst: name } : {}) });
+    if (!assigned) {
+      toast('Not assigned: assigning needs the API token.');
+      return;
+    }
+    toast(assignee === null ? `${kase.cardId} is unassigned.` : assignee === name ? assignMessage(kase, assignee) : `${kase.cardId} is assigned to ${assignee}.`, true);
+    if (state.detail) state.detail = { ...state.detail, case: assigned };
+    page.assignName.value = '';
+    await loadHistory({ ownChange: true });
+  } catch (err) {
+    toast(`Could not assign: ${messageOf(err)}`);
+  } finally {
+    state.busy = false;
+    for (const button of buttons) button.disabled = false;
+    if (state.detail) showHeader(state.detail.case);
+  }
+}
+
+async function assignToMe() {
+  const name = await myName();
+  if (!name) return;
+  if (state.detail?.case.assignee === name) {
+    toast(assignMessage(state.detail.case, name), true);
+    return;
+  }
+  await assign(name);
+}
+
+/** @param {EventTarget | null} target */
+const isEditable = (target) =>
+  target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || (target instanceof HTMLElement && target.isContentEditable);
+
+/** @type {Partial<Record<Shortcut, () => void>>} */
+const onShortcut = {
+  fraud: () => decideFromKey('fraud'),
+  legit: () => decideFromKey('legit'),
+  assign: () => void assignToMe(),
+  help: () => page.shortcutsDialog.showModal(),
+  cancel: () => {
+    if (state.pending === null) return;
+    state.pending = null;
+    enableDecision();
+    toast('Not decided.', true);
+  },
+};
+
+document.addEventListener('keydown', (event) => {
+  if (document.querySelector('dialog[open]')) return;
+  const shortcut = shortcutOf({ key: event.key, ctrlKey: event.ctrlKey, altKey: event.altKey, metaKey: event.metaKey, editable: isEditable(event.target) }, 'case');
+  const action = shortcut ? onShortcut[shortcut] : undefined;
+  if (!action) return;
+  event.preventDefault();
+  action();
+});
+
+page.decideForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const value = event.submitter instanceof HTMLButtonElement ? event.submitter.value : '';
+  if (value === 'fraud' || value === 'legit') void decide(value);
+});
+
+page.assignMe.addEventListener('click', () => void assignToMe());
+page.unassign.addEventListener('click', () => void assign(null));
+page.assignForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const typed = analystName(page.assignName.value);
+  if ('error' in typed) {
+    toast(`Assign to whom? ${typed.error}`);
+    page.assignName.focus();
+    return;
+  }
+  void assign(typed.name);
+});
+
+page.analystForm.addEventListener('submit', (event) => {
+  if (!(event.submitter instanceof HTMLButtonElement) || event.submitter.value !== 'ok') return;
+  const typed = analystName(page.analystInput.value);
+  if ('error' in typed) {
+    event.preventDefault();
+    page.analystError.textContent = typed.error;
+  }
+});
+
+page.showShortcuts.addEventListener('click', () => page.shortcutsDialog.showModal());
+
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) clearTimeout(state.timer);
+  else void loadHistory();
+});
+
+page.shortcutRows.replaceChildren(
+  ...SHORTCUTS.filter((entry) => entry.pages.includes('case')).map((entry) =>
+    el('tr', {}, [el('td', {}, entry.keys.flatMap((key, index) => [...(index > 0 ? [' / '] : []), el('kbd', {}, [keyName(key)])])), el('td', {}, [entry.text])]),
+  ),
+);
+page.backLink.href = `cases.html${queueSearch}`;
+page.backToQueue.href = `cases.html${queueSearch}`;
+
+async function start() {
+  if (caseId === null) {
+    showEmpty('No case given: open one from the queue.');
+    return;
+  }
+  await loadCase();
+  if (state.detail) await loadHistory();
+}
+
+void start();

@@ -1,0 +1,557 @@
+// @ts-check
+/**
+ * The case queue, the analyst's working list: the open (or decided) cases, by priority or age, read
+ * again every 15 s while the tab is visible (GET /cases, and GET /stats for the totals). Worked from
+ * the keyboard: j / k move the selection, Enter opens the case, f / l decide it (the second press
+ * confirms), a assigns it to me. The analyst's name is kept in localStorage, the tokens in the tab.
+ */
+
+import { HttpError, createApi, tokenDialog } from './api.js';
+import {
+  ANALYST_KEY,
+  CONFIRM_MS,
+  PAGE_SIZE,
+  QUEUE_SEARCH_KEY,
+  REFRESH_MS,
+  SELECTED_KEY,
+  SHORTCUTS,
+  alreadyDecidedMessage,
+  analystName,
+  assignMessage,
+  caseHref,
+  caseRow,
+  caseTotals,
+  casesQuery,
+  confirmPrompt,
+  confirms,
+  decidedMessage,
+  emptyText,
+  filtersFrom,
+  inQueue,
+  keyName,
+  moveSelection,
+  pageSearch,
+  queueSummary,
+  refreshLimit,
+  reselect,
+  shortcutOf,
+} from './cases-format.js';
+import { createToast, element } from './page.js';
+
+/** @import { CaseRow, PendingDecision, QueueFilters, Shortcut } from './cases-format.js' */
+/** @import { Case, CaseStats, FeedbackLabel, Stats } from './types.js' */
+
+const page = {
+  filters: element('queue-filters', HTMLFormElement),
+  assigneeMode: element('assignee-mode', HTMLSelectElement),
+  assigneeMe: element('assignee-me', HTMLOptionElement),
+  assigneeNameLabel: element('assignee-name-label', HTMLElement),
+  assigneeName: element('assignee-name', HTMLInputElement),
+  refreshStatus: element('refresh-status', HTMLElement),
+  me: element('me', HTMLElement),
+  showShortcuts: element('show-shortcuts', HTMLButtonElement),
+  summary: element('queue-summary', HTMLElement),
+  rows: element('case-rows', HTMLTableSectionElement),
+  empty: element('queue-empty', HTMLElement),
+  loadMore: element('load-more', HTMLButtonElement),
+  totals: {
+    open: element('total-open', HTMLElement),
+    unassigned: element('total-unassigned', HTMLElement),
+    oldest: element('total-oldest', HTMLElement),
+    decidedLastDay: element('total-decided', HTMLElement),
+  },
+  toast: element('toast', HTMLElement),
+  shortcutsDialog: element('shortcuts-dialog', HTMLDialogElement),
+  shortcutRows: element('shortcut-rows', HTMLTableSectionElement),
+  analystDialog: element('analyst-dialog', HTMLDialogElement),
+  analystForm: element('analyst-form', HTMLFormElement),
+  analystInput: element('analyst-input', HTMLInputElement),
+  analystError: element('analyst-error', HTMLElement),
+};
+
+// Long enough to read what a decision did, and to press the confirming key.
+const toast = createToast(page.toast, CONFIRM_MS + 2000);
+
+/** Whether the analyst cancelled the read token dialog: the timer then stops asking until they press Refresh. */
+let tokenDeclined = false;
+const askInDialog = tokenDialog({
+  dialog: element('token-dialog', HTMLDialogElement),
+  input: element('token-input', HTMLInputElement),
+  title: element('token-title', HTMLElement),
+  help: element('token-help', HTMLElement),
+});
+const api = createApi({
+  storage: sessionStorage,
+  askToken: async (kind, refused) => {
+    const token = await askInDialog(kind, refused);
+    if (kind === 'read') tokenDeclined = token === null;
+    return token;
+  },
+});
+
+const state = {
+  /** @type {QueueFilters} */
+  filters: filtersFrom(location.search),
+  /** @type {Case[]} */
+  cases: [],
+  /** @type {string | null} */
+  nextCursor: null,
+  /** @type {string | null} the selected case */
+  selected: sessionStorage.getItem(SELECTED_KEY),
+  selectedIndex: -1,
+  /** @type {PendingDecision | null} a first f / l waiting for its confirmation */
+  pending: null,
+  /** A decision or assignment is on its way: keys that would send another wait for it. */
+  busy: false,
+  /** @type {Date | null} */
+  updatedAt: null,
+  /** @type {string | null} why the last read failed */
+  failure: null,
+  /** Answers to an older request (the filters changed meanwhile) are dropped. */
+  request: 0,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  timer: undefined,
+};
+
+/** @param {unknown} err */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} [attributes]
+ * @param {Array<Node | string>} [children]
+ */
+function el(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** A bar of `width` (0..1) in the class `level`; through the CSSOM, as the policy refuses style attributes. @param {string} track @param {string} level @param {number} width */
+function bar(track, level, width) {
+  const fill = el('span', { class: level });
+  fill.style.width = `${Math.round(width * 100)}%`;
+  return el('span', { class: track, 'aria-hidden': 'true' }, [fill]);
+}
+
+const me = () => localStorage.getItem(ANALYST_KEY);
+
+/** @param {CaseRow} row */
+function caseRowElement(row) {
+  const card = el('td', { class: 'card' }, [el('a', { href: row.href, 'aria-label': row.summary }, [row.cardId])]);
+  if (row.label) card.append(' ', el('span', { class: `badge ${row.label}` }, [row.label]));
+  const decisions = el(
+    'td',
+    { class: 'decisions' },
+    row.decisions.map((decision) => el('span', { class: `chip ${decision.kind}`, title: `${decision.count} of its alerts asked to ${decision.kind}` }, [`${decision.count} ${decision.kind}`])),
+  );
+  const assignee = el('td', { class: 'assignee' }, [row.assignee ?? el('span', { class: 'none' }, ['unassigned'])]);
+  if (row.assignee !== null && row.assignee === me()) assignee.classList.add('mine');
+  return el('tr', { 'data-case-id': row.caseId, 'data-case-status': row.status }, [
+    el('td', { class: 'priority' }, [el('span', { class: 'priority-cell', title: row.priority.title }, [bar('priority-bar', row.priority.level, row.priority.width), row.priority.text])]),
+    card,
+    el('td', { class: 'num age', title: row.age.title }, [row.age.text]),
+    el('td', { class: 'num', title: row.alerts.title }, [row.alerts.text]),
+    el('td', {}, [el('span', { class: 'score-cell' }, [bar('score-bar', row.maxScore.level, row.maxScore.width), el('span', { class: row.maxScore.level }, [row.maxScore.text])])]),
+    el('td', { class: 'num' }, [row.atRisk.amount, el('span', { class: 'currency' }, [row.atRisk.currency])]),
+    decisions,
+    assignee,
+    el('td', { class: 'time', title: row.lastAlert.iso }, [...(row.lastAlert.date ? [el('span', { class: 'date' }, [row.lastAlert.date])] : []), row.lastAlert.time]),
+  ]);
+}
+
+/** The selected row's card link: what keeps the focus and what Enter follows. */
+function selectedLink() {
+  const link = page.rows.rows[state.selectedIndex]?.querySelector('td.card a');
+  return link instanceof HTMLAnchorElement ? link : null;
+}
+
+/** Marks the selected row (and the one a decision waits on). */
+function showSelection() {
+  const pending = state.pending;
+  [...page.rows.rows].forEach((row, index) => {
+    const selected = index === state.selectedIndex;
+    row.classList.toggle('selected', selected);
+    if (selected) row.setAttribute('aria-current', 'true');
+    else row.removeAttribute('aria-current');
+    row.dataset['pending'] = pending && pending.caseId === row.dataset['caseId'] ? pending.label : '';
+  });
+  if (state.selected !== null) sessionStorage.setItem(SELECTED_KEY, state.selected);
+}
+
+function render() {
+  const focusWasInRows = page.rows.contains(document.activeElement);
+  const now = new Date();
+  state.selectedIndex = reselect(
+    state.cases.map((kase) => kase.caseId),
+    state.selected,
+    state.selectedIndex,
+  );
+  // An empty list (the filters just changed) keeps the selection for the rows to come.
+  if (state.cases.length > 0) state.selected = state.cases[state.selectedIndex]?.caseId ?? null;
+  page.rows.replaceChildren(...state.cases.map((kase) => caseRowElement(caseRow(kase, now))));
+  showSelection();
+  if (focusWasInRows) selectedLink()?.focus({ preventScroll: true });
+  page.empty.hidden = state.cases.length > 0;
+  page.empty.textContent = emptyText(state.filters);
+  page.loadMore.hidden = state.nextCursor === null;
+  page.summary.textContent = state.updatedAt ? queueSummary(state.filters, state.cases.length, state.nextCursor !== null) : '';
+}
+
+/** @param {number} index */
+function select(index) {
+  state.selectedIndex = index;
+  state.selected = state.cases[index]?.caseId ?? null;
+  if (state.pending && state.pending.caseId !== state.selected) state.pending = null;
+  showSelection();
+  const link = selectedLink();
+  link?.focus({ preventScroll: true });
+  link?.closest('tr')?.scrollIntoView({ block: 'nearest' });
+}
+
+function showRefreshStatus() {
+  const updated = state.updatedAt ? `updated ${state.updatedAt.toLocaleTimeString(undefined, { hour12: false })}` : state.failure ? 'not loaded' : 'loading…';
+  const failed = state.failure ? ` · the last read failed: ${state.failure}` : '';
+  const next = document.hidden ? 'paused while the tab is hidden' : tokenDeclined ? 'paused: press Refresh to enter the read token' : `refreshes every ${REFRESH_MS / 1000} s`;
+  page.refreshStatus.textContent = `${updated}${failed} · ${next}`;
+  page.refreshStatus.classList.toggle('failed', state.failure !== null);
+}
+
+/** @param {number} [delayMs] */
+function schedule(delayMs = REFRESH_MS) {
+  clearTimeout(state.timer);
+  if (!document.hidden && !tokenDeclined) state.timer = setTimeout(() => void refresh(), delayMs);
+  showRefreshStatus();
+}
+
+async function refreshTotals() {
+  try {
+    const stats = /** @type {Stats & { cases?: CaseStats }} */ (await api.stats());
+    const totals = caseTotals(stats.cases, new Date());
+    for (const key of /** @type {const} */ (['open', 'unassigned', 'oldest', 'decidedLastDay'])) page.totals[key].textContent = totals[key];
+  } catch {
+    // The queue's own read says what went wrong; the totals stay as they were.
+  }
+}
+
+/** Reads the queue again: as many cases as are shown, from the top. */
+async function refresh() {
+  clearTimeout(state.timer);
+  const request = ++state.request;
+  try {
+    const answer = await api.cases(casesQuery(state.filters, { limit: refreshLimit(state.cases.length) }));
+    if (request !== state.request) return;
+    state.cases = answer.cases;
+    state.nextCursor = answer.nextCursor;
+    state.updatedAt = new Date();
+    state.failure = null;
+    render();
+    void refreshTotals();
+  } catch (err) {
+    if (request !== state.request) return;
+    state.failure = messageOf(err);
+    toast(tokenDeclined ? 'The cases need the read token: press Refresh to enter it.' : `Could not load the cases: ${state.failure}`);
+  }
+  schedule();
+}
+
+async function loadMore() {
+  if (state.nextCursor === null) return;
+  page.loadMore.disabled = true;
+  try {
+    const answer = await api.cases(casesQuery(state.filters, { limit: PAGE_SIZE, cursor: state.nextCursor }));
+    const shown = new Set(state.cases.map((kase) => kase.caseId));
+    state.cases = [...state.cases, ...answer.cases.filter((kase) => !shown.has(kase.caseId))];
+    state.nextCursor = answer.nextCursor;
+    render();
+  } catch (err) {
+    toast(`Could not load more cases: ${messageOf(err)}`);
+  } finally {
+    page.loadMore.disabled = false;
+  }
+}
+
+/** Shows `kase` as the server now has it, or drops it when the filters no longer take it in. @param {Case} kase */
+function replaceCase(kase) {
+  state.cases = inQueue(kase, state.filters) ? state.cases.map((shown) => (shown.caseId === kase.caseId ? kase : shown)) : state.cases.filter((shown) => shown.caseId !== kase.caseId);
+  render();
+}
+
+/**
+ * The analyst's name: the kept one, else asked for once in the dialog (and kept).
+ * @param {{ change?: boolean }} [options] change: ask even when one is kept
+ * @returns {Promise<string | null>} null when they cancelled
+ */
+async function myName({ change = false } = {}) {
+  const kept = me();
+  if (kept && !change) return kept;
+  page.analystInput.value = kept ?? '';
+  page.analystError.textContent = '';
+  page.analystDialog.returnValue = '';
+  page.analystDialog.showModal();
+  const name = await new Promise((resolve) => {
+    page.analystDialog.addEventListener(
+      'close',
+      () => {
+        const typed = analystName(page.analystInput.value);
+        resolve(page.analystDialog.returnValue === 'ok' && 'name' in typed ? typed.name : null);
+      },
+      { once: true },
+    );
+  });
+  if (name) {
+    localStorage.setItem(ANALYST_KEY, name);
+    showMe();
+  }
+  return name;
+}
+
+function showMe() {
+  const name = me();
+  page.assigneeMe.textContent = name ? `mine (${name})` : 'mine…';
+  const change = el('button', { type: 'button', class: 'secondary small' }, [name ? 'change' : 'set']);
+  change.addEventListener('click', () => void myName({ change: true }).then(() => render()));
+  page.me.replaceChildren(name ? `you: ${name} ` : 'you: not set ', change);
+}
+
+/** @returns {Case | null} */
+const selectedCase = () => state.cases[state.selectedIndex] ?? null;
+
+/** @param {FeedbackLabel} label */
+async function decideSelected(label) {
+  const kase = selectedCase();
+  if (!kase) {
+    toast('No case selected: move to one with j / k.');
+    return;
+  }
+  if (kase.status !== 'open') {
+    toast(`${kase.cardId}'s case is decided already.`);
+    return;
+  }
+  const now = Date.now();
+  if (!confirms(state.pending, kase.caseId, label, now)) {
+    state.pending = { caseId: kase.caseId, label, until: now + CONFIRM_MS };
+    toast(confirmPrompt(kase, label));
+    page.toast.classList.add('confirm', label);
+    showSelection();
+    return;
+  }
+  state.pending = null;
+  showSelection();
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    const name = me();
+    const decided = await api.decideCase(kase.caseId, { label, ...(name ? { analyst: name } : {}) });
+    if (!decided) {
+      toast(`${kase.cardId} not decided: deciding needs the API token.`);
+      return;
+    }
+    toast(decidedMessage(kase, label, kase.openAlertCount), true);
+    replaceCase(decided);
+    selectedLink()?.focus({ preventScroll: true });
+    void refreshTotals();
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 409) {
+      toast(alreadyDecidedMessage(err.message));
+      void refresh();
+    } else {
+      toast(`Could not decide ${kase.cardId}: ${messageOf(err)}`);
+    }
+  } finally {
+    state.busy = false;
+  }
+}
+
+async function assignSelectedToMe() {
+  const kase = selectedCase();
+  if (!kase) {
+    toast('No case selected: move to one with j / k.');
+    return;
+  }
+  const name = await myName();
+  if (!name || state.busy) return;
+  if (kase.assignee === name) {
+    toast(assignMessage(kase, name), true);
+    return;
+  }
+  state.busy = true;
+  try {
+    const assigned = await api.assignCase(kase.caseId, { assignee: name, analyst: name });
+    if (!assigned) {
+      toast(`${kase.cardId} not assigned: assigning needs the API token.`);
+      return;
+    }
+    toast(assignMessage(kase, name), true);
+    replaceCase(assigned);
+    void refreshTotals();
+  } catch (err) {
+    toast(`Could not assign ${kase.cardId}: ${messageOf(err)}`);
+  } finally {
+    state.busy = false;
+  }
+}
+
+function openSelected() {
+  const kase = selectedCase();
+  if (kase) location.href = caseHref(kase.caseId);
+}
+
+function cancelPending() {
+  if (state.pending === null) return;
+  state.pending = null;
+  showSelection();
+  toast('Not decided.', true);
+}
+
+/** @param {EventTarget | null} target */
+const isEditable = (target) =>
+  target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || (target instanceof HTMLElement && target.isContentEditable);
+
+/** @type {Record<Shortcut, () => void>} */
+const onShortcut = {
+  next: () => select(moveSelection(state.selectedIndex, state.cases.length, 1)),
+  previous: () => select(moveSelection(state.selectedIndex, state.cases.length, -1)),
+  open: () => openSelected(),
+  fraud: () => void decideSelected('fraud'),
+  legit: () => void decideSelected('legit'),
+  assign: () => void assignSelectedToMe(),
+  help: () => page.shortcutsDialog.showModal(),
+  cancel: () => cancelPending(),
+};
+
+document.addEventListener('keydown', (event) => {
+  if (document.querySelector('dialog[open]')) return;
+  const shortcut = shortcutOf({ key: event.key, ctrlKey: event.ctrlKey, altKey: event.altKey, metaKey: event.metaKey, editable: isEditable(event.target) }, 'queue');
+  if (!shortcut) return;
+  // A focused link or button does what Enter does to it (the selected row's link opens the case too).
+  if (shortcut === 'open' && (event.target instanceof HTMLAnchorElement || event.target instanceof HTMLButtonElement)) return;
+  // Else the key is the shortcut's only: not scrolling the page, nor typed into the dialog it opens.
+  event.preventDefault();
+  onShortcut[shortcut]();
+});
+
+page.rows.addEventListener('click', (event) => {
+  const row = event.target instanceof Element ? event.target.closest('tr') : null;
+  if (!row?.dataset['caseId']) return;
+  state.selected = row.dataset['caseId'];
+  sessionStorage.setItem(SELECTED_KEY, state.selected);
+  // A click on the card's link follows it by itself.
+  if (event.target instanceof Element && event.target.closest('a')) return;
+  location.href = caseHref(row.dataset['caseId']);
+});
+
+// Tabbing onto a row's link selects the row, so that f / l / a act on what has the focus.
+page.rows.addEventListener('focusin', (event) => {
+  const row = event.target instanceof Element ? event.target.closest('tr') : null;
+  const index = row ? [...page.rows.rows].indexOf(/** @type {HTMLTableRowElement} */ (row)) : -1;
+  if (index >= 0 && index !== state.selectedIndex) {
+    state.selectedIndex = index;
+    state.selected = state.cases[index]?.caseId ?? null;
+    if (state.pending && state.pending.caseId !== state.selected) state.pending = null;
+    showSelection();
+  }
+});
+
+/** The filters as the form shows them; null when it waits for a name to be typed. @returns {QueueFilters | null} */
+function formFilters() {
+  const data = new FormData(page.filters);
+  const mode = page.assigneeMode.value;
+  page.assigneeNameLabel.hidden = mode !== 'named';
+  const name = page.assigneeName.value.trim();
+  if (mode === 'named' && !name) return null;
+  return {
+    status: data.get('status') === 'decided' ? 'decided' : 'open',
+    sort: data.get('sort') === 'age' ? 'age' : 'priority',
+    assignee: mode === 'anyone' ? null : mode === 'unassigned' ? '' : mode === 'me' ? me() : name,
+  };
+}
+
+/** The form as the filters say. @param {QueueFilters} filters */
+function showFilters(filters) {
+  for (const [name, value] of /** @type {const} */ ([['status', filters.status], ['sort', filters.sort]])) {
+    for (const input of page.filters.querySelectorAll(`input[name="${name}"]`)) if (input instanceof HTMLInputElement) input.checked = input.value === value;
+  }
+  const mode = filters.assignee === null ? 'anyone' : filters.assignee === '' ? 'unassigned' : filters.assignee === me() ? 'me' : 'named';
+  page.assigneeMode.value = mode;
+  page.assigneeName.value = mode === 'named' ? (filters.assignee ?? '') : '';
+  page.assigneeNameLabel.hidden = mode !== 'named';
+}
+
+function applyFilters() {
+  const filters = formFilters();
+  if (filters === null) {
+    page.assigneeName.focus();
+    return;
+  }
+  state.filters = filters;
+  const search = pageSearch(filters);
+  history.replaceState(null, '', search || location.pathname);
+  sessionStorage.setItem(QUEUE_SEARCH_KEY, search);
+  state.cases = [];
+  state.nextCursor = null;
+  state.updatedAt = null;
+  tokenDeclined = false;
+  render();
+  void refresh();
+}
+
+page.filters.addEventListener('change', (event) => {
+  if (event.target === page.assigneeMode && page.assigneeMode.value === 'me' && !me()) {
+    // "mine" needs the name: asked for now; cancelled, the filter stays as it was.
+    void myName().then((name) => (name ? applyFilters() : showFilters(state.filters)));
+    return;
+  }
+  if (event.target === page.assigneeMode && page.assigneeMode.value === 'named') {
+    page.assigneeNameLabel.hidden = false;
+    page.assigneeName.focus();
+    if (!page.assigneeName.value.trim()) return;
+  }
+  applyFilters();
+});
+
+page.filters.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const filters = formFilters();
+  if (filters !== null && JSON.stringify(filters) !== JSON.stringify(state.filters)) {
+    applyFilters();
+    return;
+  }
+  tokenDeclined = false;
+  void refresh();
+});
+
+page.loadMore.addEventListener('click', () => void loadMore());
+page.showShortcuts.addEventListener('click', () => page.shortcutsDialog.showModal());
+
+page.analystForm.addEventListener('submit', (event) => {
+  if (!(event.submitter instanceof HTMLButtonElement) || event.submitter.value !== 'ok') return;
+  const typed = analystName(page.analystInput.value);
+  if ('error' in typed) {
+    event.preventDefault();
+    page.analystError.textContent = typed.error;
+  }
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) {
+    schedule();
+    return;
+  }
+  // Back in view: read now when the last read is older than the interval, else when it will be.
+  const age = state.updatedAt ? Date.now() - state.updatedAt.getTime() : REFRESH_MS;
+  if (age >= REFRESH_MS) void refresh();
+  else schedule(REFRESH_MS - age);
+});
+
+page.shortcutRows.replaceChildren(
+  ...SHORTCUTS.filter((entry) => entry.pages.includes('queue')).map((entry) =>
+    el('tr', {}, [el('td', {}, entry.keys.flatMap((key, index) => [...(index > 0 ? [' / '] : []), el('kbd', {}, [keyName(key)])])), el('td', {}, [entry.text])]),
+  ),
+);
+showMe();
+showFilters(state.filters);
+sessionStorage.setItem(QUEUE_SEARCH_KEY, pageSearch(state.filters));
+showRefreshStatus();
+void refresh();
