@@ -1,3 +1,4 @@
+import { featureLabel } from '@fraudstream/shared/features/catalogue';
 import { thresholdCurve } from './metrics.js';
 import type { ModelMetadata } from './model.js';
 
@@ -65,7 +66,7 @@ export function renderReport(metadata: ModelMetadata, validation: { scores: Arra
 <h2>Epochs</h2>
 <table><tr><th>network</th><th>epoch</th><th>training loss</th><th>validation average precision</th></tr>${history.map((h) => `<tr><td>${h.member + 1}</td><td>${h.epoch}</td><td>${h.loss.toFixed(5)}</td><td>${h.validationAveragePrecision.toFixed(4)}</td></tr>`).join('')}</table>
 <h2>Features (${metadata.featureNames.length})</h2>
-<table><tr><th>feature</th><th>training mean</th><th>training std</th></tr>${metadata.featureNames.map((name, index) => `<tr><td>${escape(name)}</td><td>${metadata.normalisation.mean[index]!.toFixed(4)}</td><td>${metadata.normalisation.std[index]!.toFixed(4)}</td></tr>`).join('')}</table>
+<table><tr><th>feature</th><th>name</th><th>training mean</th><th>training std</th></tr>${metadata.featureNames.map((name, index) => `<tr><td>${escape(featureLabel(name))}</td><td><code>${escape(name)}</code></td><td>${metadata.normalisation.mean[index]!.toFixed(4)}</td><td>${metadata.normalisation.std[index]!.toFixed(4)}</td></tr>`).join('')}</table>
 </body></html>
 `;
 }

@@ -89,7 +89,9 @@ describe('renderReport', () => {
 
   it('escapes what came from the metadata', () => {
     expect(html).toContain('<title>fraudstream model mlp-&lt;test&gt;&amp;&quot;1&quot;</title>');
-    expect(html).toContain('<td>A&lt;B</td>');
+    // A feature the catalogue knows gets its label, its name beside it; one it does not know is its name, escaped.
+    expect(html).toContain('<td>A&lt;B</td><td><code>A&lt;B</code></td>');
+    expect(html).toMatch(/<td>Amount<\/td><td><code>TX_AMOUNT<\/code><\/td>/);
     expect(html).not.toContain('<test>');
   });
 
@@ -115,8 +117,8 @@ describe('renderReport', () => {
     ]);
     expect(html).toContain('<h2>Features (2)</h2>');
     expect(cells(html.slice(html.indexOf('<h2>Features')))).toEqual([
-      'feature', 'training mean', 'training std',
-      'TX_AMOUNT', '52.1235', '30.0000',
+      'feature', 'name', 'training mean', 'training std',
+      'Amount', '52.1235', '30.0000',
       'A&lt;B', '0.5000', '0.2500',
     ]);
   });

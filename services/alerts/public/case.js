@@ -7,14 +7,12 @@
  * visible, the whole case again when it changed.
  */
 
-import { HttpError, createApi, tokenDialog } from './api.js';
+import { HttpError } from './api.js';
 import { createTimelineChart } from './cases-charts.js';
 import {
-  ANALYST_KEY,
   CONFIRM_MS,
   QUEUE_SEARCH_KEY,
   REFRESH_MS,
-  SHORTCUTS,
   alertSummary,
   alreadyDecidedMessage,
   analystName,
@@ -29,15 +27,14 @@ import {
   decisionText,
   filtersFrom,
   historyItem,
-  keyName,
   nextOpenCase,
   paymentRows,
-  shortcutOf,
   timelineOf,
 } from './cases-format.js';
-import { createToast, element } from './page.js';
+import { analystNameDialog, bindShortcuts, me } from './dialogs.js';
+import { bar, createPageApi, createToast, el, element, messageOf } from './page.js';
 
-/** @import { PaymentRow, PendingDecision, Shortcut, TimeText } from './cases-format.js' */
+/** @import { PaymentRow, PendingDecision, TimeText } from './cases-format.js' */
 /** @import { Case, CaseDetail, CaseEvent, FeedbackLabel } from './types.js' */
 
 const page = {
@@ -77,33 +74,13 @@ const page = {
   paymentsEmpty: element('payments-empty', HTMLElement),
   paymentsNote: element('payments-note', HTMLElement),
   toast: element('toast', HTMLElement),
-  showShortcuts: element('show-shortcuts', HTMLButtonElement),
-  shortcutsDialog: element('shortcuts-dialog', HTMLDialogElement),
-  shortcutRows: element('shortcut-rows', HTMLTableSectionElement),
-  analystDialog: element('analyst-dialog', HTMLDialogElement),
-  analystForm: element('analyst-form', HTMLFormElement),
-  analystInput: element('analyst-input', HTMLInputElement),
-  analystError: element('analyst-error', HTMLElement),
 };
 
 const toast = createToast(page.toast, CONFIRM_MS + 2000);
 
-/** Whether the analyst cancelled the read token dialog: the history is then not read again by itself. */
-let tokenDeclined = false;
-const askInDialog = tokenDialog({
-  dialog: element('token-dialog', HTMLDialogElement),
-  input: element('token-input', HTMLInputElement),
-  title: element('token-title', HTMLElement),
-  help: element('token-help', HTMLElement),
-});
-const api = createApi({
-  storage: sessionStorage,
-  askToken: async (kind, refused) => {
-    const token = await askInDialog(kind, refused);
-    if (kind === 'read') tokenDeclined = token === null;
-    return token;
-  },
-});
+// A cancelled read token dialog stops the history being read again by itself.
+const { api, readDeclined } = createPageApi();
+const myName = analystNameDialog();
 
 const timeline = createTimelineChart({ container: element('timeline-chart', HTMLElement), readout: page.timelineReadout });
 
@@ -123,32 +100,8 @@ const state = {
   timer: undefined,
 };
 
-/** @param {unknown} err */
-const messageOf = (err) => (err instanceof Error ? err.message : String(err));
-
-/**
- * @param {string} tag
- * @param {Record<string, string>} [attributes]
- * @param {Array<Node | string>} [children]
- */
-function el(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
-/** A bar of `width` (0..1) in the class `level`; through the CSSOM, as the policy refuses style attributes. @param {string} track @param {string} level @param {number} width */
-function bar(track, level, width) {
-  const fill = el('span', { class: level });
-  fill.style.width = `${Math.round(width * 100)}%`;
-  return el('span', { class: track, 'aria-hidden': 'true' }, [fill]);
-}
-
 /** @param {TimeText} time */
 const timeNodes = (time) => [...(time.date ? [el('span', { class: 'date' }, [time.date])] : []), time.time];
-
-const me = () => localStorage.getItem(ANALYST_KEY);
 
 /** @param {Case} kase */
 function showHeader(kase) {
@@ -315,7 +268,7 @@ async function loadCase() {
     show(state.detail);
   } catch (err) {
     if (err instanceof HttpError && err.status === 404) showEmpty(`No case ${caseId}: open one from the queue.`);
-    else if (tokenDeclined) showEmpty('The case needs the read token: reload the page to enter it.');
+    else if (readDeclined()) showEmpty('The case needs the read token: reload the page to enter it.');
     else if (state.detail) toast(`Could not read the case again: ${messageOf(err)}`);
     else showEmpty(`Could not load the case: ${messageOf(err)}`);
   }
@@ -341,7 +294,7 @@ async function loadHistory({ ownChange = false } = {}) {
       await loadCase();
     }
   } catch (err) {
-    if (!tokenDeclined && state.detail) page.historyEmpty.textContent = `Could not read the history: ${messageOf(err)}`;
+    if (!readDeclined() && state.detail) page.historyEmpty.textContent = `Could not read the history: ${messageOf(err)}`;
     page.historyEmpty.hidden = state.events.length > 0;
   }
   schedule();
@@ -349,32 +302,7 @@ async function loadHistory({ ownChange = false } = {}) {
 
 function schedule() {
   clearTimeout(state.timer);
-  if (!document.hidden && !tokenDeclined) state.timer = setTimeout(() => void loadHistory(), REFRESH_MS);
-}
-
-/**
- * The analyst's name: the kept one, else asked for once in the dialog (and kept).
- * @returns {Promise<string | null>} null when they cancelled
- */
-async function myName() {
-  const kept = me();
-  if (kept) return kept;
-  page.analystInput.value = '';
-  page.analystError.textContent = '';
-  page.analystDialog.returnValue = '';
-  page.analystDialog.showModal();
-  const name = await new Promise((resolve) => {
-    page.analystDialog.addEventListener(
-      'close',
-      () => {
-        const typed = analystName(page.analystInput.value);
-        resolve(page.analystDialog.returnValue === 'ok' && 'name' in typed ? typed.name : null);
-      },
-      { once: true },
-    );
-  });
-  if (name) localStorage.setItem(ANALYST_KEY, name);
-  return name;
+  if (!document.hidden && !readDeclined()) state.timer = setTimeout(() => void loadHistory(), REFRESH_MS);
 }
 
 /** Sends the decision; the buttons are enabled again whatever comes of it (a cancelled token dialog too). @param {FeedbackLabel} label */
@@ -478,31 +406,16 @@ async function assignToMe() {
   await assign(name);
 }
 
-/** @param {EventTarget | null} target */
-const isEditable = (target) =>
-  target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || (target instanceof HTMLElement && target.isContentEditable);
-
-/** @type {Partial<Record<Shortcut, () => void>>} */
-const onShortcut = {
+bindShortcuts('case', {
   fraud: () => decideFromKey('fraud'),
   legit: () => decideFromKey('legit'),
   assign: () => void assignToMe(),
-  help: () => page.shortcutsDialog.showModal(),
   cancel: () => {
     if (state.pending === null) return;
     state.pending = null;
     enableDecision();
     toast('Not decided.', true);
   },
-};
-
-document.addEventListener('keydown', (event) => {
-  if (document.querySelector('dialog[open]')) return;
-  const shortcut = shortcutOf({ key: event.key, ctrlKey: event.ctrlKey, altKey: event.altKey, metaKey: event.metaKey, editable: isEditable(event.target) }, 'case');
-  const action = shortcut ? onShortcut[shortcut] : undefined;
-  if (!action) return;
-  event.preventDefault();
-  action();
 });
 
 page.decideForm.addEventListener('submit', (event) => {
@@ -524,27 +437,11 @@ page.assignForm.addEventListener('submit', (event) => {
   void assign(typed.name);
 });
 
-page.analystForm.addEventListener('submit', (event) => {
-  if (!(event.submitter instanceof HTMLButtonElement) || event.submitter.value !== 'ok') return;
-  const typed = analystName(page.analystInput.value);
-  if ('error' in typed) {
-    event.preventDefault();
-    page.analystError.textContent = typed.error;
-  }
-});
-
-page.showShortcuts.addEventListener('click', () => page.shortcutsDialog.showModal());
-
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) clearTimeout(state.timer);
   else void loadHistory();
 });
 
-page.shortcutRows.replaceChildren(
-  ...SHORTCUTS.filter((entry) => entry.pages.includes('case')).map((entry) =>
-    el('tr', {}, [el('td', {}, entry.keys.flatMap((key, index) => [...(index > 0 ? [' / '] : []), el('kbd', {}, [keyName(key)])])), el('td', {}, [entry.text])]),
-  ),
-);
 page.backLink.href = `cases.html${queueSearch}`;
 page.backToQueue.href = `cases.html${queueSearch}`;
 

@@ -6,17 +6,14 @@
  * confirms), a assigns it to me. The analyst's name is kept in localStorage, the tokens in the tab.
  */
 
-import { HttpError, createApi, tokenDialog } from './api.js';
+import { HttpError } from './api.js';
 import {
-  ANALYST_KEY,
   CONFIRM_MS,
   PAGE_SIZE,
   QUEUE_SEARCH_KEY,
   REFRESH_MS,
   SELECTED_KEY,
-  SHORTCUTS,
   alreadyDecidedMessage,
-  analystName,
   assignMessage,
   caseHref,
   caseRow,
@@ -28,17 +25,17 @@ import {
   emptyText,
   filtersFrom,
   inQueue,
-  keyName,
   moveSelection,
   pageSearch,
   queueSummary,
   refreshLimit,
   reselect,
-  shortcutOf,
 } from './cases-format.js';
-import { createToast, element } from './page.js';
+import { analystNameDialog, bindShortcuts, me } from './dialogs.js';
+import { bar, createPageApi, createToast, el, element, messageOf } from './page.js';
+import { createRefreshTimer } from './refresh-timer.js';
 
-/** @import { CaseRow, PendingDecision, QueueFilters, Shortcut } from './cases-format.js' */
+/** @import { CaseRow, PendingDecision, QueueFilters } from './cases-format.js' */
 /** @import { Case, CaseStats, FeedbackLabel, Stats } from './types.js' */
 
 const page = {
@@ -49,7 +46,6 @@ const page = {
   assigneeName: element('assignee-name', HTMLInputElement),
   refreshStatus: element('refresh-status', HTMLElement),
   me: element('me', HTMLElement),
-  showShortcuts: element('show-shortcuts', HTMLButtonElement),
   summary: element('queue-summary', HTMLElement),
   rows: element('case-rows', HTMLTableSectionElement),
   empty: element('queue-empty', HTMLElement),
@@ -61,33 +57,14 @@ const page = {
     decidedLastDay: element('total-decided', HTMLElement),
   },
   toast: element('toast', HTMLElement),
-  shortcutsDialog: element('shortcuts-dialog', HTMLDialogElement),
-  shortcutRows: element('shortcut-rows', HTMLTableSectionElement),
-  analystDialog: element('analyst-dialog', HTMLDialogElement),
-  analystForm: element('analyst-form', HTMLFormElement),
-  analystInput: element('analyst-input', HTMLInputElement),
-  analystError: element('analyst-error', HTMLElement),
 };
 
 // Long enough to read what a decision did, and to press the confirming key.
 const toast = createToast(page.toast, CONFIRM_MS + 2000);
 
-/** Whether the analyst cancelled the read token dialog: the timer then stops asking until they press Refresh. */
-let tokenDeclined = false;
-const askInDialog = tokenDialog({
-  dialog: element('token-dialog', HTMLDialogElement),
-  input: element('token-input', HTMLInputElement),
-  title: element('token-title', HTMLElement),
-  help: element('token-help', HTMLElement),
-});
-const api = createApi({
-  storage: sessionStorage,
-  askToken: async (kind, refused) => {
-    const token = await askInDialog(kind, refused);
-    if (kind === 'read') tokenDeclined = token === null;
-    return token;
-  },
-});
+// A cancelled read token dialog stops the timer asking until the analyst presses Refresh.
+const { api, readDeclined, clearDeclined } = createPageApi();
+const askName = analystNameDialog();
 
 const state = {
   /** @type {QueueFilters} */
@@ -109,33 +86,9 @@ const state = {
   failure: null,
   /** Answers to an older request (the filters changed meanwhile) are dropped. */
   request: 0,
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  timer: undefined,
 };
 
-/** @param {unknown} err */
-const messageOf = (err) => (err instanceof Error ? err.message : String(err));
-
-/**
- * @param {string} tag
- * @param {Record<string, string>} [attributes]
- * @param {Array<Node | string>} [children]
- */
-function el(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
-/** A bar of `width` (0..1) in the class `level`; through the CSSOM, as the policy refuses style attributes. @param {string} track @param {string} level @param {number} width */
-function bar(track, level, width) {
-  const fill = el('span', { class: level });
-  fill.style.width = `${Math.round(width * 100)}%`;
-  return el('span', { class: track, 'aria-hidden': 'true' }, [fill]);
-}
-
-const me = () => localStorage.getItem(ANALYST_KEY);
+const refreshTimer = createRefreshTimer({ everyMs: REFRESH_MS, status: page.refreshStatus, lastRead: state, readDeclined, refresh });
 
 /** @param {CaseRow} row */
 function caseRowElement(row) {
@@ -210,21 +163,6 @@ function select(index) {
   link?.closest('tr')?.scrollIntoView({ block: 'nearest' });
 }
 
-function showRefreshStatus() {
-  const updated = state.updatedAt ? `updated ${state.updatedAt.toLocaleTimeString(undefined, { hour12: false })}` : state.failure ? 'not loaded' : 'loading…';
-  const failed = state.failure ? ` · the last read failed: ${state.failure}` : '';
-  const next = document.hidden ? 'paused while the tab is hidden' : tokenDeclined ? 'paused: press Refresh to enter the read token' : `refreshes every ${REFRESH_MS / 1000} s`;
-  page.refreshStatus.textContent = `${updated}${failed} · ${next}`;
-  page.refreshStatus.classList.toggle('failed', state.failure !== null);
-}
-
-/** @param {number} [delayMs] */
-function schedule(delayMs = REFRESH_MS) {
-  clearTimeout(state.timer);
-  if (!document.hidden && !tokenDeclined) state.timer = setTimeout(() => void refresh(), delayMs);
-  showRefreshStatus();
-}
-
 async function refreshTotals() {
   try {
     const stats = /** @type {Stats & { cases?: CaseStats }} */ (await api.stats());
@@ -237,7 +175,7 @@ async function refreshTotals() {
 
 /** Reads the queue again: as many cases as are shown, from the top. */
 async function refresh() {
-  clearTimeout(state.timer);
+  refreshTimer.stop();
   const request = ++state.request;
   try {
     const answer = await api.cases(casesQuery(state.filters, { limit: refreshLimit(state.cases.length) }));
@@ -251,9 +189,9 @@ async function refresh() {
   } catch (err) {
     if (request !== state.request) return;
     state.failure = messageOf(err);
-    toast(tokenDeclined ? 'The cases need the read token: press Refresh to enter it.' : `Could not load the cases: ${state.failure}`);
+    toast(readDeclined() ? 'The cases need the read token: press Refresh to enter it.' : `Could not load the cases: ${state.failure}`);
   }
-  schedule();
+  refreshTimer.schedule();
 }
 
 async function loadMore() {
@@ -279,31 +217,13 @@ function replaceCase(kase) {
 }
 
 /**
- * The analyst's name: the kept one, else asked for once in the dialog (and kept).
+ * The analyst's name (see analystNameDialog), shown again when they gave one.
  * @param {{ change?: boolean }} [options] change: ask even when one is kept
  * @returns {Promise<string | null>} null when they cancelled
  */
 async function myName({ change = false } = {}) {
-  const kept = me();
-  if (kept && !change) return kept;
-  page.analystInput.value = kept ?? '';
-  page.analystError.textContent = '';
-  page.analystDialog.returnValue = '';
-  page.analystDialog.showModal();
-  const name = await new Promise((resolve) => {
-    page.analystDialog.addEventListener(
-      'close',
-      () => {
-        const typed = analystName(page.analystInput.value);
-        resolve(page.analystDialog.returnValue === 'ok' && 'name' in typed ? typed.name : null);
-      },
-      { once: true },
-    );
-  });
-  if (name) {
-    localStorage.setItem(ANALYST_KEY, name);
-    showMe();
-  }
+  const name = await askName({ change });
+  if (name) showMe();
   return name;
 }
 
@@ -405,31 +325,14 @@ function cancelPending() {
   toast('Not decided.', true);
 }
 
-/** @param {EventTarget | null} target */
-const isEditable = (target) =>
-  target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || (target instanceof HTMLElement && target.isContentEditable);
-
-/** @type {Record<Shortcut, () => void>} */
-const onShortcut = {
+bindShortcuts('queue', {
   next: () => select(moveSelection(state.selectedIndex, state.cases.length, 1)),
   previous: () => select(moveSelection(state.selectedIndex, state.cases.length, -1)),
   open: () => openSelected(),
   fraud: () => void decideSelected('fraud'),
   legit: () => void decideSelected('legit'),
   assign: () => void assignSelectedToMe(),
-  help: () => page.shortcutsDialog.showModal(),
   cancel: () => cancelPending(),
-};
-
-document.addEventListener('keydown', (event) => {
-  if (document.querySelector('dialog[open]')) return;
-  const shortcut = shortcutOf({ key: event.key, ctrlKey: event.ctrlKey, altKey: event.altKey, metaKey: event.metaKey, editable: isEditable(event.target) }, 'queue');
-  if (!shortcut) return;
-  // A focused link or button does what Enter does to it (the selected row's link opens the case too).
-  if (shortcut === 'open' && (event.target instanceof HTMLAnchorElement || event.target instanceof HTMLButtonElement)) return;
-  // Else the key is the shortcut's only: not scrolling the page, nor typed into the dialog it opens.
-  event.preventDefault();
-  onShortcut[shortcut]();
 });
 
 page.rows.addEventListener('click', (event) => {
@@ -492,7 +395,7 @@ function applyFilters() {
   state.cases = [];
   state.nextCursor = null;
   state.updatedAt = null;
-  tokenDeclined = false;
+  clearDeclined();
   render();
   void refresh();
 }
@@ -518,40 +421,14 @@ page.filters.addEventListener('submit', (event) => {
     applyFilters();
     return;
   }
-  tokenDeclined = false;
+  clearDeclined();
   void refresh();
 });
 
 page.loadMore.addEventListener('click', () => void loadMore());
-page.showShortcuts.addEventListener('click', () => page.shortcutsDialog.showModal());
 
-page.analystForm.addEventListener('submit', (event) => {
-  if (!(event.submitter instanceof HTMLButtonElement) || event.submitter.value !== 'ok') return;
-  const typed = analystName(page.analystInput.value);
-  if ('error' in typed) {
-    event.preventDefault();
-    page.analystError.textContent = typed.error;
-  }
-});
-
-document.addEventListener('visibilitychange', () => {
-  if (document.hidden) {
-    schedule();
-    return;
-  }
-  // Back in view: read now when the last read is older than the interval, else when it will be.
-  const age = state.updatedAt ? Date.now() - state.updatedAt.getTime() : REFRESH_MS;
-  if (age >= REFRESH_MS) void refresh();
-  else schedule(REFRESH_MS - age);
-});
-
-page.shortcutRows.replaceChildren(
-  ...SHORTCUTS.filter((entry) => entry.pages.includes('queue')).map((entry) =>
-    el('tr', {}, [el('td', {}, entry.keys.flatMap((key, index) => [...(index > 0 ? [' / '] : []), el('kbd', {}, [keyName(key)])])), el('td', {}, [entry.text])]),
-  ),
-);
 showMe();
 showFilters(state.filters);
 sessionStorage.setItem(QUEUE_SEARCH_KEY, pageSearch(state.filters));
-showRefreshStatus();
+refreshTimer.showStatus();
 void refresh();

@@ -9,7 +9,7 @@ import { createApi, tokenDialog } from './api.js';
 import { createRateChart } from './chart.js';
 import { countAlert, filterSummary, filtersOf, formatCount, formatPrecision, modelsText, modelsTitle, queryString, rateSummary } from './format.js';
 import { openAlertStream } from './stream.js';
-import { createToast, element } from './page.js';
+import { createToast, element, messageOf } from './page.js';
 import { createAlertTable } from './table.js';
 
 /** @import { Alert, FeedbackLabel, Filters, MinuteCount } from './types.js' */
@@ -65,9 +65,6 @@ const chart = createRateChart(page.rateChart);
 const table = createAlertTable({ body: page.rows, empty: page.empty, onFilter: filterBy, onVerdict: sendVerdict });
 
 const toast = createToast(page.toast);
-
-/** @param {unknown} err */
-const messageOf = (err) => (err instanceof Error ? err.message : String(err));
 
 /** @param {Alert} alert @param {{ live: boolean }} where */
 function show(alert, where) {

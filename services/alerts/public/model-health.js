@@ -6,7 +6,7 @@
  * GET /model-health?days=N, read again every 30 s while the tab is visible.
  */
 
-import { HttpError, createApi, tokenDialog } from './api.js';
+import { HttpError } from './api.js';
 import { formatCount } from './format.js';
 import { createQualityChart, createScoreChart } from './model-health-charts.js';
 import {
@@ -32,7 +32,8 @@ import {
   versionChanges,
   versionsOf,
 } from './model-health-format.js';
-import { createToast, element } from './page.js';
+import { createPageApi, createToast, el, element, messageOf } from './page.js';
+import { createRefreshTimer } from './refresh-timer.js';
 
 /** @import { DayRow, RuleRow } from './model-health-format.js' */
 /** @import { DriftStatus, ModelHealth } from './types.js' */
@@ -71,22 +72,8 @@ const page = {
 };
 
 const toast = createToast(page.toast);
-/** Whether the analyst cancelled the read token dialog: the timer then stops asking until they press Refresh. */
-let tokenDeclined = false;
-const askToken = tokenDialog({
-  dialog: element('token-dialog', HTMLDialogElement),
-  input: element('token-input', HTMLInputElement),
-  title: element('token-title', HTMLElement),
-  help: element('token-help', HTMLElement),
-});
-const api = createApi({
-  storage: sessionStorage,
-  askToken: async (kind) => {
-    const token = await askToken(kind);
-    tokenDeclined = token === null;
-    return token;
-  },
-});
+// A cancelled read token dialog stops the timer asking until the analyst presses Refresh.
+const { api, readDeclined, clearDeclined } = createPageApi({ sayRefused: false });
 
 const charts = {
   precision: createQualityChart({ container: element('precision-chart', HTMLElement), readout: element('precision-readout', HTMLElement), metric: 'precision' }),
@@ -95,23 +82,8 @@ const charts = {
 };
 const scoreChart = createScoreChart({ container: element('score-chart', HTMLElement), readout: element('score-readout', HTMLElement) });
 
-/**
- * @param {string} tag
- * @param {Record<string, string>} [attributes]
- * @param {Array<Node | string>} [children]
- */
-function el(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
 /** @param {DriftStatus} status */
 const statusBadge = (status) => el('span', { class: `badge drift-${status}` }, [status]);
-
-/** @param {unknown} err */
-const messageOf = (err) => (err instanceof Error ? err.message : String(err));
 
 const state = {
   days: daysFrom(location.search),
@@ -119,14 +91,14 @@ const state = {
   updatedAt: null,
   /** Answers to an older request (the days changed meanwhile) are dropped. */
   request: 0,
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  timer: undefined,
   /** @type {string | null} why the last read failed; null when it did not */
   failure: null,
   problemsText: '',
   /** @type {{ marks: { warn: number, alert: number }, labels: { warn: string, alert: string } } | null} the PSI scale's labels, laid out again when its width changes */
   scale: null,
 };
+
+const refreshTimer = createRefreshTimer({ everyMs: REFRESH_MS, status: page.refreshStatus, lastRead: state, readDeclined, refresh });
 
 /** Puts the threshold labels on two rows when they would collide on one. */
 function layoutScale() {
@@ -278,14 +250,6 @@ function show(health) {
   page.dayRows.replaceChildren(...dayRows(health).map(dayRow));
 }
 
-function showRefreshStatus() {
-  const updated = state.updatedAt ? `updated ${state.updatedAt.toLocaleTimeString(undefined, { hour12: false })}` : state.failure ? 'not loaded' : 'loading…';
-  const failed = state.failure ? ` · the last read failed: ${state.failure}` : '';
-  const next = document.hidden ? 'paused while the tab is hidden' : tokenDeclined ? 'paused: press Refresh to enter the read token' : `refreshes every ${REFRESH_MS / 1000} s`;
-  page.refreshStatus.textContent = `${updated}${failed} · ${next}`;
-  page.refreshStatus.classList.toggle('failed', state.failure !== null);
-}
-
 /** @param {unknown} err */
 function showFailure(err) {
   state.failure = messageOf(err);
@@ -296,18 +260,11 @@ function showFailure(err) {
     page.content.hidden = true;
     return;
   }
-  toast(tokenDeclined ? 'Model health needs the read token: press Refresh to enter it.' : `Could not load model health: ${state.failure}`);
-}
-
-/** @param {number} [delayMs] */
-function schedule(delayMs = REFRESH_MS) {
-  clearTimeout(state.timer);
-  if (!document.hidden && !tokenDeclined) state.timer = setTimeout(() => void refresh(), delayMs);
-  showRefreshStatus();
+  toast(readDeclined() ? 'Model health needs the read token: press Refresh to enter it.' : `Could not load model health: ${state.failure}`);
 }
 
 async function refresh() {
-  clearTimeout(state.timer);
+  refreshTimer.stop();
   const request = ++state.request;
   try {
     const health = await api.modelHealth(state.days);
@@ -319,7 +276,7 @@ async function refresh() {
     if (request !== state.request) return;
     showFailure(err);
   }
-  schedule();
+  refreshTimer.schedule();
 }
 
 /** The days radio buttons, checked as state.days says. */
@@ -335,27 +292,16 @@ page.controls.addEventListener('change', () => {
   const params = new URLSearchParams(location.search);
   params.set('days', String(state.days));
   history.replaceState(null, '', `?${params}`);
-  tokenDeclined = false;
+  clearDeclined();
   void refresh();
 });
 
 page.controls.addEventListener('submit', (event) => {
   event.preventDefault();
-  tokenDeclined = false;
+  clearDeclined();
   void refresh();
 });
 
-document.addEventListener('visibilitychange', () => {
-  if (document.hidden) {
-    schedule();
-    return;
-  }
-  // Back in view: read now when the last read is older than the interval, else when it will be.
-  const age = state.updatedAt ? Date.now() - state.updatedAt.getTime() : REFRESH_MS;
-  if (age >= REFRESH_MS) void refresh();
-  else schedule(REFRESH_MS - age);
-});
-
 checkDays();
-showRefreshStatus();
+refreshTimer.showStatus();
 void refresh();

@@ -7,7 +7,7 @@
  */
 
 import { describeHits, formatCount } from './format.js';
-import { createToast, element } from './page.js';
+import { createToast, el, element } from './page.js';
 
 /** @import { Rule, RuleHitTotals, RuleHitWindow } from './types.js' */
 
@@ -75,18 +75,6 @@ async function adminFetch(path, init = {}) {
 async function errorOf(response) {
   const body = await response.json().catch(() => ({}));
   return /** @type {{ message?: string, field?: string, position?: { line: number, column: number } }} */ (body);
-}
-
-/**
- * @param {string} tag
- * @param {Record<string, string>} [attributes]
- * @param {Array<Node | string>} [children]
- */
-function el(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
 }
 
 /** @param {RuleHitWindow | undefined} window */

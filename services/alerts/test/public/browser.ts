@@ -45,3 +45,14 @@ export async function watchedPage(browser: Browser): Promise<{ page: Page; probl
   return { page, problems, urls };
 }
 
+
+/**
+ * Whether the page scrolls sideways. Charts follow a resize a frame or two later (uPlot sizes its
+ * canvas from a resize handler), so a check right after `setViewportSize` polls this.
+ */
+export function scrollsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const { scrollWidth, clientWidth } = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return scrollWidth > clientWidth;
+  });
+}

@@ -1,23 +1,18 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { decodeLabel, type Label } from '@fraudstream/shared';
-import { createTestTopics, testKafka, testLog, uniqueName } from '../../../../test/support/kafka.js';
+import { testKafka, testLog } from '../../../../test/support/kafka.js';
 import { buildApp } from '../../src/app.js';
 import { createMetrics } from '../../src/metrics.js';
-import { createLabelOutbox } from '../../src/outbox.js';
 import { createAlertFeed } from '../../src/stream/alert-feed.js';
 import { apiToken, chargeback, makeAlert, openTestPglite, openTestStore, scoredPayment } from '../fixtures.js';
-import { launchBrowser, watchedPage } from './browser.js';
+import { launchBrowser, scrollsSideways, watchedPage } from './browser.js';
+import { labelsPipeline, readLabels } from './labels.js';
 
 const HOUR_MS = 3_600_000;
 
 describe('the analyst\'s desk', () => {
   it('works a case from the queue: the card\'s timeline, one decision with the keyboard, its labels on fraud.labels, the case closed', async () => {
     const kafka = testKafka();
-    const labelsTopic = uniqueName('fraud.labels');
-    await createTestTopics(kafka, [{ topic: labelsTopic, partitions: 1 }]);
-    const producer = kafka.producer();
-    await producer.connect();
-    onTestFinished(() => producer.disconnect());
+    const labels = await labelsPipeline(kafka);
 
     const store = await openTestStore(openTestPglite);
     const now = Date.now();
@@ -32,9 +27,7 @@ describe('the analyst\'s desk', () => {
     await store.payments.addLabels([chargeback(quiet[3]!, new Date(now - HOUR_MS).toISOString())]);
 
     const metrics = createMetrics();
-    const outbox = createLabelOutbox({ outbox: store.labelOutbox, producer, topic: labelsTopic, metrics, log: testLog, maxPendingMs: 60_000 });
-    outbox.start();
-    onTestFinished(() => outbox.stop());
+    const outbox = labels.startOutbox(store.labelOutbox, metrics);
     const app = await buildApp({ store, labels: outbox, feed: createAlertFeed({ store, metrics, log: testLog }), metrics, apiToken, log: testLog });
     onTestFinished(() => app.close());
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -69,17 +62,7 @@ describe('the analyst\'s desk', () => {
     await page.locator('#decided:not([hidden])').waitFor();
 
     // One label per alert of the case, on fraud.labels.
-    const consumer = kafka.consumer({ groupId: uniqueName('labels-reader') });
-    await consumer.connect();
-    onTestFinished(() => consumer.disconnect());
-    await consumer.subscribe({ topic: labelsTopic, fromBeginning: true });
-    const received: Label[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const decoded = decodeLabel(message.value);
-        if (decoded.ok) received.push(decoded.value);
-      },
-    });
+    const received = await readLabels(kafka, labels.topic);
     await expect.poll(() => received.length, { timeout: 60_000 }).toBe(alerts.length);
     expect(received.map((label) => [label.transactionId, label.fraud, label.source]).sort()).toEqual(alerts.map((alert) => [alert.transaction.transactionId, true, 'analyst']).sort());
 
@@ -87,10 +70,7 @@ describe('the analyst\'s desk', () => {
     expect((await store.cases.list({ status: 'open', sort: 'priority', limit: 10 })).cases.map((c) => c.cardId)).toEqual(['card-7', 'card-8']);
     await page.goto(`${address}/cases.html`);
     await expect.poll(() => page.locator('#case-rows tr').count()).toBe(2);
-    expect(await page.evaluate(() => {
-      const { scrollWidth, clientWidth } = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return scrollWidth <= clientWidth;
-    })).toBe(true);
+    await expect.poll(() => scrollsSideways(page)).toBe(false);
     expect(problems).toEqual([]);
   });
 });

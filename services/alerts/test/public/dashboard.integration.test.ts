@@ -1,12 +1,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { decodeLabel, type Label } from '@fraudstream/shared';
-import { createTestTopics, testKafka, testLog, uniqueName } from '../../../../test/support/kafka.js';
+import { testKafka, testLog } from '../../../../test/support/kafka.js';
 import { buildApp } from '../../src/app.js';
-import { launchBrowser, watchedPage } from './browser.js';
+import { launchBrowser, scrollsSideways, watchedPage } from './browser.js';
+import { labelsPipeline, readLabels } from './labels.js';
 import { createMetrics } from '../../src/metrics.js';
-import { createLabelOutbox } from '../../src/outbox.js';
 import { createAlertFeed } from '../../src/stream/alert-feed.js';
 import { createRuleRegistry } from '../../src/rules/registry.js';
 import { FEATURE_NAMES } from '@fraudstream/shared';
@@ -31,11 +30,7 @@ function barPixels(canvas: unknown): number {
 describe('dashboard', () => {
   it('shows a new alert live and marks it as fraud, which sends the label', async () => {
     const kafka = testKafka();
-    const labelsTopic = uniqueName('fraud.labels');
-    await createTestTopics(kafka, [{ topic: labelsTopic, partitions: 1 }]);
-    const producer = kafka.producer();
-    await producer.connect();
-    onTestFinished(() => producer.disconnect());
+    const labels = await labelsPipeline(kafka);
 
     const store = await openTestStore(openTestPglite);
     const now = Date.now();
@@ -51,9 +46,7 @@ describe('dashboard', () => {
     await store.insertAlerts(history);
     const metrics = createMetrics();
     const feed = createAlertFeed({ store, metrics, log: testLog });
-    const outbox = createLabelOutbox({ outbox: store.labelOutbox, producer, topic: labelsTopic, metrics, log: testLog, maxPendingMs: 60_000 });
-    outbox.start();
-    onTestFinished(() => outbox.stop());
+    const outbox = labels.startOutbox(store.labelOutbox, metrics);
     const app = await buildApp({
       store,
       labels: outbox,
@@ -128,10 +121,7 @@ describe('dashboard', () => {
 
     // At 1024 px the page does not scroll sideways, and every row's verdict buttons are on screen.
     await page.setViewportSize({ width: 1024, height: 900 });
-    expect(await page.evaluate(() => {
-      const { scrollWidth, clientWidth } = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return scrollWidth <= clientWidth;
-    })).toBe(true);
+    await expect.poll(() => scrollsSideways(page)).toBe(false);
     for (const box of await Promise.all((await page.locator('#alert-rows button').all()).map((button) => button.boundingBox()))) {
       expect(box!.x).toBeGreaterThanOrEqual(0);
       expect(box!.x + box!.width).toBeLessThanOrEqual(1024);
@@ -171,17 +161,7 @@ describe('dashboard', () => {
     await page.screenshot({ path: join(tmpdir(), 'fraudstream-dashboard.png') });
 
     expect((await store.getAlert(fresh.alertId))?.status).toBe('fraud');
-    const labels = kafka.consumer({ groupId: uniqueName('labels-reader') });
-    await labels.connect();
-    onTestFinished(() => labels.disconnect());
-    await labels.subscribe({ topic: labelsTopic, fromBeginning: true });
-    const received: Label[] = [];
-    await labels.run({
-      eachMessage: async ({ message }) => {
-        const decoded = decodeLabel(message.value);
-        if (decoded.ok) received.push(decoded.value);
-      },
-    });
+    const received = await readLabels(kafka, labels.topic);
     await expect.poll(() => received, { timeout: 20_000 }).toHaveLength(1);
     expect(received[0]).toMatchObject({ transactionId: fresh.transaction.transactionId, fraud: true, source: 'analyst' });
     expect(offline).toEqual([]);
@@ -333,10 +313,7 @@ describe('dashboard', () => {
     expect(await page.locator('#day-rows tr[data-mature="false"]').count()).toBe(8);
     expect(await page.locator('#score-psi').textContent()).toMatch(/^PSI /);
     // Nothing scrolls sideways at 1024 px.
-    expect(await page.evaluate(() => {
-      const { scrollWidth, clientWidth } = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return scrollWidth <= clientWidth;
-    })).toBe(true);
+    await expect.poll(() => scrollsSideways(page)).toBe(false);
     expect(problems).toEqual([]);
   });
 });
