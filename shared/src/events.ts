@@ -379,7 +379,8 @@ export const decodeTransaction = (bytes: Buffer | string | null | undefined): De
   decodeWith(Transaction, bytes, MAX_EVENT_BYTES);
 export const decodeLabel = (bytes: Buffer | string | null | undefined): Decoded<Label> => decodeWith(Label, bytes, MAX_EVENT_BYTES);
 export const decodeAlert = (bytes: Buffer | string | null | undefined): Decoded<Alert> => decodeWith(Alert, bytes);
-export const decodeScoredTransaction = (bytes: Buffer | string | null | undefined): Decoded<ScoredTransaction> => decodeWith(ScoredTransaction, bytes);
+export const decodeScoredTransaction = (bytes: Buffer | string | null | undefined): Decoded<ScoredTransaction> =>
+  decodeWith(ScoredTransaction, bytes, MAX_EVENT_BYTES);
 export const decodeDeadLetter = (bytes: Buffer | string | null | undefined): Decoded<DeadLetter> =>
   decodeWith(DeadLetter, bytes);
 

@@ -97,6 +97,7 @@ export const DEFAULT_PAYMENTS_KEEP_DAYS = 35;
 
 /** Opens the store on `db` and brings its schema up to date. */
 export async function createAlertStore(db: Database, options: { paymentsKeepDays?: number } = {}): Promise<AlertStore> {
+  const cases = caseStore(db);
   await migrate(db);
 
   const insertAlerts = async (alerts: Alert[]): Promise<InsertResult> => {
@@ -190,7 +191,7 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
   const stats = async (now: Date): Promise<AlertStats> => {
     const firstMinute = Math.floor(now.getTime() / 60_000) * 60_000 - 59 * 60_000;
     const since24h = new Date(now.getTime() - 24 * 3600_000).toISOString();
-    const [perMinute, byStatus, models, challengers, cases] = await Promise.all([
+    const [perMinute, byStatus, models, challengers, caseTotals] = await Promise.all([
       db.query<{ minute: Date; count: string | number }>(
         `SELECT date_trunc('minute', detected_at) AS minute, count(*) AS count FROM alerts
          WHERE detected_at >= $1::timestamptz AND detected_at < $2::timestamptz GROUP BY 1`,
@@ -213,7 +214,7 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
          GROUP BY 1 ORDER BY max(detected_at) DESC`,
         [since24h],
       ),
-      caseStore(db).stats(now),
+      cases.stats(now),
     ]);
     const counts = new Map(perMinute.map((row) => [row.minute.getTime(), Number(row.count)]));
     const totals = { all: 0, open: 0, fraud: 0, legit: 0 };
@@ -224,7 +225,7 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
     const reviewed = totals.fraud + totals.legit;
     return {
       generatedAt: now.toISOString(),
-      cases,
+      cases: caseTotals,
       alertsPerMinute: Array.from({ length: 60 }, (_, index) => {
         const minute = firstMinute + index * 60_000;
         return { minute: new Date(minute).toISOString(), count: counts.get(minute) ?? 0 };
@@ -259,7 +260,7 @@ export async function createAlertStore(db: Database, options: { paymentsKeepDays
     labelOutbox: labelOutboxStore(db),
     ruleHits: ruleHitStore(db),
     payments: paymentStore(db, { keepDays: options.paymentsKeepDays ?? DEFAULT_PAYMENTS_KEEP_DAYS }),
-    cases: caseStore(db),
+    cases,
     stats,
     async ping() {
       await db.query('SELECT 1');

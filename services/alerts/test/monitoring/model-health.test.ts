@@ -75,7 +75,8 @@ describe('featureDrift', () => {
     expect(featureDrift('x', undefined, [half, half], thresholds).status).toBe('unknown');
     const moved = featureDrift('x', [0.5, 0.5], [MIN_DRIFT_PAYMENTS * 0.1, MIN_DRIFT_PAYMENTS * 0.9], thresholds);
     expect(moved.status).toBe('alert');
-    expect(moved.psi).toBeCloseTo(0.4 * Math.log(9) * 2 * 0.5 + 0, 1);
+    // Σ (a − e) · ln(a / e) over the two bins: (0.1 − 0.5) ln 0.2 + (0.9 − 0.5) ln 1.8 ≈ 0.879.
+    expect(moved.psi).toBeCloseTo((0.1 - 0.5) * Math.log(0.1 / 0.5) + (0.9 - 0.5) * Math.log(0.9 / 0.5), 6);
   });
 });
 
