@@ -526,8 +526,13 @@ export function timelineOf(payments, alerts, kase) {
  */
 export function amountRange(amounts) {
   if (amounts.length === 0) return [1, 1000];
-  const low = Math.floor(Math.log10(Math.min(...amounts)));
-  const high = Math.ceil(Math.log10(Math.max(...amounts)));
+  const min = Math.min(...amounts);
+  const max = Math.max(...amounts);
+  // log10 rounds: log10(999999.999999999) is exactly 6, and a decade edge must still hold the amount.
+  let low = Math.floor(Math.log10(min));
+  if (10 ** low > min) low -= 1;
+  let high = Math.ceil(Math.log10(max));
+  if (10 ** high < max) high += 1;
   return [10 ** low, 10 ** Math.max(high, low + 1)];
 }
 

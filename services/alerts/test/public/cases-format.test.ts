@@ -442,6 +442,12 @@ describe('the card’s timeline', () => {
     expect(timelineOf([], [], kase({ firstAlertAt: 'not a time' })).band).toBeNull();
   });
 
+  it('holds an amount just below a decade edge, where log10 rounds up to the edge', () => {
+    const [low, high] = amountRange([999999.999999999]);
+    expect(high).toBeGreaterThanOrEqual(999999.999999999);
+    expect(low).toBeLessThanOrEqual(999999.999999999);
+  });
+
   it('keeps its columns aligned and its times in order, whatever the order of the payments', () => {
     fc.assert(
       fc.property(
