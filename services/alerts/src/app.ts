@@ -16,6 +16,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '@fraudstream/shared';
 import { accessChecks, requireToken } from './auth.js';
+import { caseStreamEventJsonSchema } from './cases/schemas.js';
 import type { LabelPublisher } from './feedback.js';
 import type { Metrics } from './metrics.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -32,6 +33,7 @@ import { vendorRoutes } from './routes/vendor.js';
 import type { RuleRegistry } from './rules/registry.js';
 import type { AlertStore } from './store/alert-store.js';
 import type { AlertFeed } from './stream/alert-feed.js';
+import { createCaseFeed, type CaseFeed } from './stream/case-feed.js';
 
 export const publicDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'public');
 
@@ -39,6 +41,8 @@ export interface AlertsAppOptions {
   store: AlertStore;
   labels: LabelPublisher;
   feed: AlertFeed;
+  /** Case changes as SSE (GET /cases/stream); made from the store when not given. */
+  caseFeed?: CaseFeed;
   metrics: Metrics;
   apiToken: string;
   readToken?: string | undefined;
@@ -127,8 +131,17 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
     );
   });
 
+  // The case stream, unless the caller shares one (with the consumer that stores alerts).
+  const caseFeed = options.caseFeed ?? createCaseFeed({ cases: store.cases, metrics, log: fastify.log as Logger, maxStreams: feed.maxStreams });
+  const notifyStreams = (): void => {
+    feed.notify();
+    caseFeed.notify();
+  };
   // Open event streams would keep the server from closing.
-  app.addHook('preClose', async () => feed.close());
+  app.addHook('preClose', async () => {
+    feed.close();
+    caseFeed.close();
+  });
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
@@ -155,7 +168,11 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
           'Reads are open unless ALERTS_READ_TOKEN is set (then send it as a Bearer token, or `?token=`).',
         version: '1',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        // The data of the case stream's events (an SSE body has no schema of its own in OpenAPI).
+        schemas: { CaseStreamEvent: caseStreamEventJsonSchema() },
+      },
     },
     transform: createJsonSchemaTransform({ skipList: [] }),
   });
@@ -174,7 +191,7 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
     metrics,
     readAccess,
     writeAccess,
-    onReviewed: () => feed.notify(),
+    onReviewed: notifyStreams,
     ...(options.now ? { now: options.now } : {}),
   });
   await app.register(caseRoutes, {
@@ -183,13 +200,13 @@ export async function alertsApp(fastify: FastifyInstance, options: AlertsAppOpti
     metrics,
     readAccess,
     writeAccess,
-    onReviewed: () => feed.notify(),
+    onChanged: notifyStreams,
     ...(options.now ? { now: options.now } : {}),
   });
   if (options.rules) {
     await app.register(ruleRoutes, { registry: options.rules.registry, hits: options.store.ruleHits, adminAccess: requireToken([options.rules.adminToken], { allowQueryToken: false }) });
   }
-  await app.register(streamRoutes, { feed, readAccess });
+  await app.register(streamRoutes, { feed, caseFeed, readAccess });
   await app.register(statsRoutes, { store, readAccess, ...(options.now ? { now: options.now } : {}) });
   if (options.modelHealth) await app.register(modelHealthRoutes, { monitor: options.modelHealth, readAccess });
   await app.register(schemaRoutes);

@@ -21,6 +21,7 @@ import { createMetrics } from './metrics.js';
 import { createLabelOutbox } from './outbox.js';
 import { openAlertStore } from './store/open.js';
 import { createAlertFeed } from './stream/alert-feed.js';
+import { createCaseFeed } from './stream/case-feed.js';
 import { createModelHealthMonitor } from './monitoring/model-health.js';
 import { createPaymentsConsumers } from './monitoring/payments-consumers.js';
 import { modelDirReference } from './monitoring/reference.js';
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     maxPendingMs: env.ALERTS_LABEL_MAX_PENDING_MS,
   });
   const feed = createAlertFeed({ store, metrics, log, maxStreams: env.ALERTS_MAX_STREAMS });
+  const caseFeed = createCaseFeed({ cases: store.cases, metrics, log, maxStreams: env.ALERTS_MAX_STREAMS });
   const consumer = createAlertConsumer({
     kafka,
     groupId: env.ALERTS_GROUP_ID,
@@ -85,7 +87,10 @@ async function main(): Promise<void> {
     store,
     metrics,
     log,
-    onStored: () => feed.notify(),
+    onStored: () => {
+      feed.notify();
+      caseFeed.notify();
+    },
   });
   // The payments store (model health, the case view): every score and every label, read-committed.
   const payments = env.SCORES_TOPIC
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
     store,
     labels,
     feed,
+    caseFeed,
     metrics,
     apiToken: env.ALERTS_API_TOKEN,
     readToken: env.ALERTS_READ_TOKEN,

@@ -85,23 +85,26 @@ export function createMetrics() {
     }),
     streamClients: new Gauge({
       name: 'fraudstream_alerts_stream_clients',
-      help: 'Open Server-Sent Events streams',
+      help: 'Open Server-Sent Events streams, by stream (alert: /alerts/stream, case: /cases/stream)',
+      labelNames: ['stream'] as const,
       registers: [registry],
     }),
     streamsRefused: new Counter({
       name: 'fraudstream_alerts_streams_refused_total',
-      help: 'Stream requests answered 429 because ALERTS_MAX_STREAMS streams were open',
+      help: 'Stream requests answered 429 because ALERTS_MAX_STREAMS streams of that kind were open',
+      labelNames: ['stream'] as const,
       registers: [registry],
     }),
     streamsCutOff: new Counter({
       name: 'fraudstream_alerts_stream_slow_clients_total',
       help: 'Streams cut off because their client fell too far behind (it resumes with Last-Event-ID)',
+      labelNames: ['stream'] as const,
       registers: [registry],
     }),
     streamQueryFailures: new Counter({
       name: 'fraudstream_alerts_stream_query_failures_total',
       help: 'Stream queries that failed, by query (broadcast, catch-up, open); the streams stay open and the next wake-up retries',
-      labelNames: ['query'] as const,
+      labelNames: ['stream', 'query'] as const,
       registers: [registry],
     }),
     casesDecided: new Counter({

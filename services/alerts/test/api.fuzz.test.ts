@@ -302,7 +302,7 @@ describe.each(backends)('the API on $name, fuzzed from its OpenAPI document', ({
     const documentResponse = await app.inject({ url: '/docs/json' });
     const operations = operationsOf(documentResponse.json<OpenAPIV3.Document>());
     expect(operations.map((operation) => `${operation.method} ${operation.path}`)).toEqual(
-      expect.arrayContaining(['GET /alerts', 'GET /alerts/{alertId}', 'POST /alerts/{alertId}/feedback', 'GET /alerts/stream', 'GET /stats', 'GET /model-health', 'GET /cases', 'GET /cases/{caseId}', 'POST /cases/{caseId}/decision', 'POST /cases/{caseId}/assign', 'GET /cases/{caseId}/history', 'PUT /rules/{id}', 'PUT /lists/{name}']),
+      expect.arrayContaining(['GET /alerts', 'GET /alerts/{alertId}', 'POST /alerts/{alertId}/feedback', 'GET /alerts/stream', 'GET /cases/stream', 'GET /stats', 'GET /model-health', 'GET /cases', 'GET /cases/{caseId}', 'POST /cases/{caseId}/decision', 'POST /cases/{caseId}/assign', 'GET /cases/{caseId}/history', 'PUT /rules/{id}', 'PUT /lists/{name}']),
     );
     const caseIds = (await store.cases.list({ status: 'open', sort: 'priority', limit: 10 })).cases.map((c) => c.caseId);
     const known = { alertId: alerts.map((alert) => alert.alertId), caseId: caseIds, token: [readToken, apiToken, adminToken], cursor: [cursor] };

@@ -80,6 +80,35 @@ export const CaseEvent = z.object({
 export const CaseHistory = z.object({ events: z.array(CaseEvent) });
 export type CaseEvent = z.infer<typeof CaseEvent>;
 
+/** What the case stream's `type` says of each change in the audit trail. */
+export const caseEventType = (action: CaseEvent['action']): 'opened' | 'updated' | 'decided' =>
+  action === 'opened' || action === 'decided' ? action : 'updated';
+
+/** One `case` event of GET /cases/stream: an entry of a case's audit trail with the case as it is now. */
+export const CaseStreamEvent = z.object({
+  eventId: z.number().int().describe('The SSE event id: this entry\'s place in every case\'s audit trail'),
+  type: z.enum(['opened', 'updated', 'decided']).describe('opened: the card\'s first alert since its last decided case; updated: an alert joined or was reviewed, or the case was assigned; decided'),
+  change: CaseEvent.shape.action,
+  at: z.string(),
+  actor: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+  case: Case.describe('The case as it is when the event is sent (a stream catching up sees the latest state with each older change)'),
+});
+export type CaseStreamEvent = z.infer<typeof CaseStreamEvent>;
+
+/** `CaseStreamEvent` as an OpenAPI component (an SSE body has no schema of its own there). */
+export function caseStreamEventJsonSchema(): Record<string, unknown> {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(CaseStreamEvent);
+  return schema;
+}
+
+/** The case stream's filters: one case (a case page), or one card's cases. */
+export const CaseStreamFilters = z.object({
+  caseId: z.uuid().transform((id) => id.toLowerCase()).optional().describe('Only this case\'s events'),
+  cardId: CardId.optional().describe('Only the events of this card\'s cases'),
+});
+export type CaseStreamFilters = z.infer<typeof CaseStreamFilters>;
+
 export const CaseStats = z.object({
   open: z.number().int(),
   decidedLastDay: z.number().int(),

@@ -23,9 +23,10 @@ export const caseRoutes: FastifyPluginAsyncZod<{
   metrics: Metrics;
   readAccess: AccessCheck;
   writeAccess: AccessCheck;
-  onReviewed: () => void;
+  /** Called after a decision or an assignment is stored (wakes the live streams). */
+  onChanged: () => void;
   now?: () => Date;
-}> = async (app, { store, labels, metrics, readAccess, writeAccess, onReviewed, now = () => new Date() }) => {
+}> = async (app, { store, labels, metrics, readAccess, writeAccess, onChanged, now = () => new Date() }) => {
   app.get(
     '/cases',
     {
@@ -100,7 +101,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{
       metrics.feedback.inc({ label }, outcome.alerts.length);
       metrics.casesDecided.inc({ label });
       labels.wake();
-      onReviewed();
+      onChanged();
       request.log.info({ caseId, label, alerts: outcome.alerts.length, analyst }, 'case decided; its labels are queued for fraud.labels');
       return outcome.case;
     },
@@ -129,6 +130,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{
         return reply.code(503).send(unavailable('The assignment'));
       }
       if (!updated) return reply.code(404).send(notFound(`No case with id ${caseId}`));
+      onChanged();
       return updated;
     },
   );

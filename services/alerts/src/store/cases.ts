@@ -1,5 +1,5 @@
 import { alertIdFor } from '@fraudstream/shared';
-import type { Case, CaseEvent, CasePayment, CaseQuery, CaseStats } from '../cases/schemas.js';
+import { caseEventType, type Case, type CaseEvent, type CasePayment, type CaseQuery, type CaseStats, type CaseStreamEvent, type CaseStreamFilters } from '../cases/schemas.js';
 import { labelForFeedback } from '../feedback.js';
 import type { FeedbackLabel, StoredAlert } from '../schemas.js';
 import { isoUtc, selectColumns, toStoredAlert, writeLock, type SelectedRow } from './alert-sql.js';
@@ -142,6 +142,14 @@ export async function reviewInCase(tx: Queryable, alert: StoredAlert, wasOpen: b
   await event(tx, alert.caseId, 'analyst', 'decided', { label: decided?.label ?? label, note: note ?? null, alerts: 0, lastAlertReviewed: alert.alertId });
 }
 
+/** An entry of the audit trail as the case stream sends it (see `CaseStreamEvent`). */
+export interface CaseEventRow {
+  sequence: number;
+  caseId: string;
+  cardId: string;
+  json: string;
+}
+
 export type DecisionOutcome = { case: Case; alerts: StoredAlert[] } | 'not-found' | 'already-decided';
 
 export interface CaseStore {
@@ -155,6 +163,10 @@ export interface CaseStore {
   assign(caseId: string, assignee: string | null, analyst: string): Promise<Case | undefined>;
   history(caseId: string): Promise<CaseEvent[]>;
   stats(now: Date): Promise<CaseStats>;
+  /** Oldest first: the audit trail's entries after `sequence`, at most `upTo`, with each case as it is now. */
+  eventsAfter(sequence: number, upTo: number, filters: CaseStreamFilters, limit: number): Promise<CaseEventRow[]>;
+  /** The audit trail's latest entry (0 when empty); every entry at or below it is visible (its writers hold `writeLock`). */
+  latestEvent(): Promise<number>;
 }
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -252,6 +264,8 @@ export function caseStore(db: Database): CaseStore {
     assign: (caseId, assignee, analyst) =>
       db.transaction(async (tx) => {
         if (!uuidShape.test(caseId)) return undefined;
+        // The audit trail's ids become visible in order, like the alerts' sequence (the case stream relies on it).
+        await tx.query(writeLock);
         const [row] = await tx.query<{ case_id: string }>('UPDATE cases SET assignee = $2, updated_at = now() WHERE case_id = $1::uuid RETURNING case_id', [caseId, assignee]);
         if (!row) return undefined;
         await event(tx, caseId, analyst, 'assigned', { assignee });
@@ -277,6 +291,37 @@ export function caseStore(db: Database): CaseStore {
         [new Date(now.getTime() - 86_400_000).toISOString()],
       );
       return { open: Number(row?.open ?? 0), decidedLastDay: Number(row?.decided ?? 0), unassigned: Number(row?.unassigned ?? 0), oldestOpenAt: row?.oldest ?? null };
+    },
+
+    async eventsAfter(sequence, upTo, { caseId, cardId }, limit) {
+      if (caseId !== undefined && !uuidShape.test(caseId)) return [];
+      const params: unknown[] = [sequence, upTo];
+      const conditions = ['e.id > $1', 'e.id <= $2'];
+      if (caseId !== undefined) {
+        params.push(caseId);
+        conditions.push(`e.case_id = $${params.length}::uuid`);
+      }
+      if (cardId !== undefined) {
+        params.push(cardId);
+        conditions.push(`c.card_id = $${params.length}`);
+      }
+      params.push(limit);
+      const rows = await db.query<CaseRow & { event_id: string | number; action: CaseEvent['action']; actor: string; event_at: string; detail: Record<string, unknown> }>(
+        `SELECT e.id AS event_id, e.action, e.actor, ${isoUtc('e.at')} AS event_at, e.detail, c.*
+           FROM case_events e JOIN LATERAL (SELECT ${caseColumns} FROM cases WHERE cases.case_id = e.case_id) c ON true
+          WHERE ${conditions.join(' AND ')} ORDER BY e.id LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map((row) => {
+        const sequence = Number(row.event_id);
+        const streamed: CaseStreamEvent = { eventId: sequence, type: caseEventType(row.action), change: row.action, at: row.event_at, actor: row.actor, detail: row.detail, case: toCase(row) };
+        return { sequence, caseId: row.case_id, cardId: row.card_id, json: JSON.stringify(streamed) };
+      });
+    },
+
+    async latestEvent() {
+      const [row] = await db.query<{ latest: string | number | null }>('SELECT max(id) AS latest FROM case_events');
+      return Number(row?.latest ?? 0);
     },
   };
 }

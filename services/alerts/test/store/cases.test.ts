@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertIdFor } from '@fraudstream/shared';
+import { CaseStreamEvent } from '../../src/cases/schemas.js';
 import { backends, chargeback, makeAlert, openTestStore, scoredPayment } from '../fixtures.js';
 
 const at = new Date('2026-12-04T12:00:00Z');
@@ -70,6 +71,31 @@ describe.each(backends)('case store on $name', ({ open }) => {
       'analyst alert-reviewed',
       'analyst decided',
     ]);
+  });
+
+  it('reads the audit trail in order for the case stream, by case or card, within the bounds, with each case as it is now', async () => {
+    const store = await openTestStore(open);
+    expect(await store.cases.latestEvent()).toBe(0);
+    await store.insertAlerts([makeAlert({ cardId: 'card-3' }), makeAlert({ cardId: 'card-4' }), makeAlert({ cardId: 'card-3' })]);
+    const latest = await store.cases.latestEvent();
+    const all = await store.cases.eventsAfter(0, latest, {}, 10);
+    expect(all.map((row) => [row.cardId, (JSON.parse(row.json) as CaseStreamEvent).change])).toEqual([
+      ['card-3', 'opened'],
+      ['card-4', 'opened'],
+      ['card-3', 'alert-added'],
+    ]);
+    expect(all.map((row) => row.sequence)).toEqual([...all.map((row) => row.sequence)].sort((a, b) => a - b));
+    expect(all.at(-1)?.sequence).toBe(latest);
+    const card3 = all[0]!;
+    const parsed = CaseStreamEvent.parse(JSON.parse(card3.json));
+    // The first entry carries the case as it is now: both of its alerts.
+    expect(parsed).toMatchObject({ eventId: card3.sequence, type: 'opened', actor: 'detector', case: { caseId: card3.caseId, alertCount: 2 } });
+
+    expect((await store.cases.eventsAfter(0, latest, { cardId: 'card-4' }, 10)).map((row) => row.cardId)).toEqual(['card-4']);
+    expect((await store.cases.eventsAfter(0, latest, { caseId: card3.caseId }, 10)).map((row) => row.sequence)).toEqual([all[0]!.sequence, all[2]!.sequence]);
+    expect((await store.cases.eventsAfter(all[0]!.sequence, all[1]!.sequence, {}, 10)).map((row) => row.sequence)).toEqual([all[1]!.sequence]);
+    expect(await store.cases.eventsAfter(0, latest, {}, 1)).toHaveLength(1);
+    expect(await store.cases.eventsAfter(0, latest, { caseId: 'not-a-uuid' }, 10)).toEqual([]);
   });
 
   it('lists the card\'s payments from the payments store with their labels and alert ids', async () => {

@@ -3,70 +3,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { testLog } from '../../../../test/support/kafka.js';
 import { buildApp } from '../../src/app.js';
 import { createMetrics } from '../../src/metrics.js';
-import type { AlertFilters, StoredAlert } from '../../src/schemas.js';
+import type { AlertFilters } from '../../src/schemas.js';
 import { createAlertFeed, type AlertFeedOptions } from '../../src/stream/alert-feed.js';
 import type { AlertStore } from '../../src/store/alert-store.js';
 import { apiToken, makeAlert, openTestPglite, openTestStore, recordingLabels } from '../fixtures.js';
-
-interface ServerSentEvent {
-  id?: string;
-  event?: string;
-  data?: string;
-  comment?: string;
-}
-
-/** A minimal EventSource over fetch: collects events until closed. */
-async function connect(url: string, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
-  const events: ServerSentEvent[] = [];
-  let ended = false;
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event: ServerSentEvent = {};
-          for (const line of block.split('\n')) {
-            const colon = line.indexOf(':');
-            const field = line.slice(0, colon);
-            const value = line.slice(colon + 1).replace(/^ /, '');
-            if (field === '') event.comment = value;
-            else if (field === 'id' || field === 'event' || field === 'data') event[field] = value;
-          }
-          events.push(event);
-        }
-      }
-    } catch {
-      // aborted by close()
-    }
-    ended = true;
-  })();
-  const alerts = (): StoredAlert[] => events.filter((e) => e.event === 'alert').map((e) => JSON.parse(e.data ?? '') as StoredAlert);
-  return {
-    response,
-    events,
-    alerts,
-    /** Whether the server ended the stream (or close() aborted it). */
-    ended: () => ended,
-    async waitFor(predicate: () => boolean, what: string): Promise<void> {
-      const deadline = Date.now() + 10_000;
-      while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; got ${JSON.stringify(events)}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-    async close(): Promise<void> {
-      controller.abort();
-      await reading;
-    },
-  };
-}
+import { connect } from './sse-client.js';
 
 async function listeningApp(store: AlertStore, feedOptions: Partial<AlertFeedOptions> = {}) {
   const metrics = createMetrics();
@@ -99,6 +40,9 @@ function countQueries(store: AlertStore) {
     },
   };
 }
+
+/** The alert stream's series of the stream metrics (the app serves the case stream too). */
+const alertStream = { stream: 'alert' };
 
 const counterValue = async (metric: { get(): Promise<{ values: Array<{ value: number; labels: object }> }> }, labels: object = {}) =>
   (await metric.get()).values.find((value) => JSON.stringify(value.labels) === JSON.stringify(labels))?.value ?? 0;
@@ -204,7 +148,7 @@ describe('GET /alerts/stream', () => {
     await store.insertAlerts([elsewhere]);
     await stream.waitFor(() => stream.alerts().length === 1, 'the alert stored elsewhere');
     expect(stream.alerts()[0]?.alertId).toBe(elsewhere.alertId);
-    expect((await metrics.streamClients.get()).values[0]?.value).toBe(1);
+    expect(await counterValue(metrics.streamClients, alertStream)).toBe(1);
     await stream.close();
   });
   it('reads the new alerts once per wake-up for all live streams and filters them for each', async () => {
@@ -275,7 +219,7 @@ describe('GET /alerts/stream', () => {
       mostRunning = Math.max(mostRunning, running);
       try {
         // Every resuming stream is waiting for a query now: at most catchUpConcurrency run.
-        await eventually(async () => (await counterValue(metrics.streamClients)) === 6, 'every stream to open');
+        await eventually(async () => (await counterValue(metrics.streamClients, alertStream)) === 6, 'every stream to open');
         if (call <= 3) {
           const more = [makeAlert(), makeAlert()];
           duringCatchUp.push(...more.map((alert) => alert.alertId));
@@ -324,10 +268,10 @@ describe('GET /alerts/stream', () => {
     const body = (await refused.json()) as { statusCode: number; message: string };
     expect(body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
     expect(body.message).toMatch(/^2 streams are open.*ALERTS_MAX_STREAMS/);
-    expect(await counterValue(metrics.streamsRefused)).toBe(1);
+    expect(await counterValue(metrics.streamsRefused, alertStream)).toBe(1);
 
     await first.close();
-    await eventually(async () => (await counterValue(metrics.streamClients)) === 1, 'the server to see the stream closed');
+    await eventually(async () => (await counterValue(metrics.streamClients, alertStream)) === 1, 'the server to see the stream closed');
     const third = await connect(`${address}/alerts/stream`);
     onTestFinished(() => third.close());
     expect(third.response.status).toBe(200);
@@ -347,22 +291,22 @@ describe('GET /alerts/stream', () => {
     slow.write('GET /alerts/stream HTTP/1.1\r\nhost: localhost\r\naccept: text/event-stream\r\n\r\n');
     await new Promise<void>((resolve) => slow.once('data', () => resolve()));
     slow.pause();
-    await eventually(async () => (await counterValue(metrics.streamClients)) === 2, 'both streams to open');
+    await eventually(async () => (await counterValue(metrics.streamClients, alertStream)) === 2, 'both streams to open');
 
     let sent = 0;
     // One write per batch (fewer alerts than a page): the reading client is never behind when the
     // next comes. The other fills the kernel's socket buffers (megabytes on loopback) before its own.
-    for (let batch = 0; batch < 100 && (await counterValue(metrics.streamsCutOff)) === 0; batch += 1) {
+    for (let batch = 0; batch < 100 && (await counterValue(metrics.streamsCutOff, alertStream)) === 0; batch += 1) {
       await store.insertAlerts(Array.from({ length: 900 }, () => makeAlert()));
       sent += 900;
       feed.notify();
       await fast.waitFor(() => fast.events.filter((e) => e.event === 'alert').length === sent, `batch ${batch} on the reading client`);
     }
-    expect(await counterValue(metrics.streamsCutOff)).toBe(1);
+    expect(await counterValue(metrics.streamsCutOff, alertStream)).toBe(1);
     // Reading again, the slow client gets what the kernel held, then finds the connection closed.
     slow.resume();
     await eventually(() => slowClosed, 'the slow client to see its connection closed');
-    expect(await counterValue(metrics.streamClients)).toBe(1);
+    expect(await counterValue(metrics.streamClients, alertStream)).toBe(1);
     await store.insertAlerts([makeAlert()]);
     feed.notify();
     await fast.waitFor(() => fast.alerts().length === sent + 1, 'an alert after the cut-off');
@@ -387,7 +331,7 @@ describe('GET /alerts/stream', () => {
     const during = makeAlert();
     await store.insertAlerts([during]);
     feed.notify();
-    await eventually(async () => (await counterValue(metrics.streamQueryFailures, { query: 'broadcast' })) === 1, 'the failed query');
+    await eventually(async () => (await counterValue(metrics.streamQueryFailures, { stream: 'alert', query: 'broadcast' })) === 1, 'the failed query');
     store.alertsAfter = alertsAfter;
     expect(streams.map((stream) => stream.ended())).toEqual([false, false]);
     feed.notify();
@@ -396,6 +340,6 @@ describe('GET /alerts/stream', () => {
 
     feed.close();
     await Promise.all(streams.map((stream) => stream.waitFor(() => stream.ended(), 'the stream to end')));
-    expect(await counterValue(metrics.streamClients)).toBe(0);
+    expect(await counterValue(metrics.streamClients, alertStream)).toBe(0);
   });
 });
