@@ -77,19 +77,23 @@ export function createApi({ storage, askToken }) {
    * @template T
    * @param {string} path
    * @param {unknown} body
-   * @returns {Promise<T | null>} the answer; null when the analyst cancelled the token prompt
+   * @param {{ keepalive?: boolean }} [options] keepalive: the page is being left, so the request must
+   *   outlive it (fetch's keepalive), and nothing is asked: without a kept token, or with a refused one, it is not sent
+   * @returns {Promise<T | null>} the answer; null when the analyst cancelled the token prompt (or could not be asked)
    */
-  async function postJson(path, body) {
-    let token = stored('api') ?? (await ask('api', false));
+  async function postJson(path, body, { keepalive = false } = {}) {
+    // No await before the first fetch when a token is kept: a page being left starts it before it goes.
+    let token = stored('api') ?? (keepalive ? null : await ask('api', false));
     while (token) {
       const response = await fetch(path, {
         method: 'POST',
+        keepalive,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(body),
       });
       if (!refused(response)) return answer(response);
       storage.removeItem(tokenKeys.api);
-      token = await ask('api', true);
+      token = keepalive ? null : await ask('api', true);
     }
     return null;
   }
@@ -97,6 +101,13 @@ export function createApi({ storage, askToken }) {
   return {
     /** The read token when the service asked for one, else null: EventSource cannot send headers, so it goes in the stream URL. */
     streamToken: () => (readsNeedToken ? stored('read') : null),
+
+    /**
+     * The API token: the kept one, else asked for now (and kept), so that a write sent later (a decision
+     * after its undo window, or as the page is left) finds it without a dialog.
+     * @returns {Promise<string | null>} null when the analyst cancelled the token prompt
+     */
+    ensureApiToken: async () => stored('api') ?? (await ask('api', false)),
 
     /** @param {string} query @returns {Promise<AlertPage>} */
     listAlerts: (query) => getJson(`alerts?${query}`),
@@ -140,10 +151,11 @@ export function createApi({ storage, askToken }) {
     /**
      * Decides the case: every open alert of it gets the verdict, and its label goes to fraud.labels.
      * @param {string} caseId
-     * @param {{ label: FeedbackLabel, note?: string, analyst?: string }} decision
+     * @param {{ label: FeedbackLabel, note?: string, analyst?: string, openAlertCount?: number }} decision openAlertCount: the open alerts shown (409 when the case has another number)
+     * @param {{ keepalive?: boolean }} [options] keepalive: sent as the page is left (see postJson)
      * @returns {Promise<Case | null>} the decided case; null when the analyst cancelled the token prompt
      */
-    decideCase: (caseId, decision) => postJson(`cases/${encodeURIComponent(caseId)}/decision`, decision),
+    decideCase: (caseId, decision, options) => postJson(`cases/${encodeURIComponent(caseId)}/decision`, decision, options),
 
     /**
      * @param {string} caseId

@@ -2,17 +2,19 @@
 /**
  * A case's page (case.html?caseId=…): the card, its priority, assignee and amount at risk; the card's
  * timeline and payments (GET /cases/{id}); the case's alerts with the reasons that raised their score;
- * the decision (POST /cases/{id}/decision, Fraud / Legit with a note, f / l from the keyboard) and then
- * the next open case; the history (GET /cases/{id}/history), read again every 15 s while the tab is
- * visible, the whole case again when it changed.
+ * the decision (POST /cases/{id}/decision: Fraud / Legit with a note at once, f / l from the keyboard
+ * after their undo window) and then the next open case; the history (GET /cases/{id}/history), read
+ * again soon after the case's stream (GET /cases/stream?caseId=…) says it changed, and every 15 s while
+ * the tab is visible in any case; the whole case again when it changed.
  */
 
 import { HttpError } from './api.js';
 import { createTimelineChart } from './cases-charts.js';
 import {
-  CONFIRM_MS,
+  LIVE_REFRESH_MS,
   QUEUE_SEARCH_KEY,
   REFRESH_MS,
+  UNDO_MS,
   alertSummary,
   alreadyDecidedMessage,
   analystName,
@@ -20,22 +22,24 @@ import {
   caseHeader,
   caseHref,
   casesQuery,
-  confirmPrompt,
-  confirms,
   decideHelp,
   decidedMessage,
   decisionText,
   filtersFrom,
   historyItem,
   nextOpenCase,
+  notSentMessage,
   paymentRows,
   timelineOf,
 } from './cases-format.js';
 import { analystNameDialog, bindShortcuts, me } from './dialogs.js';
+import { createKeyDecisions } from './key-decisions.js';
 import { bar, createPageApi, createToast, el, element, messageOf } from './page.js';
+import { connectionIndicator, openEventStream } from './stream.js';
 
-/** @import { PaymentRow, PendingDecision, TimeText } from './cases-format.js' */
-/** @import { Case, CaseDetail, CaseEvent, FeedbackLabel } from './types.js' */
+/** @import { PaymentRow, TimeText } from './cases-format.js' */
+/** @import { SendOptions } from './pending-decision.js' */
+/** @import { Case, CaseDetail, CaseEvent, CaseStreamEvent, FeedbackLabel } from './types.js' */
 
 const page = {
   empty: element('case-empty', HTMLElement),
@@ -74,13 +78,25 @@ const page = {
   paymentsEmpty: element('payments-empty', HTMLElement),
   paymentsNote: element('payments-note', HTMLElement),
   toast: element('toast', HTMLElement),
+  liveState: element('live-state', HTMLElement),
 };
 
-const toast = createToast(page.toast, CONFIRM_MS + 2000);
+// Long enough to read what a decision did, and to stay up while it can be undone.
+const toast = createToast(page.toast, UNDO_MS + 2000);
 
 // A cancelled read token dialog stops the history being read again by itself.
 const { api, readDeclined } = createPageApi();
 const myName = analystNameDialog();
+const keyDecisions = createKeyDecisions({
+  api,
+  box: page.toast,
+  toast,
+  send: ({ label }, options) => decide(label, options),
+  onChange: () => enableDecision(),
+});
+// Every message goes through it, so that one about something else keeps a waiting decision's Undo.
+const { say } = keyDecisions;
+const showLiveState = connectionIndicator(page.liveState);
 
 const timeline = createTimelineChart({ container: element('timeline-chart', HTMLElement), readout: page.timelineReadout });
 
@@ -92,12 +108,16 @@ const state = {
   detail: null,
   /** @type {CaseEvent[]} */
   events: [],
-  /** @type {PendingDecision | null} a first f / l waiting for its confirmation */
-  pending: null,
-  /** A decision or assignment is on its way: the buttons wait for it. */
+  /** A decision or assignment is on its way: the buttons wait for it, and the stream's changes too (it reads the case again after). */
   busy: false,
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  /** @type {ReturnType<typeof setTimeout> | undefined} the periodic read of the history */
   timer: undefined,
+  /** @type {ReturnType<typeof setTimeout> | undefined} the read the stream asked for */
+  liveTimer: undefined,
+  /** Whether the stream was live once: when it is again, what changed in between is read. */
+  wasLive: false,
+  /** @type {string | null} why a waiting decision was dropped, said again with the change that dropped it */
+  notSent: null,
 };
 
 /** @param {TimeText} time */
@@ -146,12 +166,13 @@ function showDecision(kase) {
   void findNextCase(kase.caseId);
 }
 
+/** The buttons: disabled while something is sent; the one whose decision waits to be sent marked. */
 function enableDecision() {
   page.decideFraud.disabled = state.busy;
   page.decideLegit.disabled = state.busy;
-  const pending = state.pending;
-  page.decideFraud.classList.toggle('armed', pending?.label === 'fraud');
-  page.decideLegit.classList.toggle('armed', pending?.label === 'legit');
+  const waiting = keyDecisions.current();
+  page.decideFraud.classList.toggle('armed', waiting?.label === 'fraud');
+  page.decideLegit.classList.toggle('armed', waiting?.label === 'legit');
 }
 
 /** The next open case by priority, within the queue's assignee filter; the queue when there is none. @param {string} current */
@@ -269,7 +290,7 @@ async function loadCase() {
   } catch (err) {
     if (err instanceof HttpError && err.status === 404) showEmpty(`No case ${caseId}: open one from the queue.`);
     else if (readDeclined()) showEmpty('The case needs the read token: reload the page to enter it.');
-    else if (state.detail) toast(`Could not read the case again: ${messageOf(err)}`);
+    else if (state.detail) say(`Could not read the case again: ${messageOf(err)}`);
     else showEmpty(`Could not load the case: ${messageOf(err)}`);
   }
 }
@@ -290,7 +311,8 @@ async function loadHistory({ ownChange = false } = {}) {
     showHistory();
     if (changed) {
       const latest = events.at(-1);
-      if (latest) toast(`The case changed: ${latest.actor} ${historyItem(latest).text}.`, true);
+      if (latest) say(state.notSent ?? `The case changed: ${latest.actor} ${historyItem(latest).text}.`, state.notSent === null);
+      state.notSent = null;
       await loadCase();
     }
   } catch (err) {
@@ -305,22 +327,30 @@ function schedule() {
   if (!document.hidden && !readDeclined()) state.timer = setTimeout(() => void loadHistory(), REFRESH_MS);
 }
 
-/** Sends the decision; the buttons are enabled again whatever comes of it (a cancelled token dialog too). @param {FeedbackLabel} label */
-async function decide(label) {
+/**
+ * Sends the decision: a button's at once, f / l's after their undo window (or sooner). The buttons are
+ * enabled again whatever comes of it (a cancelled token dialog too).
+ * @param {FeedbackLabel} label
+ * @param {SendOptions} [options]
+ */
+async function decide(label, { keepalive = false } = {}) {
   const kase = state.detail?.case;
-  if (!kase || kase.status !== 'open' || state.busy) return;
-  state.pending = null;
+  if (!kase) return;
+  if (kase.status !== 'open') {
+    say(notSentMessage(kase, label));
+    return;
+  }
   state.busy = true;
   enableDecision();
   try {
     const name = me();
     const note = page.note.value.trim();
-    const decided = await api.decideCase(kase.caseId, { label, ...(note ? { note } : {}), ...(name ? { analyst: name } : {}) });
+    const decided = await api.decideCase(kase.caseId, { label, openAlertCount: kase.openAlertCount, ...(note ? { note } : {}), ...(name ? { analyst: name } : {}) }, { keepalive });
     if (!decided) {
-      toast('Not decided: deciding needs the API token.');
+      say('Not decided: deciding needs the API token.');
       return;
     }
-    toast(decidedMessage(kase, label, kase.openAlertCount), true);
+    say(decidedMessage(kase, label, kase.openAlertCount), true);
     page.note.value = '';
     if (state.detail) state.detail = { ...state.detail, case: decided };
     showDecision(decided);
@@ -329,10 +359,10 @@ async function decide(label) {
     await Promise.all([loadCase(), loadHistory({ ownChange: true })]);
   } catch (err) {
     if (err instanceof HttpError && err.status === 409) {
-      toast(alreadyDecidedMessage(err.message));
+      say(alreadyDecidedMessage(err.message));
       await Promise.all([loadCase(), loadHistory()]);
     } else {
-      toast(`Could not decide: ${messageOf(err)}`);
+      say(`Could not decide: ${messageOf(err)}`);
     }
   } finally {
     state.busy = false;
@@ -341,29 +371,64 @@ async function decide(label) {
   }
 }
 
-/** f / l: the first press asks, the second (the same key, in time) decides. @param {FeedbackLabel} label */
+/** f / l: the decision waits to be sent (see key-decisions.js). @param {FeedbackLabel} label */
 function decideFromKey(label) {
   const kase = state.detail?.case;
   if (!kase) return;
   if (kase.status !== 'open') {
-    toast('This case is decided already.');
+    say('This case is decided already.');
     return;
   }
-  const now = Date.now();
-  if (confirms(state.pending, kase.caseId, label, now)) {
-    void decide(label);
-    return;
-  }
-  state.pending = { caseId: kase.caseId, label, until: now + CONFIRM_MS };
-  toast(confirmPrompt(kase, label));
-  page.toast.classList.add('confirm', label);
-  enableDecision();
-  setTimeout(() => {
-    if (state.pending && Date.now() > state.pending.until) {
-      state.pending = null;
-      enableDecision();
-    }
-  }, CONFIRM_MS + 100);
+  void keyDecisions.decide(kase, label);
+}
+
+/**
+ * A change of the case on its stream: the case and its history are read again soon, once for a burst
+ * of changes, and not while this page sends its own decision or assignment (it reads them after).
+ */
+function readSoon() {
+  if (state.liveTimer !== undefined) return;
+  state.liveTimer = setTimeout(() => {
+    state.liveTimer = undefined;
+    if (state.busy) readSoon();
+    else void readLive();
+  }, LIVE_REFRESH_MS);
+}
+
+async function readLive() {
+  const known = state.events.length;
+  // The history reads the case too, and says what changed, when it grew.
+  await loadHistory();
+  // It did not: the change is one this page read with its own (someone else's, made meanwhile, or its own's echo).
+  if (state.events.length === known) await loadCase();
+}
+
+/** Follows the case's stream: another analyst's decision, a new alert, an assignment show within a second. */
+function connectLive() {
+  if (caseId === null) return;
+  const query = { caseId };
+  openEventStream({
+    url: () => {
+      const token = api.streamToken();
+      return `cases/stream?${new URLSearchParams(token ? { ...query, token } : query)}`;
+    },
+    event: 'case',
+    /** @param {CaseStreamEvent} event */
+    onEvent: (event) => {
+      const dropped = keyDecisions.dropIfDecided(event.case);
+      if (dropped) {
+        state.notSent = notSentMessage(event.case, dropped.label);
+        say(state.notSent);
+      }
+      readSoon();
+    },
+    onState: (connection, label) => {
+      showLiveState(connection, label);
+      if (connection !== 'live') return;
+      if (state.wasLive) readSoon();
+      state.wasLive = true;
+    },
+  });
 }
 
 /**
@@ -380,15 +445,15 @@ async function assign(assignee) {
     const name = me();
     const assigned = await api.assignCase(kase.caseId, { assignee, ...(name ? { analyst: name } : {}) });
     if (!assigned) {
-      toast('Not assigned: assigning needs the API token.');
+      say('Not assigned: assigning needs the API token.');
       return;
     }
-    toast(assignee === null ? `${kase.cardId} is unassigned.` : assignee === name ? assignMessage(kase, assignee) : `${kase.cardId} is assigned to ${assignee}.`, true);
+    say(assignee === null ? `${kase.cardId} is unassigned.` : assignee === name ? assignMessage(kase, assignee) : `${kase.cardId} is assigned to ${assignee}.`, true);
     if (state.detail) state.detail = { ...state.detail, case: assigned };
     page.assignName.value = '';
     await loadHistory({ ownChange: true });
   } catch (err) {
-    toast(`Could not assign: ${messageOf(err)}`);
+    say(`Could not assign: ${messageOf(err)}`);
   } finally {
     state.busy = false;
     for (const button of buttons) button.disabled = false;
@@ -400,7 +465,7 @@ async function assignToMe() {
   const name = await myName();
   if (!name) return;
   if (state.detail?.case.assignee === name) {
-    toast(assignMessage(state.detail.case, name), true);
+    say(assignMessage(state.detail.case, name), true);
     return;
   }
   await assign(name);
@@ -410,18 +475,16 @@ bindShortcuts('case', {
   fraud: () => decideFromKey('fraud'),
   legit: () => decideFromKey('legit'),
   assign: () => void assignToMe(),
-  cancel: () => {
-    if (state.pending === null) return;
-    state.pending = null;
-    enableDecision();
-    toast('Not decided.', true);
-  },
+  undo: () => keyDecisions.undo(),
 });
 
 page.decideForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const value = event.submitter instanceof HTMLButtonElement ? event.submitter.value : '';
-  if (value === 'fraud' || value === 'legit') void decide(value);
+  if ((value !== 'fraud' && value !== 'legit') || state.busy) return;
+  // A click is deliberate: it decides at once, instead of what f / l left waiting.
+  keyDecisions.cancel();
+  void decide(value);
 });
 
 page.assignMe.addEventListener('click', () => void assignToMe());
@@ -430,7 +493,7 @@ page.assignForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const typed = analystName(page.assignName.value);
   if ('error' in typed) {
-    toast(`Assign to whom? ${typed.error}`);
+    say(`Assign to whom? ${typed.error}`);
     page.assignName.focus();
     return;
   }
@@ -451,7 +514,10 @@ async function start() {
     return;
   }
   await loadCase();
-  if (state.detail) await loadHistory();
+  if (!state.detail) return;
+  // After the first read, which learns whether the stream needs the read token.
+  connectLive();
+  await loadHistory();
 }
 
 void start();

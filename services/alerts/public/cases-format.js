@@ -16,8 +16,10 @@ export const PAGE_SIZE = 50;
 /** A refresh reads again as many cases as are shown, up to this many. */
 export const MAX_REFRESH = 200;
 export const REFRESH_MS = 15_000;
-/** How long a first f / l waits for the second that confirms it. */
-export const CONFIRM_MS = 6_000;
+/** How long a decision made with f / l waits to be sent: the time to undo it. */
+export const UNDO_MS = 5_000;
+/** How soon the queue or a case page reads again after the case stream said something changed. */
+export const LIVE_REFRESH_MS = 500;
 export const ANALYST_KEY = 'fraudstream.cases.analyst';
 /** Where the case page's "back to the queue" returns to (the queue's filters), in sessionStorage. */
 export const QUEUE_SEARCH_KEY = 'fraudstream.cases.queueSearch';
@@ -229,7 +231,9 @@ export function caseTotals(stats, now) {
   };
 }
 
-/** @typedef {'next' | 'previous' | 'open' | 'fraud' | 'legit' | 'assign' | 'help' | 'cancel'} Shortcut */
+/** @typedef {'next' | 'previous' | 'open' | 'fraud' | 'legit' | 'assign' | 'help' | 'undo'} Shortcut */
+
+const undoSeconds = UNDO_MS / 1000;
 
 /**
  * The keys and what they do, in the order the help lists them; `pages` says where each works.
@@ -239,11 +243,11 @@ export const SHORTCUTS = [
   { keys: ['j', 'ArrowDown'], shortcut: 'next', text: 'next case', pages: ['queue'] },
   { keys: ['k', 'ArrowUp'], shortcut: 'previous', text: 'previous case', pages: ['queue'] },
   { keys: ['Enter'], shortcut: 'open', text: 'open the case', pages: ['queue'] },
-  { keys: ['f'], shortcut: 'fraud', text: 'decide fraud (press again to confirm)', pages: ['queue', 'case'] },
-  { keys: ['l'], shortcut: 'legit', text: 'decide legit (press again to confirm)', pages: ['queue', 'case'] },
+  { keys: ['f'], shortcut: 'fraud', text: `decide fraud (u or Esc undoes it within ${undoSeconds} s; f again sends it now)`, pages: ['queue', 'case'] },
+  { keys: ['l'], shortcut: 'legit', text: `decide legit (u or Esc undoes it within ${undoSeconds} s; l again sends it now)`, pages: ['queue', 'case'] },
+  { keys: ['u', 'Escape'], shortcut: 'undo', text: 'undo the decision waiting to be sent', pages: ['queue', 'case'] },
   { keys: ['a'], shortcut: 'assign', text: 'assign to me', pages: ['queue', 'case'] },
   { keys: ['?'], shortcut: 'help', text: 'show these shortcuts', pages: ['queue', 'case'] },
-  { keys: ['Escape'], shortcut: 'cancel', text: 'cancel a decision waiting for its confirmation', pages: ['queue', 'case'] },
 ];
 
 /** A key as the help shows it. @param {string} key */
@@ -289,30 +293,36 @@ export function reselect(caseIds, selected, previousIndex) {
 }
 
 /**
- * @typedef {object} PendingDecision a first f / l, waiting for the second
- * @property {string} caseId
- * @property {FeedbackLabel} label
- * @property {number} until ms since the epoch
+ * Where the selection goes after f / l: the next open case below `index`; `index` itself when there is none.
+ * @param {Pick<Case, 'status'>[]} cases
+ * @param {number} index
  */
+export function nextOpenIndex(cases, index) {
+  const next = cases.findIndex((kase, at) => at > index && kase.status === 'open');
+  return next >= 0 ? next : index;
+}
 
 /**
- * Whether a press of `label` on `caseId` confirms `pending`: the same label on the same case, in time.
- * @param {PendingDecision | null} pending
- * @param {string} caseId
- * @param {FeedbackLabel} label
- * @param {number} nowMs
- */
-export const confirms = (pending, caseId, label, nowMs) => pending !== null && pending.caseId === caseId && pending.label === label && nowMs <= pending.until;
-
-/**
- * What a first f / l says: what the decision will do, honestly, and how to go on.
+ * What f / l says while the decision waits to be sent: what it will do, honestly, and when. The toast
+ * that shows it carries the Undo button.
  * @param {Pick<Case, 'cardId' | 'openAlertCount'>} kase
  * @param {FeedbackLabel} label
+ * @param {number} seconds until it is sent
  */
-export function confirmPrompt(kase, label) {
-  const key = label === 'fraud' ? 'f' : 'l';
-  const alerts = `${kase.openAlertCount} open alert${kase.openAlertCount === 1 ? '' : 's'}`;
-  return `Decide ${kase.cardId} ${label}? Its ${alerts} get this verdict and ${kase.openAlertCount === 1 ? 'its label goes' : 'their labels go'} to fraud.labels; it cannot be undone. Press ${key} again to confirm, Esc to cancel.`;
+export function pendingMessage(kase, label, seconds) {
+  const alerts = kase.openAlertCount === 1 ? 'its open alert gets' : `its ${kase.openAlertCount} open alerts get`;
+  const labels = kase.openAlertCount === 1 ? 'its label goes' : 'their labels go';
+  return `${kase.cardId}: ${label} — ${alerts} this verdict and ${labels} to fraud.labels in ${Math.max(1, Math.ceil(seconds))} s.`;
+}
+
+/**
+ * Why a waiting decision was dropped: someone else decided the case first.
+ * @param {Pick<Case, 'cardId' | 'decision'>} kase as the server has it now
+ * @param {FeedbackLabel} mine
+ */
+export function notSentMessage(kase, mine) {
+  const theirs = kase.decision ? ` ${kase.decision.label} by ${kase.decision.by}` : '';
+  return `${kase.cardId} was decided${theirs} meanwhile: your ${mine} was not sent.`;
 }
 
 /**
@@ -326,8 +336,8 @@ export function decidedMessage(kase, label, alerts) {
   return `${kase.cardId} decided ${label}: ${labelled} and sent to fraud.labels. There is no undo; a later alert of the card opens a new case.`;
 }
 
-/** Why a decision was refused with 409: someone decided the case first. @param {string} message the server's */
-export const alreadyDecidedMessage = (message) => `Already decided, not changed: ${message}`;
+/** Why a decision was refused with 409: someone decided the case first, or an alert joined it meanwhile. @param {string} message the server's */
+export const alreadyDecidedMessage = (message) => `Not decided: ${message}.`;
 
 /**
  * An analyst's name as typed: trimmed, or why it will not do.
@@ -667,7 +677,7 @@ export function caseHeader(kase, now) {
 /** What the decision buttons will do, said before they are pressed. @param {Pick<Case, 'openAlertCount'>} kase */
 export function decideHelp(kase) {
   const alerts = kase.openAlertCount === 1 ? 'the case’s open alert' : `the case’s ${kase.openAlertCount} open alerts`;
-  return `Gives ${alerts} the verdict and sends ${kase.openAlertCount === 1 ? 'its label' : 'their labels'} to fraud.labels, together. It cannot be undone; a later alert of the card opens a new case.`;
+  return `Gives ${alerts} the verdict and sends ${kase.openAlertCount === 1 ? 'its label' : 'their labels'} to fraud.labels, together. The buttons decide at once, for good; f / l wait ${undoSeconds} s, in which u undoes them. A later alert of the card opens a new case.`;
 }
 
 /**

@@ -1,42 +1,48 @@
 // @ts-check
 /**
  * The case queue, the analyst's working list: the open (or decided) cases, by priority or age, read
- * again every 15 s while the tab is visible (GET /cases, and GET /stats for the totals). Worked from
- * the keyboard: j / k move the selection, Enter opens the case, f / l decide it (the second press
- * confirms), a assigns it to me. The analyst's name is kept in localStorage, the tokens in the tab.
+ * again soon after the case stream (GET /cases/stream) says one changed, and every 15 s while the tab
+ * is visible in any case (GET /cases, and GET /stats for the totals). Worked from the keyboard: j / k
+ * move the selection, Enter opens the case, f / l decide it (sent after the undo window, u undoes it)
+ * and move on to the next open case, a assigns it to me. The analyst's name is kept in localStorage,
+ * the tokens in the tab.
  */
 
 import { HttpError } from './api.js';
 import {
-  CONFIRM_MS,
+  LIVE_REFRESH_MS,
   PAGE_SIZE,
   QUEUE_SEARCH_KEY,
   REFRESH_MS,
   SELECTED_KEY,
+  UNDO_MS,
   alreadyDecidedMessage,
   assignMessage,
   caseHref,
   caseRow,
   caseTotals,
   casesQuery,
-  confirmPrompt,
-  confirms,
   decidedMessage,
   emptyText,
   filtersFrom,
   inQueue,
   moveSelection,
+  nextOpenIndex,
+  notSentMessage,
   pageSearch,
   queueSummary,
   refreshLimit,
   reselect,
 } from './cases-format.js';
 import { analystNameDialog, bindShortcuts, me } from './dialogs.js';
+import { createKeyDecisions } from './key-decisions.js';
 import { bar, createPageApi, createToast, el, element, messageOf } from './page.js';
 import { createRefreshTimer } from './refresh-timer.js';
+import { connectionIndicator, openEventStream } from './stream.js';
 
-/** @import { CaseRow, PendingDecision, QueueFilters } from './cases-format.js' */
-/** @import { Case, CaseStats, FeedbackLabel, Stats } from './types.js' */
+/** @import { CaseRow, QueueFilters } from './cases-format.js' */
+/** @import { PendingDecision, SendOptions } from './pending-decision.js' */
+/** @import { Case, CaseStats, CaseStreamEvent, FeedbackLabel, Stats } from './types.js' */
 
 const page = {
   filters: element('queue-filters', HTMLFormElement),
@@ -45,6 +51,7 @@ const page = {
   assigneeNameLabel: element('assignee-name-label', HTMLElement),
   assigneeName: element('assignee-name', HTMLInputElement),
   refreshStatus: element('refresh-status', HTMLElement),
+  liveState: element('live-state', HTMLElement),
   me: element('me', HTMLElement),
   summary: element('queue-summary', HTMLElement),
   rows: element('case-rows', HTMLTableSectionElement),
@@ -59,12 +66,16 @@ const page = {
   toast: element('toast', HTMLElement),
 };
 
-// Long enough to read what a decision did, and to press the confirming key.
-const toast = createToast(page.toast, CONFIRM_MS + 2000);
+// Long enough to read what a decision did, and to stay up while it can be undone.
+const toast = createToast(page.toast, UNDO_MS + 2000);
 
 // A cancelled read token dialog stops the timer asking until the analyst presses Refresh.
 const { api, readDeclined, clearDeclined } = createPageApi();
 const askName = analystNameDialog();
+const keyDecisions = createKeyDecisions({ api, box: page.toast, toast, send: sendDecision, onChange: () => showSelection() });
+// Every message goes through it, so that one about something else keeps a waiting decision's Undo.
+const { say } = keyDecisions;
+const showLiveState = connectionIndicator(page.liveState);
 
 const state = {
   /** @type {QueueFilters} */
@@ -76,10 +87,16 @@ const state = {
   /** @type {string | null} the selected case */
   selected: sessionStorage.getItem(SELECTED_KEY),
   selectedIndex: -1,
-  /** @type {PendingDecision | null} a first f / l waiting for its confirmation */
-  pending: null,
-  /** A decision or assignment is on its way: keys that would send another wait for it. */
+  /** An assignment is on its way: a second waits for it. */
   busy: false,
+  /** @type {{ close(): void } | null} the case stream, opened after the first read (which learns whether it needs the read token) */
+  stream: null,
+  /** Whether the stream was live once: when it is again, what changed in between is read. */
+  wasLive: false,
+  /** The stream said a case changed since the last read began: the next read is soon. */
+  stale: false,
+  /** A read is on its way. */
+  reading: false,
   /** @type {Date | null} */
   updatedAt: null,
   /** @type {string | null} why the last read failed */
@@ -120,15 +137,15 @@ function selectedLink() {
   return link instanceof HTMLAnchorElement ? link : null;
 }
 
-/** Marks the selected row (and the one a decision waits on). */
+/** Marks the selected row (and the one whose decision waits to be sent). */
 function showSelection() {
-  const pending = state.pending;
+  const waiting = keyDecisions.current();
   [...page.rows.rows].forEach((row, index) => {
     const selected = index === state.selectedIndex;
     row.classList.toggle('selected', selected);
     if (selected) row.setAttribute('aria-current', 'true');
     else row.removeAttribute('aria-current');
-    row.dataset['pending'] = pending && pending.caseId === row.dataset['caseId'] ? pending.label : '';
+    row.dataset['pending'] = waiting && waiting.kase.caseId === row.dataset['caseId'] ? waiting.label : '';
   });
   if (state.selected !== null) sessionStorage.setItem(SELECTED_KEY, state.selected);
 }
@@ -156,7 +173,6 @@ function render() {
 function select(index) {
   state.selectedIndex = index;
   state.selected = state.cases[index]?.caseId ?? null;
-  if (state.pending && state.pending.caseId !== state.selected) state.pending = null;
   showSelection();
   const link = selectedLink();
   link?.focus({ preventScroll: true });
@@ -176,6 +192,8 @@ async function refreshTotals() {
 /** Reads the queue again: as many cases as are shown, from the top. */
 async function refresh() {
   refreshTimer.stop();
+  state.stale = false;
+  state.reading = true;
   const request = ++state.request;
   try {
     const answer = await api.cases(casesQuery(state.filters, { limit: refreshLimit(state.cases.length) }));
@@ -186,12 +204,53 @@ async function refresh() {
     state.failure = null;
     render();
     void refreshTotals();
+    connectLive();
   } catch (err) {
     if (request !== state.request) return;
     state.failure = messageOf(err);
-    toast(readDeclined() ? 'The cases need the read token: press Refresh to enter it.' : `Could not load the cases: ${state.failure}`);
+    say(readDeclined() ? 'The cases need the read token: press Refresh to enter it.' : `Could not load the cases: ${state.failure}`);
+  } finally {
+    // A newer read (the filters changed) schedules the next one itself.
+    if (request === state.request) {
+      state.reading = false;
+      refreshTimer.schedule(state.stale ? LIVE_REFRESH_MS : undefined);
+    }
   }
-  refreshTimer.schedule();
+}
+
+/**
+ * A case changed (the stream said so): the queue is read again soon. One read for a burst of
+ * changes, and not one read cut short by the next: a change during a read is read after it.
+ */
+function readSoon() {
+  if (state.stale) return;
+  state.stale = true;
+  if (!state.reading) refreshTimer.schedule(LIVE_REFRESH_MS);
+}
+
+/** Follows the case stream (once): each `case` event is a change to read. */
+function connectLive() {
+  if (state.stream) return;
+  state.stream = openEventStream({
+    url: () => {
+      const token = api.streamToken();
+      return token ? `cases/stream?${new URLSearchParams({ token })}` : 'cases/stream';
+    },
+    event: 'case',
+    /** @param {CaseStreamEvent} event */
+    onEvent: (event) => {
+      const dropped = keyDecisions.dropIfDecided(event.case);
+      if (dropped) say(notSentMessage(event.case, dropped.label));
+      readSoon();
+    },
+    onState: (connection, label) => {
+      showLiveState(connection, label);
+      if (connection !== 'live') return;
+      // Back after a break: what changed meanwhile is read now, not at the next periodic read.
+      if (state.wasLive) readSoon();
+      state.wasLive = true;
+    },
+  });
 }
 
 async function loadMore() {
@@ -204,7 +263,7 @@ async function loadMore() {
     state.nextCursor = answer.nextCursor;
     render();
   } catch (err) {
-    toast(`Could not load more cases: ${messageOf(err)}`);
+    say(`Could not load more cases: ${messageOf(err)}`);
   } finally {
     page.loadMore.disabled = false;
   }
@@ -238,76 +297,78 @@ function showMe() {
 /** @returns {Case | null} */
 const selectedCase = () => state.cases[state.selectedIndex] ?? null;
 
-/** @param {FeedbackLabel} label */
+/**
+ * f / l: the selected case's decision waits to be sent (see key-decisions.js), and the selection
+ * moves on to the next open case.
+ * @param {FeedbackLabel} label
+ */
 async function decideSelected(label) {
   const kase = selectedCase();
   if (!kase) {
-    toast('No case selected: move to one with j / k.');
+    say('No case selected: move to one with j / k.');
     return;
   }
   if (kase.status !== 'open') {
-    toast(`${kase.cardId}'s case is decided already.`);
+    say(`${kase.cardId}'s case is decided already.`);
     return;
   }
-  const now = Date.now();
-  if (!confirms(state.pending, kase.caseId, label, now)) {
-    state.pending = { caseId: kase.caseId, label, until: now + CONFIRM_MS };
-    toast(confirmPrompt(kase, label));
-    page.toast.classList.add('confirm', label);
-    showSelection();
-    return;
+  const outcome = await keyDecisions.decide(kase, label);
+  if ((outcome === 'scheduled' || outcome === 'switched') && state.selected === kase.caseId) {
+    select(nextOpenIndex(state.cases, state.cases.findIndex((shown) => shown.caseId === kase.caseId)));
   }
-  state.pending = null;
-  showSelection();
-  if (state.busy) return;
-  state.busy = true;
+}
+
+/**
+ * Sends a decision made with f / l once its undo window is over (or sooner). While another waits,
+ * what came of it is said briefly, before the waiting one's Undo.
+ * @param {PendingDecision} decision
+ * @param {SendOptions} options
+ */
+async function sendDecision({ kase, label }, { keepalive = false }) {
   try {
     const name = me();
-    const decided = await api.decideCase(kase.caseId, { label, ...(name ? { analyst: name } : {}) });
+    const decided = await api.decideCase(kase.caseId, { label, openAlertCount: kase.openAlertCount, ...(name ? { analyst: name } : {}) }, { keepalive });
     if (!decided) {
-      toast(`${kase.cardId} not decided: deciding needs the API token.`);
+      say(`${kase.cardId} not decided: deciding needs the API token.`);
       return;
     }
-    toast(decidedMessage(kase, label, kase.openAlertCount), true);
+    say(keyDecisions.current() ? `${kase.cardId} decided ${label}.` : decidedMessage(kase, label, kase.openAlertCount), true);
     replaceCase(decided);
-    selectedLink()?.focus({ preventScroll: true });
     void refreshTotals();
   } catch (err) {
     if (err instanceof HttpError && err.status === 409) {
-      toast(alreadyDecidedMessage(err.message));
+      say(alreadyDecidedMessage(err.message));
       void refresh();
     } else {
-      toast(`Could not decide ${kase.cardId}: ${messageOf(err)}`);
+      say(`Could not decide ${kase.cardId}: ${messageOf(err)}`);
     }
-  } finally {
-    state.busy = false;
   }
 }
 
 async function assignSelectedToMe() {
   const kase = selectedCase();
   if (!kase) {
-    toast('No case selected: move to one with j / k.');
+    say('No case selected: move to one with j / k.');
     return;
   }
   const name = await myName();
   if (!name || state.busy) return;
   if (kase.assignee === name) {
-    toast(assignMessage(kase, name), true);
+    say(assignMessage(kase, name), true);
     return;
   }
   state.busy = true;
   try {
     const assigned = await api.assignCase(kase.caseId, { assignee: name, analyst: name });
     if (!assigned) {
-      toast(`${kase.cardId} not assigned: assigning needs the API token.`);
+      say(`${kase.cardId} not assigned: assigning needs the API token.`);
       return;
     }
-    toast(assignMessage(kase, name), true);
+    say(assignMessage(kase, name), true);
     replaceCase(assigned);
     void refreshTotals();
   } catch (err) {
-    toast(`Could not assign ${kase.cardId}: ${messageOf(err)}`);
+    say(`Could not assign ${kase.cardId}: ${messageOf(err)}`);
   } finally {
     state.busy = false;
   }
@@ -318,13 +379,6 @@ function openSelected() {
   if (kase) location.href = caseHref(kase.caseId);
 }
 
-function cancelPending() {
-  if (state.pending === null) return;
-  state.pending = null;
-  showSelection();
-  toast('Not decided.', true);
-}
-
 bindShortcuts('queue', {
   next: () => select(moveSelection(state.selectedIndex, state.cases.length, 1)),
   previous: () => select(moveSelection(state.selectedIndex, state.cases.length, -1)),
@@ -332,7 +386,7 @@ bindShortcuts('queue', {
   fraud: () => void decideSelected('fraud'),
   legit: () => void decideSelected('legit'),
   assign: () => void assignSelectedToMe(),
-  cancel: () => cancelPending(),
+  undo: () => keyDecisions.undo(),
 });
 
 page.rows.addEventListener('click', (event) => {
@@ -352,7 +406,6 @@ page.rows.addEventListener('focusin', (event) => {
   if (index >= 0 && index !== state.selectedIndex) {
     state.selectedIndex = index;
     state.selected = state.cases[index]?.caseId ?? null;
-    if (state.pending && state.pending.caseId !== state.selected) state.pending = null;
     showSelection();
   }
 });
@@ -426,6 +479,11 @@ page.filters.addEventListener('submit', (event) => {
 });
 
 page.loadMore.addEventListener('click', () => void loadMore());
+
+// Back in view after the stream said something changed while the timer was paused: read it soon.
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && state.stale && !state.reading) refreshTimer.schedule(LIVE_REFRESH_MS);
+});
 
 showMe();
 showFilters(state.filters);

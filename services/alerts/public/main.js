@@ -8,12 +8,11 @@
 import { createApi, tokenDialog } from './api.js';
 import { createRateChart } from './chart.js';
 import { countAlert, filterSummary, filtersOf, formatCount, formatPrecision, modelsText, modelsTitle, queryString, rateSummary } from './format.js';
-import { openAlertStream } from './stream.js';
+import { connectionIndicator, openEventStream } from './stream.js';
 import { createToast, element, messageOf } from './page.js';
 import { createAlertTable } from './table.js';
 
 /** @import { Alert, FeedbackLabel, Filters, MinuteCount } from './types.js' */
-/** @import { ConnectionState } from './stream.js' */
 
 const PAGE_SIZE = 100;
 const STATS_EVERY_MS = 15_000;
@@ -72,12 +71,7 @@ function show(alert, where) {
   return table.show(alert, where);
 }
 
-/** @param {ConnectionState} connection @param {string} label */
-function setConnection(connection, label) {
-  page.connection.dataset['state'] = connection;
-  const text = page.connection.querySelector('.label');
-  if (text) text.textContent = label;
-}
+const setConnection = connectionIndicator(page.connection);
 
 /** @param {string} alertId @param {FeedbackLabel} label */
 async function sendVerdict(alertId, label) {
@@ -122,13 +116,15 @@ async function refreshStats() {
 
 function connect() {
   state.stream?.close();
-  state.stream = openAlertStream({
+  state.stream = openEventStream({
     // Reopened streams resume after the last alert shown; the read token only when the service asked for one.
     url: () => {
       const lastEventId = state.lastSequence > 0 ? String(state.lastSequence) : undefined;
       return `alerts/stream?${queryString(state.filters, { lastEventId, token: api.streamToken() ?? undefined })}`;
     },
-    onAlert: (alert) => {
+    event: 'alert',
+    /** @param {Alert} alert */
+    onEvent: (alert) => {
       // An alert already on screen comes again when someone reviews it: its row is updated in place.
       if (!show(alert, { live: true })) return;
       const counted = countAlert(state.perMinute, alert.detectedAt);

@@ -213,7 +213,7 @@
  * @property {CasePayment[]} payments the card's, from 7 days before the case's first alert to now, newest first, at most 500
  */
 
-/** @typedef {'opened' | 'alert-added' | 'assigned' | 'decided'} CaseAction */
+/** @typedef {'opened' | 'alert-added' | 'alert-reviewed' | 'assigned' | 'decided'} CaseAction */
 
 /**
  * @typedef {object} CaseEvent one line of a case's audit history
@@ -227,6 +227,18 @@
 /**
  * @typedef {object} CaseHistory
  * @property {CaseEvent[]} events oldest first
+ */
+
+/**
+ * @typedef {object} CaseStreamEvent one `case` event of GET /cases/stream: an entry of a case's audit
+ * trail, with the case as it is when the event is sent
+ * @property {number} eventId the SSE event id
+ * @property {'opened' | 'updated' | 'decided'} type opened: the card's first alert since its last decided case; updated: an alert joined or was reviewed, or the case was assigned
+ * @property {CaseAction} change
+ * @property {string} at
+ * @property {string} actor an analyst's name, or "detector"
+ * @property {Record<string, unknown>} detail as in the history (CaseEvent)
+ * @property {Case} case
  */
 
 /**

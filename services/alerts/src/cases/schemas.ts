@@ -64,6 +64,13 @@ export const CaseDecisionBody = z.strictObject({
   label: FeedbackLabel,
   note: z.string().max(2000).optional(),
   analyst: AnalystName.optional().describe('Who decides (the audit trail); default "analyst"'),
+  openAlertCount: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .optional()
+    .describe('The open alerts the analyst saw: when the case has another number now (an alert joined it meanwhile), 409 and nothing changes'),
 });
 
 export const CaseAssignBody = z.strictObject({

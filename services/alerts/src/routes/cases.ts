@@ -76,7 +76,8 @@ export const caseRoutes: FastifyPluginAsyncZod<{
         summary: 'Decide a case: one verdict for every open alert of it',
         description:
           'In one database transaction: each open alert of the case gets the verdict and its Label (source `analyst`) is queued ' +
-          'for fraud.labels; the case is decided and closed. 409 when it is decided already. Requires the analysts\' token.',
+          'for fraud.labels; the case is decided and closed. 409 when it is decided already, or when `openAlertCount` is given and the case ' +
+          'has another number of open alerts now (nothing changes: look again). Requires the analysts\' token.',
         tags: ['cases'],
         security: [{ bearer: [] }],
         params: CaseParams,
@@ -86,10 +87,10 @@ export const caseRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const { caseId } = request.params;
-      const { label, note, analyst = 'analyst' } = request.body;
+      const { label, note, analyst = 'analyst', openAlertCount } = request.body;
       let outcome: Awaited<ReturnType<AlertStore['cases']['decide']>>;
       try {
-        outcome = await store.cases.decide(caseId, { label, note, analyst, at: now() });
+        outcome = await store.cases.decide(caseId, { label, note, analyst, at: now(), openAlertCount });
       } catch (err) {
         request.log.error({ err, caseId }, 'case decision could not be stored; nothing published');
         return reply.code(503).send(unavailable('The decision'));
@@ -97,6 +98,14 @@ export const caseRoutes: FastifyPluginAsyncZod<{
       if (outcome === 'not-found') return reply.code(404).send(notFound(`No case with id ${caseId}`));
       if (outcome === 'already-decided') {
         return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `Case ${caseId} is decided already` } satisfies ErrorBody);
+      }
+      if ('changed' in outcome) {
+        const now = outcome.changed.openAlertCount;
+        return reply.code(409).send({
+          statusCode: 409,
+          error: 'Conflict',
+          message: `Case ${caseId} changed: it has ${now} open alert${now === 1 ? '' : 's'} now, not ${openAlertCount}; nothing was decided`,
+        } satisfies ErrorBody);
       }
       metrics.feedback.inc({ label }, outcome.alerts.length);
       metrics.casesDecided.inc({ label });

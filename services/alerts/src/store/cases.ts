@@ -150,7 +150,7 @@ export interface CaseEventRow {
   json: string;
 }
 
-export type DecisionOutcome = { case: Case; alerts: StoredAlert[] } | 'not-found' | 'already-decided';
+export type DecisionOutcome = { case: Case; alerts: StoredAlert[] } | 'not-found' | 'already-decided' | { changed: Case };
 
 export interface CaseStore {
   list(query: CaseQuery): Promise<{ cases: Case[]; nextCursor: string | null }>;
@@ -159,7 +159,8 @@ export interface CaseStore {
   /** The card's scored payments from `since` on, newest first, with their labels (the payments store). */
   payments(cardId: string, since: Date, limit: number): Promise<CasePayment[]>;
   /** Every open alert of the case gets the verdict and its Label is queued, with the case decided, in one transaction. */
-  decide(caseId: string, decision: { label: FeedbackLabel; note?: string | undefined; analyst: string; at: Date }): Promise<DecisionOutcome>;
+  /** With `openAlertCount`, only when the case has exactly that many open alerts (else `changed`, and nothing is). */
+  decide(caseId: string, decision: { label: FeedbackLabel; note?: string | undefined; analyst: string; at: Date; openAlertCount?: number | undefined }): Promise<DecisionOutcome>;
   assign(caseId: string, assignee: string | null, analyst: string): Promise<Case | undefined>;
   history(caseId: string): Promise<CaseEvent[]>;
   stats(now: Date): Promise<CaseStats>;
@@ -236,12 +237,13 @@ export function caseStore(db: Database): CaseStore {
       });
     },
 
-    decide: (caseId, { label, note, analyst, at }) =>
+    decide: (caseId, { label, note, analyst, at, openAlertCount }) =>
       db.transaction(async (tx): Promise<DecisionOutcome> => {
         await tx.query(writeLock);
         const current = await get(caseId, tx);
         if (!current) return 'not-found';
         if (current.status !== 'open') return 'already-decided';
+        if (openAlertCount !== undefined && current.openAlertCount !== openAlertCount) return { changed: current };
         // Like a verdict on one alert: each moves to the end of the sequence, so streams send it again.
         const rows = await tx.query<SelectedRow>(
           `UPDATE alerts SET status = $2, feedback_note = $3, feedback_at = $4::timestamptz,

@@ -17,8 +17,6 @@ import {
   caseRow,
   caseTotals,
   casesQuery,
-  confirmPrompt,
-  confirms,
   decideHelp,
   decidedMessage,
   decisionText,
@@ -32,8 +30,11 @@ import {
   keyName,
   moveSelection,
   nextOpenCase,
+  nextOpenIndex,
+  notSentMessage,
   pageSearch,
   paymentRows,
+  pendingMessage,
   positiveReasons,
   priorityBar,
   priorityTitle,
@@ -251,7 +252,7 @@ describe('the totals', () => {
 describe('the keyboard', () => {
   it('maps each key to its shortcut on the queue', () => {
     const on = (key: string) => shortcutOf({ key }, 'queue');
-    expect([on('j'), on('ArrowDown'), on('k'), on('ArrowUp'), on('Enter'), on('f'), on('l'), on('a'), on('?'), on('Escape')]).toEqual(['next', 'next', 'previous', 'previous', 'open', 'fraud', 'legit', 'assign', 'help', 'cancel']);
+    expect([on('j'), on('ArrowDown'), on('k'), on('ArrowUp'), on('Enter'), on('f'), on('l'), on('a'), on('?'), on('u'), on('Escape')]).toEqual(['next', 'next', 'previous', 'previous', 'open', 'fraud', 'legit', 'assign', 'help', 'undo', 'undo']);
     expect(on('x')).toBeNull();
     expect(on('F')).toBeNull();
   });
@@ -268,7 +269,8 @@ describe('the keyboard', () => {
     expect(shortcutOf({ key: 'l', metaKey: true }, 'queue')).toBeNull();
     expect(shortcutOf({ key: 'j', altKey: true }, 'queue')).toBeNull();
     expect(shortcutOf({ key: 'f', editable: true }, 'case')).toBeNull();
-    expect(shortcutOf({ key: 'Escape', editable: true }, 'case')).toBe('cancel');
+    expect(shortcutOf({ key: 'u', editable: true }, 'case')).toBeNull();
+    expect(shortcutOf({ key: 'Escape', editable: true }, 'case')).toBe('undo');
   });
 
   it('lists every shortcut once, with its keys as the help shows them', () => {
@@ -276,6 +278,13 @@ describe('the keyboard', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(SHORTCUTS.find((entry) => entry.shortcut === 'next')?.keys.map(keyName)).toEqual(['j', '↓']);
     expect(keyName('Escape')).toBe('Esc');
+  });
+
+  it('says in the help how a decision from the keyboard is undone or sent now', () => {
+    const text = (shortcut: string) => SHORTCUTS.find((entry) => entry.shortcut === shortcut)?.text;
+    expect(text('fraud')).toBe('decide fraud (u or Esc undoes it within 5 s; f again sends it now)');
+    expect(text('legit')).toBe('decide legit (u or Esc undoes it within 5 s; l again sends it now)');
+    expect(SHORTCUTS.find((entry) => entry.shortcut === 'undo')?.keys.map(keyName)).toEqual(['u', 'Esc']);
   });
 
   it('moves the selection within the rows', () => {
@@ -303,21 +312,27 @@ describe('the keyboard', () => {
 });
 
 describe('a decision from the keyboard', () => {
-  const pending = { caseId: 'c1', label: 'fraud' as const, until: 10_000 };
-
-  it('is confirmed only by the same key on the same case, in time', () => {
-    expect(confirms(null, 'c1', 'fraud', 0)).toBe(false);
-    expect(confirms(pending, 'c1', 'fraud', 10_000)).toBe(true);
-    expect(confirms(pending, 'c1', 'fraud', 10_001)).toBe(false);
-    expect(confirms(pending, 'c1', 'legit', 0)).toBe(false);
-    expect(confirms(pending, 'c2', 'fraud', 0)).toBe(false);
+  it('moves the selection on to the next open case, or stays on the last', () => {
+    const rows = (...statuses: ('open' | 'decided')[]) => statuses.map((status) => ({ status }));
+    expect(nextOpenIndex(rows('open', 'open', 'open'), 0)).toBe(1);
+    expect(nextOpenIndex(rows('open', 'decided', 'open'), 0)).toBe(2);
+    expect(nextOpenIndex(rows('open', 'open'), 1)).toBe(1);
+    expect(nextOpenIndex(rows('open', 'decided'), 0)).toBe(0);
+    expect(nextOpenIndex(rows(), -1)).toBe(-1);
   });
 
-  it('says before what it will do, and that it cannot be undone', () => {
-    expect(confirmPrompt(kase(), 'fraud')).toBe('Decide card-42 fraud? Its 3 open alerts get this verdict and their labels go to fraud.labels; it cannot be undone. Press f again to confirm, Esc to cancel.');
-    expect(confirmPrompt(kase({ openAlertCount: 1 }), 'legit')).toContain('Its 1 open alert get');
-    expect(confirmPrompt(kase({ openAlertCount: 1 }), 'legit')).toContain('its label goes');
-    expect(confirmPrompt(kase(), 'legit')).toContain('Press l again');
+  it('says what it will do and when, while it can be undone', () => {
+    expect(pendingMessage(kase(), 'fraud', 5)).toBe('card-42: fraud — its 3 open alerts get this verdict and their labels go to fraud.labels in 5 s.');
+    expect(pendingMessage(kase({ openAlertCount: 1 }), 'legit', 5)).toBe('card-42: legit — its open alert gets this verdict and its label goes to fraud.labels in 5 s.');
+    // What is left of the window, in whole seconds, never "in 0 s".
+    expect(pendingMessage(kase(), 'fraud', 2.2)).toContain('in 3 s.');
+    expect(pendingMessage(kase(), 'fraud', 0)).toContain('in 1 s.');
+  });
+
+  it('says why a waiting decision was not sent', () => {
+    const decided = kase({ status: 'decided', decision: { label: 'legit', note: null, by: 'bob', at: '2026-12-04T10:00:00.000Z' } });
+    expect(notSentMessage(decided, 'fraud')).toBe('card-42 was decided legit by bob meanwhile: your fraud was not sent.');
+    expect(notSentMessage(kase({ status: 'decided', decision: null }), 'fraud')).toBe('card-42 was decided meanwhile: your fraud was not sent.');
   });
 
   it('says after what it did, with no undo offered', () => {
@@ -538,7 +553,9 @@ describe('the case page', () => {
   });
 
   it('says what the decision buttons will do before they are pressed', () => {
-    expect(decideHelp(kase())).toBe('Gives the case’s 3 open alerts the verdict and sends their labels to fraud.labels, together. It cannot be undone; a later alert of the card opens a new case.');
+    expect(decideHelp(kase())).toBe(
+      'Gives the case’s 3 open alerts the verdict and sends their labels to fraud.labels, together. The buttons decide at once, for good; f / l wait 5 s, in which u undoes them. A later alert of the card opens a new case.',
+    );
     expect(decideHelp(kase({ openAlertCount: 1 }))).toContain('the case’s open alert the verdict and sends its label');
   });
 

@@ -36,9 +36,15 @@ describe('the cases API', () => {
     expect(bad.json<{ field: string }>().field).toBe('label');
     expect((await app.inject({ method: 'POST', url: `/cases/${caseId}/decision`, payload: { label: 'fraud' } })).statusCode).toBe(401);
 
+    // A decision on what the analyst saw: an alert that joined meanwhile makes it a 409, and nothing changes.
+    const stale = await app.inject({ method: 'POST', url: `/cases/${caseId}/decision`, headers: auth, payload: { label: 'fraud', openAlertCount: 1 } });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json<{ message: string }>().message).toMatch(/has 2 open alerts now, not 1; nothing was decided/);
+    expect((await app.inject({ url: `/cases/${caseId}` })).json()).toMatchObject({ case: { status: 'open', openAlertCount: 2 } });
+
     const assigned = await app.inject({ method: 'POST', url: `/cases/${caseId}/assign`, headers: auth, payload: { assignee: 'Bob', analyst: 'Alice' } });
     expect(assigned.json()).toMatchObject({ assignee: 'Bob' });
-    const decided = await app.inject({ method: 'POST', url: `/cases/${caseId}/decision`, headers: auth, payload: { label: 'fraud', note: 'card stolen', analyst: 'Bob' } });
+    const decided = await app.inject({ method: 'POST', url: `/cases/${caseId}/decision`, headers: auth, payload: { label: 'fraud', note: 'card stolen', analyst: 'Bob', openAlertCount: 2 } });
     expect(decided.statusCode).toBe(200);
     expect(decided.json()).toMatchObject({ status: 'decided', openAlertCount: 0, decision: { label: 'fraud', note: 'card stolen', by: 'Bob' } });
     const again = await app.inject({ method: 'POST', url: `/cases/${caseId}/decision`, headers: auth, payload: { label: 'legit' } });
