@@ -3,7 +3,8 @@
  * variables are substituted the way Compose does, every service's environment is one its config
  * schema in `shared` knows and accepts, images are pinned, the detector can be scaled, and every
  * dependency waits on a healthcheck or a finished one-shot. The same holds for it merged with the
- * 3-broker override, docker-compose.cluster.yml.
+ * 3-broker override, docker-compose.cluster.yml. The redis-cluster profile runs the detectors on a
+ * six-node Redis Cluster.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -35,6 +36,9 @@ interface ComposeService {
   profiles?: string[];
   restart?: string;
   volumes?: string[];
+  hostname?: string;
+  stop_grace_period?: string;
+  networks?: Record<string, { aliases?: string[] } | null>;
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -57,8 +61,10 @@ const clusterBrokers = 'kafka:9092,kafka-2:9092,kafka-3:9092';
 const configSchemas = {
   producer: 'ProducerEnv',
   detector: 'DetectorEnv',
+  'detector-cluster': 'DetectorEnv',
   alerts: 'AlertsEnv',
 } as const;
+const redisClusterNodes = ['redis-node-1', 'redis-node-2', 'redis-node-3', 'redis-node-4', 'redis-node-5', 'redis-node-6'];
 
 function schemaOf(exportName: string): z.ZodObject {
   const candidate = (shared as Record<string, unknown>)[exportName];
@@ -78,7 +84,10 @@ function dependencies(service: ComposeService): Record<string, { condition?: str
 describe('docker-compose.yml', () => {
   it('parses and has the whole system', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['alerts', 'detector', 'grafana', 'kafdrop', 'kafka', 'kafka-init', 'postgres', 'producer', 'prometheus', 'redis'].sort(),
+      [
+        'alerts', 'detector', 'grafana', 'kafdrop', 'kafka', 'kafka-init', 'postgres', 'producer', 'prometheus', 'redis',
+        ...redisClusterNodes, 'redis-cluster-init', 'detector-cluster',
+      ].sort(),
     );
   });
 
@@ -214,6 +223,73 @@ describe.each(setups)('$name', ({ file, texts }) => {
       for (const key of Object.keys(env)) expect(known, `${service}: ${key} is read by ${exportName}`).toContain(key);
       expect(() => loadConfig(schema, env)).not.toThrow();
     });
+  });
+});
+
+describe('redis-cluster profile (the feature store on a Redis Cluster)', () => {
+  const inProfile = ['redis-cluster'];
+
+  it('runs six cluster nodes from the Redis image, each persisted in a volume of its own and announcing its name', () => {
+    const volumes = new Set<string>();
+    for (const name of redisClusterNodes) {
+      const node = services[name];
+      const command = String(node?.command);
+      expect(node?.image, name).toBe(services['redis']?.image);
+      expect(node?.profiles, name).toEqual(inProfile);
+      expect(command, name).toContain('--cluster-enabled yes');
+      expect(command, name).toContain('--appendonly yes');
+      expect(command, name).toContain('--cluster-announce-hostname "$(hostname)" --cluster-preferred-endpoint-type hostname');
+      expect(node?.hostname, name).toBe(name);
+      expect(String(node?.healthcheck?.test), name).toContain('redis-cli,ping');
+      for (const volume of node?.volumes ?? []) volumes.add(volume);
+    }
+    expect(volumes.size).toBe(redisClusterNodes.length);
+    expect([...volumes]).not.toContain('redis-data:/data');
+  });
+
+  it('joins them once all are healthy, three masters with a replica each, and waits until the cluster serves', () => {
+    const init = services['redis-cluster-init'];
+    const script = String(init?.command);
+    expect(init?.profiles).toEqual(inProfile);
+    expect(init?.restart).toBe('no');
+    for (const name of redisClusterNodes) {
+      expect(dependencies(init ?? {})[name]?.condition, name).toBe('service_healthy');
+      expect(script, name).toContain(name);
+    }
+    expect(script).toContain('redis-cli --cluster create');
+    expect(script).toContain('--cluster-replicas 1 --cluster-yes');
+    expect(script).toContain("grep -q '^cluster_state:ok'");
+  });
+
+  it('runs detector-cluster replicas like the detectors, on the cluster instead of the single Redis', () => {
+    const detector = services['detector'] ?? {};
+    const clustered = services['detector-cluster'] ?? {};
+    expect(clustered.profiles).toEqual(inProfile);
+    for (const key of ['image', 'command', 'deploy', 'healthcheck', 'volumes', 'stop_grace_period'] as const) expect(clustered[key], key).toEqual(detector[key]);
+    expect(dependencies(clustered)).toEqual({
+      'kafka-init': { condition: 'service_completed_successfully' },
+      'redis-cluster-init': { condition: 'service_completed_successfully' },
+    });
+    const env = loadConfig(schemaOf('DetectorEnv'), environmentOf(clustered)) as { REDIS_URL?: string; REDIS_CLUSTER_NODES?: Array<{ host: string; port: number }> };
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(env.REDIS_CLUSTER_NODES?.length).toBeGreaterThan(0);
+    for (const node of env.REDIS_CLUSTER_NODES ?? []) {
+      expect(redisClusterNodes).toContain(node.host);
+      expect(node.port).toBe(6379);
+    }
+    const { REDIS_URL: _single, REDIS_CLUSTER_NODES: _cluster, ...others } = environmentOf(clustered);
+    const { REDIS_URL: _url, ...detectorOthers } = environmentOf(detector);
+    expect(others).toEqual(detectorOthers);
+    // Prometheus finds the detectors by that name (monitoring profile).
+    expect(clustered.networks?.['default']?.aliases).toEqual(['detector']);
+  });
+
+  it('leaves the default setup alone: nothing outside the profile depends on it', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.profiles?.includes('redis-cluster')) continue;
+      for (const target of Object.keys(dependencies(service))) expect(services[target]?.profiles ?? [], `${name} → ${target}`).not.toContain('redis-cluster');
+    }
+    expect(environmentOf(services['detector'] ?? {})['REDIS_URL']).toBe('redis://redis:6379');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import {
   controlTopicSpecs,
   createControlFeed,
@@ -17,6 +17,7 @@ import {
   isFraudstreamError,
   loadConfig,
   SECOND_MS,
+  watchRedisHealth,
 } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR, initTensorflow, loadModel } from '@fraudstream/model';
 import { createDetector } from './detector.js';
@@ -70,17 +71,26 @@ async function main(): Promise<void> {
   }
   log.info({ backend }, 'tensorflow backend');
 
-  const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 }) : undefined;
-  // ioredis reconnects by itself; while it cannot, batches fail and are consumed again, /readyz says why.
+  // ioredis reconnects by itself (a Cluster also follows MOVED/ASK and finds a failed-over master);
+  // while it cannot, batches fail and are consumed again, /readyz says why. No enableAutoPipelining on
+  // the Cluster: it groups a call by its first argument, which for the store's scripts is a key count.
+  const redis = env.REDIS_CLUSTER_NODES
+    ? new Cluster(env.REDIS_CLUSTER_NODES, { scaleReads: 'master', redisOptions: { maxRetriesPerRequest: 3 } })
+    : env.REDIS_URL
+      ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 })
+      : undefined;
+  const storeName = redis instanceof Cluster ? 'redis-cluster' : redis ? 'redis' : 'memory';
   const logRedisError = (connection: string) => (err: Error) => log.warn({ err, connection }, 'Redis unavailable');
   redis?.on('error', logRedisError('features'));
+  if (redis instanceof Cluster) redis.on('node error', (err: Error, node: string) => log.warn({ err, connection: 'features', node }, 'Redis Cluster node unavailable'));
+  const redisProblems = redis ? watchRedisHealth(redis) : () => [];
   const store = redis ? createRedisFeatureStore({ client: redis, keyPrefix: env.REDIS_KEY_PREFIX }) : createMemoryFeatureStore();
   const engine = createFeatureEngine(store, { labelDelayDays: env.LABEL_DELAY_DAYS });
   // A connection of its own: the event-time gate's small reads must not queue behind a batch's feature script.
   const progress = redis
     ? createRedisProgressBoard({ client: redis.duplicate().on('error', logRedisError('progress')), keyPrefix: env.REDIS_KEY_PREFIX, ownsClient: true })
     : createMemoryProgressBoard();
-  if (!redis) log.warn('REDIS_URL is not set: features are kept in memory, so run exactly one replica');
+  if (!redis) log.warn('REDIS_URL and REDIS_CLUSTER_NODES are not set: features are kept in memory, so run exactly one replica');
 
   const kafka = createKafka({ env, log, clientId: env.KAFKA_CLIENT_ID });
   const topics = {
@@ -145,7 +155,7 @@ async function main(): Promise<void> {
 
   const ops = buildOpsServer({
     registry: metrics.registry,
-    notReady: () => [...detector.notReady(), ...(redis && redis.status !== 'ready' ? [`feature store: Redis ${redis.status}`] : [])],
+    notReady: () => [...detector.notReady(), ...redisProblems().map((problem) => `feature store: ${problem}`)],
   });
 
   // One ordered path: stop consuming (finishing the in-flight batch and its commit), leave the group,
@@ -164,7 +174,7 @@ async function main(): Promise<void> {
   await ops.listen({ port: env.DETECTOR_PORT, host: env.DETECTOR_HOST });
   // listen() answers with one reachable URL (127.0.0.1 for 0.0.0.0): log the interface actually bound.
   const bound = ops.server.address() as AddressInfo;
-  log.info({ address: `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`, topics, groupId: env.DETECTOR_GROUP_ID, store: redis ? 'redis' : 'memory' }, 'ops server listening');
+  log.info({ address: `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`, topics, groupId: env.DETECTOR_GROUP_ID, store: storeName }, 'ops server listening');
   await control.start();
   rules.sync();
   await detector.start();

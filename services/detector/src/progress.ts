@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { DAY_MS } from '@fraudstream/shared';
 
 /**
@@ -55,7 +55,8 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1`;
 
 export interface RedisProgressBoardOptions {
-  client: Redis;
+  /** A single Redis or a Redis Cluster. */
+  client: Redis | Cluster;
   keyPrefix: string;
   /** Closes the client on close() (when the board made it). */
   ownsClient?: boolean;
@@ -63,17 +64,20 @@ export interface RedisProgressBoardOptions {
   ttlMs?: number;
 }
 
-interface ProgressRedis extends Redis {
+type ProgressRedis = (Redis | Cluster) & {
   fraudstreamPublishProgress(offsetsKey: string, timesKey: string, partition: string, offset: string, time: string, ttlMs: string): Promise<number>;
-}
+};
 
 export function createRedisProgressBoard({ client: redis, keyPrefix, ownsClient = false, ttlMs = 7 * DAY_MS }: RedisProgressBoardOptions): ProgressBoard {
   const client = redis as ProgressRedis;
   if (typeof client.fraudstreamPublishProgress !== 'function') {
     client.defineCommand('fraudstreamPublishProgress', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
   }
-  const offsetsKey = (topic: string) => `${keyPrefix}detector:progress:${topic}:offsets`;
-  const timesKey = (topic: string) => `${keyPrefix}detector:progress:${topic}:times`;
+  // The script changes both hashes of a topic: on a Redis Cluster the topic is their hash tag, so they
+  // share a slot. A single Redis keeps the untagged names a running deployment has.
+  const tagged = (topic: string) => (client.isCluster ? `{${topic}}` : topic);
+  const offsetsKey = (topic: string) => `${keyPrefix}detector:progress:${tagged(topic)}:offsets`;
+  const timesKey = (topic: string) => `${keyPrefix}detector:progress:${tagged(topic)}:times`;
   let closed = false;
   return {
     async publish(topic, partition, progress) {

@@ -3,6 +3,22 @@ import { BaseEnv, KafkaEnv } from '../config.js';
 import { DAY_MS } from '../durations.js';
 import { KafkaTopicName, topics } from '../topics.js';
 
+/** `host:port,host:port` as ioredis' Cluster takes its startup nodes. */
+const redisClusterNodes = z
+  .string()
+  .transform((value) => value.split(',').map((node) => node.trim()).filter((node) => node.length > 0))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[^\s:]+:\d{1,5}$/, 'expected a comma-separated list of host:port')
+          .transform((node) => ({ host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) }))
+          .refine(({ port }) => port >= 1 && port <= 65535, 'expected a port from 1 to 65535'),
+      )
+      .min(1, 'expected at least one host:port'),
+  );
+
 /** Environment of the detector service (`services/detector`). */
 export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   /** Model directory (metadata.json + model.json + weights). Unset: the model shipped in model/default. */
@@ -16,6 +32,11 @@ export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
   MODEL_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   /** Redis for the feature store, e.g. redis://127.0.0.1:6379. Required when more than one replica runs. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
+  /**
+   * A Redis Cluster for the feature store instead: some of its nodes as host:port, comma-separated (the
+   * client discovers the others). Not together with REDIS_URL.
+   */
+  REDIS_CLUSTER_NODES: redisClusterNodes.optional(),
   REDIS_KEY_PREFIX: z.string().default('fraudstream:'),
   /** Port of the operations HTTP server (/healthz, /readyz, /metrics); 0 picks a free one. */
   DETECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
@@ -52,5 +73,12 @@ export const DetectorEnv = BaseEnv.extend(KafkaEnv.shape).extend({
    * time since that one) goes to the dead-letter topic with code EVENT_TIME_AHEAD instead of being scored.
    */
   DETECTOR_MAX_EVENT_AHEAD_MS: z.coerce.number().int().min(60_000).max(365 * DAY_MS).default(DAY_MS),
+}).superRefine((env, context) => {
+  if (env.REDIS_URL !== undefined && env.REDIS_CLUSTER_NODES !== undefined) {
+    context.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both' });
+  }
+  if (env.REDIS_CLUSTER_NODES !== undefined && /[{}]/.test(env.REDIS_KEY_PREFIX)) {
+    context.addIssue({ code: 'custom', path: ['REDIS_KEY_PREFIX'], message: 'must not hold { or } on a Redis Cluster (the keys get hash tags of their own)' });
+  }
 });
 export type DetectorEnv = z.infer<typeof DetectorEnv>;

@@ -3,7 +3,8 @@ import { emptySeries, insertEntry } from '../series.js';
 import { centsOf, emptyHistories, type BatchHistories, type HistorySpans, type TransactionRecord } from '../store.js';
 import { sweepIfDue, type CachedSeries, type FeatureCache } from './cache.js';
 import { cardMember, parseCardMember, parseLabels, type FeatureKeys } from './keys.js';
-import type { ScriptedRedis } from './scripts.js';
+import type { RecordFeaturesReply, ScriptedRedis } from './scripts.js';
+import { settleAll, splitBySlot, type ScriptSection, type SlotOf } from './slots.js';
 
 /**
  * How often, in event time, a key is trimmed and its TTL renewed: the TTL is the longest span plus the
@@ -117,14 +118,43 @@ function planBatch(index: BatchIndex, spans: HistorySpans, recordedBeforeMs: num
   return plan;
 }
 
+/** The script's four sections (see record-features.lua): writes, maintenance, reads, label sets. */
+function scriptSections(index: BatchIndex, plan: BatchPlan): ScriptSection[] {
+  return [
+    { entries: index.writes, width: 3, keyColumns: 1 },
+    { entries: plan.maintenance, width: 2, keyColumns: 1 },
+    { entries: plan.reads, width: 3, keyColumns: 1 },
+    { entries: plan.labelSets, width: 4, keyColumns: 2 },
+  ];
+}
+
 /** record-features.lua's arguments: the key count, the keys, the TTL, then each section's count and entries. */
-function scriptArguments(index: BatchIndex, plan: BatchPlan, spans: HistorySpans): (string | number)[] {
-  const args: (string | number)[] = [index.keys.length, ...index.keys, ttlMs(spans)];
-  for (const [section, width] of [[index.writes, 3], [plan.maintenance, 2], [plan.reads, 3], [plan.labelSets, 4]] as const) {
-    args.push(section.length / width);
-    for (const value of section) args.push(value);
+function scriptArguments(keys: readonly string[], sections: readonly ScriptSection[], spans: HistorySpans): (string | number)[] {
+  const args: (string | number)[] = [keys.length, ...keys, ttlMs(spans)];
+  for (const { entries, width } of sections) {
+    args.push(entries.length / width);
+    for (const value of entries) args.push(value);
   }
   return args;
+}
+
+/**
+ * Runs the batch's script: in one call, or on a Redis Cluster in one call per slot (all at once), the
+ * replies put back in the batch's order of reads and label sets.
+ */
+async function runScript(client: ScriptedRedis, index: BatchIndex, plan: BatchPlan, spans: HistorySpans, slotOf: SlotOf | undefined): Promise<RecordFeaturesReply> {
+  const sections = scriptSections(index, plan);
+  if (slotOf === undefined) return client.fraudstreamRecordFeatures(scriptArguments(index.keys, sections, spans));
+  const calls = splitBySlot(index.keys, sections, slotOf);
+  const replies = await settleAll(calls.map((call) => client.fraudstreamRecordFeatures(scriptArguments(call.keys, call.sections, spans))));
+  const reads = new Array<string[]>(plan.readSpans.length);
+  const labels = new Array<RecordFeaturesReply[1][number]>(plan.labelTerminals.length);
+  calls.forEach(({ origins: [, , readOrigins, labelOrigins] }, call) => {
+    const [readReplies, labelReplies] = replies[call]!;
+    readOrigins!.forEach((ordinal, at) => (reads[ordinal] = readReplies[at]!));
+    labelOrigins!.forEach((ordinal, at) => (labels[ordinal] = labelReplies[at]!));
+  });
+  return [reads, labels];
 }
 
 /** Puts what the script read into the cache. */
@@ -174,8 +204,9 @@ function appendBatch(transactions: readonly TransactionRecord[], index: BatchInd
 }
 
 /**
- * Records one batch in one call of record-features.lua, which also reads what the cache lacks, and
- * returns each transaction's histories (see createRedisFeatureStore for what is read when).
+ * Records one batch in one call of record-features.lua (one per slot on a Redis Cluster: `slotOf`),
+ * which also reads what the cache lacks, and returns each transaction's histories (see
+ * createRedisFeatureStore for what is read when).
  */
 export async function recordBatch(
   client: ScriptedRedis,
@@ -184,12 +215,13 @@ export async function recordBatch(
   transactions: readonly TransactionRecord[],
   spans: HistorySpans,
   recordedBeforeMs: number,
+  slotOf?: SlotOf,
 ): Promise<BatchHistories> {
   // A rebalance during the call replaces `cache.cards`; this batch keeps the map it started with.
   const cardMap = cache.cards;
   const index = indexBatch(transactions, cardMap, cache, keys);
   const plan = planBatch(index, spans, recordedBeforeMs, cache, keys);
-  const [readReplies, labelReplies] = await client.fraudstreamRecordFeatures(scriptArguments(index, plan, spans));
+  const [readReplies, labelReplies] = await runScript(client, index, plan, spans, slotOf);
 
   // Only now, with the reply in hand, does the cache change: a failed call leaves it as it was.
   applyReads(readReplies, plan, cardMap, cache);

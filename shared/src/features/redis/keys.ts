@@ -10,6 +10,11 @@ export const DEFAULT_KEY_PREFIX = 'fraudstream:features:';
  *   label:<terminalId>        member "<transactionId>|<labeledAtMs, 15 digits>|<0|1>"
  *   labels-version:<terminal> a counter raised whenever label:<terminal> gains a member
  * ZADD of an existing member changes nothing, which is what makes redelivery harmless.
+ *
+ * On a Redis Cluster the id is a hash tag, `card:{<cardId>}`, `term:{<terminalId>}`, …: a terminal's
+ * three keys share a slot (its label set and counter are changed together in one script), and a batch
+ * is split into one script call per slot. A single Redis keeps the untagged names, so the data of a
+ * running deployment stays where it is.
  */
 export interface FeatureKeys {
   card(cardId: string): string;
@@ -18,12 +23,18 @@ export interface FeatureKeys {
   labelsVersion(terminalId: string): string;
 }
 
-export function featureKeys(prefix: string): FeatureKeys {
+export interface FeatureKeyOptions {
+  /** Wrap each id in `{…}` (Redis Cluster). */
+  hashTags?: boolean;
+}
+
+export function featureKeys(prefix: string, { hashTags = false }: FeatureKeyOptions = {}): FeatureKeys {
+  const id = hashTags ? (value: string) => `{${value}}` : (value: string) => value;
   return {
-    card: (cardId) => `${prefix}card:${cardId}`,
-    terminal: (terminalId) => `${prefix}term:${terminalId}`,
-    labels: (terminalId) => `${prefix}label:${terminalId}`,
-    labelsVersion: (terminalId) => `${prefix}labels-version:${terminalId}`,
+    card: (cardId) => `${prefix}card:${id(cardId)}`,
+    terminal: (terminalId) => `${prefix}term:${id(terminalId)}`,
+    labels: (terminalId) => `${prefix}label:${id(terminalId)}`,
+    labelsVersion: (terminalId) => `${prefix}labels-version:${id(terminalId)}`,
   };
 }
 

@@ -10,6 +10,16 @@ describe('featureKeys', () => {
     expect(keys.labelsVersion('term-2')).toBe('fraudstream:features:labels-version:term-2');
     expect(featureKeys('run-7:').card('card-1')).toBe('run-7:card:card-1');
   });
+
+  it('makes each id a hash tag on a Redis Cluster, so a terminal’s keys share a slot', () => {
+    const keys = featureKeys('fs:', { hashTags: true });
+    expect(keys.card('card-1')).toBe('fs:card:{card-1}');
+    expect([keys.terminal('term-2'), keys.labels('term-2'), keys.labelsVersion('term-2')]).toEqual([
+      'fs:term:{term-2}',
+      'fs:label:{term-2}',
+      'fs:labels-version:{term-2}',
+    ]);
+  });
 });
 
 describe('members', () => {
