@@ -12,7 +12,8 @@ export interface GroupJoinOptions {
   /** 'memory' refuses to run next to other replicas: each would see a fraction of the history. */
   store: 'memory' | 'redis';
   admin: GroupsAdmin;
-  writers: { closeAll(): Promise<void> };
+  /** The partitions' transactional producers: closed on a join, the new ones started at once. */
+  writers: { closeAll(): Promise<void>; writerFor(partition: number): Promise<unknown> };
   engine: { forgetCards(): void };
   guard: { reset(): void };
   log: Logger;
@@ -44,7 +45,8 @@ export function memoryStoreShared(groupId: string, members: number): Fraudstream
  * committed offsets, but the commit markers of this replica's last transactions may still be on their
  * way (without KIP-447's stable offset fetch the broker then returns the older offset). A new
  * producer's initialisation waits for them, so every partition gets a new one, and its position is
- * checked against the committed offset after that. The cards and event times of the partitions it
+ * checked against the committed offset after that (the producers start at once, not at the first
+ * batch). The cards and event times of the partitions it
  * gets may have moved on elsewhere, so they are forgotten too.
  */
 export function createGroupJoinHandler(options: GroupJoinOptions): (join: GroupJoin) => void {
@@ -64,6 +66,12 @@ export function createGroupJoinHandler(options: GroupJoinOptions): (join: GroupJ
     metrics.assignedPartitions.set(assigned.length);
     log.info({ assigned, memberId }, 'partitions assigned');
     void options.writers.closeAll();
+    // Each assigned partition's new producer starts now, beside the first fetch, so its first batch
+    // finds it initialised (the broker may have to finish the previous owner's transaction first). A
+    // producer that fails here is made again by that batch.
+    for (const partition of assigned) {
+      options.writers.writerFor(partition).catch((err: unknown) => log.warn({ err, partition }, 'could not start the partition\'s producer ahead; its first batch tries again'));
+    }
     options.engine.forgetCards();
     options.guard.reset();
     if (options.store === 'memory') {

@@ -17,7 +17,13 @@ function replica(store: 'memory' | 'redis', admin: GroupsAdmin) {
     groupId: 'detectors',
     store,
     admin,
-    writers: { closeAll: () => Promise.resolve(void done.push('writers closed')) },
+    writers: {
+      closeAll: () => Promise.resolve(void done.push('writers closed')),
+      writerFor: (partition: number) => {
+        done.push(`writer ${partition} started`);
+        return partition === 3 ? Promise.reject(new Error('broker unreachable')) : Promise.resolve();
+      },
+    },
     engine: { forgetCards: () => void done.push('cards forgotten') },
     guard: { reset: () => void done.push('guard reset') },
     log: quiet,
@@ -34,12 +40,14 @@ const groupOf = (members: number): GroupsAdmin => ({ describeGroups: () => Promi
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('group join', () => {
-  it('takes its partitions of the transactions topic, in order, and starts every partition afresh', async () => {
+  it('takes its partitions of the transactions topic, in order, and starts every partition afresh, its producers at once', async () => {
     const { done, metrics, onJoin, assigned } = replica('redis', { describeGroups: () => Promise.reject(new Error('not asked')) });
     onJoin({ memberId: 'm-1', memberAssignment: { transactions: [5, 1, 3], labels: [0] } });
     expect(assigned()).toEqual([1, 3, 5]);
     expect((await metrics.assignedPartitions.get()).values[0]?.value).toBe(3);
-    expect(done).toEqual(['writers closed', 'cards forgotten', 'guard reset']);
+    // A producer that cannot start ahead is only logged: the partition's first batch makes it again.
+    await settle();
+    expect(done).toEqual(['writers closed', 'writer 1 started', 'writer 3 started', 'writer 5 started', 'cards forgotten', 'guard reset']);
   });
 
   it('stops a replica with an in-memory store that shares its group, and lets one alone go on', async () => {

@@ -25,7 +25,7 @@ describe.each(backends)('case store on $name', ({ open }) => {
 
     const decided = await store.cases.decide(card1!.caseId, { label: 'fraud', note: 'cardholder denies', analyst: 'alice', at });
     expect(decided).not.toBeTypeOf('string');
-    if (typeof decided === 'string') return;
+    if (typeof decided === 'string' || 'changed' in decided) throw new Error(`not decided: ${JSON.stringify(decided)}`);
     expect(decided.case).toMatchObject({ status: 'decided', openAlertCount: 0, amountAtRisk: 0, decision: { label: 'fraud', note: 'cardholder denies', by: 'alice', at: at.toISOString() } });
     expect(decided.alerts.map((alert) => alert.status)).toEqual(['fraud', 'fraud']);
     // One Label per alert, queued in the decision's transaction.
