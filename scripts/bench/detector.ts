@@ -2,7 +2,7 @@
  * Detector benchmark (`npm run bench -- detector`): throughput of one detector replica (Redis feature
  * store, Kafka transactions) against a plain kafkajs consume→produce passthrough over the same topic in
  * the same run; the same replica with 50 active rules (scripts/bench/support/rules.ts) against it without; end-to-end latency from produce to committed alert at a fixed rate; the replica's RSS.
- * Prints numbers only. Needs Redis (REDIS_URL, default redis://127.0.0.1:6379) and a broker
+ * Prints numbers only. Needs Redis (REDIS_URL, else a redis-server of its own is started) and a broker
  * (KAFKA_BROKERS, or one is started from the local jars like `npm run kafka`).
  */
 import { spawn } from 'node:child_process';
@@ -34,6 +34,9 @@ import {
 } from '@fraudstream/shared';
 import { DEFAULT_MODEL_DIR } from '@fraudstream/model';
 import { startKafka } from '../kafka/local-broker.js';
+import { cpuMsOf, footprintLines, meanMessageBytes, redisCounters, subtractCounters, type Footprint } from './support/footprint.js';
+import { kcatPassthrough, peerLine, pythonNaiveDetector, type PeerResult } from './support/peers.js';
+import { startBenchRedis } from './support/redis.js';
 import { benchRuleBook } from './support/rules.js';
 
 const usage = `Usage: npx tsx scripts/bench/detector.ts [--count N] [--rounds R] [--rate TX_PER_S] [--seconds S] [--partitions P]
@@ -47,6 +50,9 @@ const usage = `Usage: npx tsx scripts/bench/detector.ts [--count N] [--rounds R]
   --seconds S      length of the latency phase, after its warm-up (default 20)
   --warmup S       first seconds of the latency phase, reported apart (default 15)
   --partitions P   partitions of the transactions topic (default 6)
+                   Peers over the same backlog, once: kcat consume → produce, and a naive Python
+                   detector (kafka-python, the first 100,000); skipped when kcat or python3-kafka
+                   is missing
   --model-dir DIR  the model to serve (default: the shipped one, model/default)
   --challenger-dir DIR  the shadow challenger of the challenger phase (default: --model-dir, loaded
                    again: the same architecture costs the same)`;
@@ -203,6 +209,12 @@ async function measureLatency(
   return { latencies: sorted(latencies), warmup: sorted(warmup), sent, toProduced: sorted(toProduced), toRead: sorted(toRead) };
 }
 
+/** A counter's value (summed over its labels) from a detector's /metrics. */
+async function counterOf(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, [, value]) => sum + Number(value), 0);
+}
+
 /** Mean batch and model time from a detector's own metrics: where the time of a batch goes. */
 async function batchSummary(port: number): Promise<string> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -269,7 +281,9 @@ async function main(): Promise<void> {
   // startKafka uses KAFKA_BROKERS when it is set, else starts a broker from the local jars.
   const broker = await startKafka({ log });
   const brokers = broker.brokers;
-  const { REDIS_URL: redisUrl } = loadConfig(z.object({ REDIS_URL: z.string().default('redis://127.0.0.1:6379') }));
+  // REDIS_URL when set, else a redis-server of the benchmark's own (what Redis does per payment is read from its INFO).
+  const benchRedis = await startBenchRedis(loadConfig(z.object({ REDIS_URL: z.string().optional() })).REDIS_URL);
+  const redisUrl = benchRedis.url;
   const kafka = createKafkaForBrokers(brokers.split(','), log, 'bench-detector');
   const id = randomBytes(4).toString('hex');
   const latencyTopics = {
@@ -297,6 +311,8 @@ async function main(): Promise<void> {
     ...controlTopicSpecs(control.some),
   ]);
   const keyPrefix = `bench-detector-${id}:`;
+  // INFO before and after a phase: what the Redis detector costs Redis (footprint.ts).
+  const redis = new Redis(redisUrl);
   const children: Array<ReturnType<typeof spawn>> = [];
   const extraTopics: string[] = [];
 
@@ -354,14 +370,22 @@ async function main(): Promise<void> {
     // Rounds alternate the three, each on its own consumer group (and Redis key prefix), so that a
     // change in the machine's load affects them alike; the medians are the figures.
     const results: Array<{ passthrough: number; redis: number; rules: number; challenger: number; memory: number; unscored: number }> = [];
+    let footprint: Footprint | undefined;
     for (let round = 1; round <= rounds; round++) {
       const baseline = await passthrough(kafka, topics.transactions, topics.passthrough, count);
       const detectorGroup = `bench-detector-${id}-${round}`;
       const detector = await spawnDetector(topics.transactions, topics.alerts, detectorGroup, 'redis', `${keyPrefix}${round}:`);
+      const before = { cpuMs: cpuMsOf(detector.pid as number), redis: await redisCounters(redis) };
       const scored = await measureThroughput(kafka, detectorGroup, topics.transactions, count, performance.now());
+      const used = { cpuMs: cpuMsOf(detector.pid as number) - before.cpuMs, redis: subtractCounters(await redisCounters(redis), before.redis) };
       const memory = rssOf(detector.pid as number);
       const summary = await batchSummary(detector.port);
+      const flagged = await counterOf(detector.port, 'fraudstream_detector_flagged_total');
       detector.kill('SIGTERM');
+      if (round === 1) {
+        const [inBytes, scoreBytes, alertBytes] = await Promise.all([topics.transactions, topics.scores, topics.alerts].map((topic) => meanMessageBytes(kafka, topic)));
+        footprint = { payments: count, detectorCpuMs: used.cpuMs, redis: used.redis, kafkaInBytes: inBytes!, kafkaOutBytes: scoreBytes! + ((flagged / count) * alertBytes!) };
+      }
       // The same replica with the rule book: all it adds is the rules' evaluation and their alerts.
       const rulesGroup = `bench-detector-rules-${id}-${round}`;
       const withRules = await spawnDetector(topics.transactions, topics.alerts, rulesGroup, 'redis', `${keyPrefix}${round}r:`, control.some);
@@ -419,6 +443,23 @@ async function main(): Promise<void> {
         `with every score published / without ${(100 * median(results.map(({ unscored, redis }) => redis / unscored))).toFixed(0)} %`,
     );
 
+    if (footprint) {
+      const note = benchRedis.own ? '' : ' (REDIS_URL is shared: its figures include whatever else used it)';
+      for (const line of footprintLines(footprint)) console.log(`footprint (round 1, Redis detector${note}): ${line}`);
+    }
+
+    // Outside peers over the same backlog: librdkafka's floor of a hop, and a naive Python detector.
+    const peerTopics = { kcat: `bench-kcat-${id}`, python: `bench-python-alerts-${id}` };
+    await ensureTopics(admin, Object.values(peerTopics).map((topic) => ({ topic, partitions })));
+    extraTopics.push(...Object.values(peerTopics));
+    const kcat = await kcatPassthrough(brokers, topics.transactions, peerTopics.kcat, count);
+    const pythonCount = Math.min(count, 100_000);
+    const python = await pythonNaiveDetector(brokers, topics.transactions, peerTopics.python, `bench-python-${id}`, pythonCount);
+    const detectorMedian = median(results.map((r) => r.redis));
+    const versus = (result: PeerResult): string => ('skipped' in result ? '' : `; the detector (Redis, median) is ${(detectorMedian / result.perSecond).toFixed(2)}× this`);
+    console.log(`peer: ${peerLine('kcat consume → produce (librdkafka, the floor of a hop)', kcat)}${versus(kcat)}`);
+    console.log(`peer: ${peerLine('naive Python detector (kafka-python, message by message)', python)}${versus(python)}`);
+
     // Latency: a fresh replica on a fresh topic, fed at a fixed rate with event time = now.
     for (const store of ['redis', 'memory'] as const) {
       const input = `${latencyTopics.latency}-${store}`;
@@ -457,7 +498,6 @@ async function main(): Promise<void> {
     const controlTopics = [control.none, control.some].flatMap(({ rules, lists }) => [rules, lists]);
     await admin.deleteTopics({ topics: [...Object.values(topics), ...controlTopics, ...extraTopics] }).catch(() => {});
     await admin.disconnect();
-    const redis = new Redis(redisUrl);
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
@@ -465,6 +505,7 @@ async function main(): Promise<void> {
       cursor = next;
     } while (cursor !== '0');
     await redis.quit();
+    await benchRedis.stop();
     await broker.stop();
   }
 }
