@@ -257,6 +257,38 @@ function printLatency(name: string, report: LatencyReport, rate: number, seconds
   );
 }
 
+interface ServiceStats {
+  gc: Record<string, { seconds: number; count: number }>;
+  lagP99: number;
+  lagMax: number;
+}
+
+/**
+ * The service's own view of a phase, from its /metrics (prom-client's Node metrics): its garbage
+ * collections by kind and its event loop's delay (the delay histogram restarts at every scrape, so a
+ * scrape before the phase and one after give the phase's figures). Where a slow response's time went
+ * when it was not in SQL: GC pauses and other work holding the loop.
+ */
+async function serviceStats(base: string): Promise<ServiceStats> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const gc: ServiceStats['gc'] = {};
+  for (const [, field, kind, value] of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="([^"]+)"\} (\S+)$/gm)) {
+    const entry = (gc[kind!] ??= { seconds: 0, count: 0 });
+    if (field === 'sum') entry.seconds = Number(value);
+    else entry.count = Number(value);
+  }
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { gc, lagP99: gauge('nodejs_eventloop_lag_p99_seconds'), lagMax: gauge('nodejs_eventloop_lag_max_seconds') };
+}
+
+function serviceLine(before: ServiceStats, after: ServiceStats): string {
+  const kinds = Object.entries(after.gc)
+    .map(([kind, { seconds, count }]) => ({ kind, ms: (seconds - (before.gc[kind]?.seconds ?? 0)) * 1000, count: count - (before.gc[kind]?.count ?? 0) }))
+    .filter(({ count }) => count > 0)
+    .map(({ kind, ms: total, count }) => `${kind} ${count}× ${total.toFixed(0)} ms`);
+  return `    the service meanwhile: GC ${kinds.join(', ') || 'none'}; event loop delay p99 ${ms(after.lagP99 * 1000)}, max ${ms(after.lagMax * 1000)}`;
+}
+
 function ingestAlerts(count: number, offset: number): Alert[] {
   const detectedAtMs = Date.now();
   return Array.from({ length: count }, (_, index) => benchAlert(offset + index, { cards: CARDS, terminals: TERMINALS, detectedAtMs }));
@@ -323,13 +355,20 @@ async function main(): Promise<void> {
     await openLoop(rate, warmup, storeCall((i) => store.listAlerts(i % 2 === 0 ? { cardId: card(i) } : {}, 51)));
 
     console.log('\nLatency at a fixed rate (loopback, keep-alive, open loop; counted from when each request was due)');
-    printLatency('GET /healthz (baseline: HTTP + fastify)', await openLoop(rate, seconds, http(() => '/healthz')), rate, seconds);
+    /** An HTTP phase, with what the service's GC and event loop did meanwhile. */
+    const httpPhase = async (name: string, phaseRate: number, path: (i: number) => string): Promise<void> => {
+      const before = await serviceStats(base);
+      const report = await openLoop(phaseRate, seconds, http(path));
+      printLatency(name, report, phaseRate, seconds);
+      console.log(serviceLine(before, await serviceStats(base)));
+    };
+    await httpPhase('GET /healthz (baseline: HTTP + fastify)', rate, () => '/healthz');
     printLatency('store.listAlerts({ cardId }) (baseline: SQL)', await openLoop(rate, seconds, storeCall((i) => store.listAlerts({ cardId: card(i) }, 51))), rate, seconds);
-    printLatency('GET /alerts?cardId=… (50 newest of ~200)', await openLoop(rate, seconds, http((i) => `/alerts?cardId=${card(i)}`)), rate, seconds);
+    await httpPhase('GET /alerts?cardId=… (50 newest of ~200)', rate, (i) => `/alerts?cardId=${card(i)}`);
     printLatency('store.listAlerts({}) (baseline: SQL)', await openLoop(rate, seconds, storeCall(() => store.listAlerts({}, 51))), rate, seconds);
-    printLatency('GET /alerts (first page, 50)', await openLoop(rate, seconds, http(() => '/alerts')), rate, seconds);
+    await httpPhase('GET /alerts (first page, 50)', rate, () => '/alerts');
     const bigRate = Math.min(rate, 100);
-    printLatency('GET /alerts?limit=500 (first page, 500)', await openLoop(bigRate, seconds, http(() => '/alerts?limit=500')), bigRate, seconds);
+    await httpPhase('GET /alerts?limit=500 (first page, 500)', bigRate, () => '/alerts?limit=500');
 
     service.kill('SIGTERM');
     await new Promise((resolve) => service?.once('exit', resolve));
