@@ -25,7 +25,6 @@ import { createDetectorMetrics } from './metrics.js';
 import { createModelHolder } from './model-holder.js';
 import { buildOpsServer } from './ops.js';
 import { createDetectorRules } from './rules.js';
-import { warmUp } from './warm-up.js';
 import { createMemoryProgressBoard, createRedisProgressBoard } from './progress.js';
 
 const usage = `Usage: npm run detector
@@ -178,9 +177,6 @@ async function main(): Promise<void> {
   log.info({ address: `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`, topics, groupId: env.DETECTOR_GROUP_ID, store: storeName }, 'ops server listening');
   await control.start();
   rules.sync();
-  // The first real batches must not wait for the model's first predictions and V8's first compiles.
-  const warm = await warmUp({ model: models.current(), challenger: challengers?.current(), rules: rules.book, topics, labelDelayDays: env.LABEL_DELAY_DAYS });
-  log.info({ ms: Math.round(warm.ms), payments: warm.payments }, 'warmed up the batch path on made-up payments');
   await detector.start();
 }
 
