@@ -1,4 +1,5 @@
-import { binOf, FeatureStatistics } from '@fraudstream/shared';
+// The module, not shared's index: that loads the Kafka and Redis clients.
+import { binOf, FeatureStatistics } from '@fraudstream/shared/features/drift';
 
 export { binOf, FeatureStatistics };
 

@@ -9,6 +9,7 @@ import { decidePayment, type RuleBook, type RuleFailure, type RuleHit } from '@f
 import type { FraudModel } from './model.js';
 import { replayFeatures } from './replay.js';
 import type { ScoreReply, ScoreRequest, ScoreWorkerFailed, ScoreWorkerReady } from './score-worker.js';
+import { TSX_WORKER_BOOT } from './tsx-worker.js';
 
 /** Rows are gathered to this many before a predict call: the network is fastest on large batches. */
 const PREDICT_ROWS = 65_536;
@@ -77,17 +78,12 @@ export function scorerOf(model: FraudModel, backend: string): RowScorer {
   };
 }
 
-// A worker runs JavaScript: register tsx's loader first, as `node --import tsx` does for the main thread.
-const workerBoot = `
-const { workerData } = require('node:worker_threads');
-import(workerData.tsx).then(({ register }) => { register(); return import(workerData.entry); });`;
-
 /**
  * Loads the model in a worker thread and scores there, so the model's time overlaps the feature
  * engine's on the main thread. The model is refused there as `loadModel` refuses it (same codes).
  */
 export async function startScoreWorker(modelDir: string): Promise<RowScorer> {
-  const worker = new Worker(workerBoot, {
+  const worker = new Worker(TSX_WORKER_BOOT, {
     eval: true,
     execArgv: [],
     workerData: {
