@@ -3,9 +3,9 @@
  * one: what the detector costs Redis is then read from INFO with nothing else using it.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { freePort } from '../../kafka/local-broker.js';
 
 export interface BenchRedis {
   url: string;
@@ -13,15 +13,6 @@ export interface BenchRedis {
   own: boolean;
   stop(): Promise<void>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 export async function startBenchRedis(url: string | undefined): Promise<BenchRedis> {
   if (url) return { url, own: false, stop: () => Promise.resolve() };
